@@ -16,7 +16,9 @@
 #define VMHI_BEGIN_DECLS extern "C" {
 #define VMHI_END_DECLS }
 #else
+/** @brief Opens a block of declarations with C linkage (empty in C). */
 #define VMHI_BEGIN_DECLS
+/** @brief Closes a block opened with #VMHI_BEGIN_DECLS (empty in C). */
 #define VMHI_END_DECLS
 #endif
 
