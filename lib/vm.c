@@ -1,0 +1,425 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * VM handles: lookup, list, define/undefine and the lifecycle calls.
+ * The core checks arguments and host limits (common to every backend);
+ * the backend checks existence and state, which only it knows.
+ */
+#include <string.h>
+
+#include "core.h"
+
+#define STATE_BITS_ALL                                                                   \
+    (VMHI_STATE_BIT(VMHI_STATE_SHUTOFF) | VMHI_STATE_BIT(VMHI_STATE_RUNNING) |           \
+     VMHI_STATE_BIT(VMHI_STATE_PAUSED) | VMHI_STATE_BIT(VMHI_STATE_SUSPENDED) |          \
+     VMHI_STATE_BIT(VMHI_STATE_SHUTTING_DOWN) | VMHI_STATE_BIT(VMHI_STATE_CRASHED))
+#define PERSISTENCE_BITS (VMHI_LIST_PERSISTENT | VMHI_LIST_TRANSIENT)
+
+int vmhi__vm_new(vmhi_vm **out, vmhi_conn *conn, const vmhi_backend_vm_ref *ref)
+{
+    vmhi_vm *vm = vmhi__calloc(1, sizeof(*vm));
+    if (!vm)
+        return vmhi__error_oom();
+    vm->conn = conn;
+    if (vmhi__uuid_normalize(ref->uuid, vm->uuid)) {
+        vmhi__free(vm);
+        return vmhi__error(VMHI_E_INTERNAL, "backend '%s' reported a malformed UUID",
+                           conn->ops->name);
+    }
+    vmhi__strlcpy(vm->name, ref->name, sizeof(vm->name));
+    *out = vm;
+    return VMHI_OK;
+}
+
+void vmhi_vm_free(vmhi_vm *vm)
+{
+    vmhi__free(vm);
+}
+
+const char *vmhi_vm_get_name(const vmhi_vm *vm)
+{
+    return vm ? vm->name : NULL;
+}
+
+const char *vmhi_vm_get_uuid(const vmhi_vm *vm)
+{
+    return vm ? vm->uuid : NULL;
+}
+
+static int check_vm(const vmhi_vm *vm)
+{
+    if (!vm)
+        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle is NULL");
+    return VMHI_OK;
+}
+
+static int check_reserved_flags(unsigned int flags)
+{
+    if (flags != 0)
+        return vmhi__error(VMHI_E_INVALID_ARG, "flags 0x%x are not defined for this call; pass 0",
+                           flags);
+    return VMHI_OK;
+}
+
+/* ----------------------------------------------------------- lookup */
+
+static int lookup(vmhi_vm **out, vmhi_conn *conn, const char *name, const char *uuid)
+{
+    if (!conn->ops->lookup)
+        return vmhi__unsupported(conn, VMHI_OP_LIST);
+    vmhi_backend_vm_ref ref;
+    memset(&ref, 0, sizeof(ref));
+    vmhi__conn_lock(conn);
+    int rc = conn->ops->lookup(conn->priv, name, uuid, &ref);
+    vmhi__conn_unlock(conn);
+    rc = vmhi__backend_result(conn, rc, "lookup");
+    return rc ? rc : vmhi__vm_new(out, conn, &ref);
+}
+
+int vmhi_vm_lookup_by_name(vmhi_vm **out, vmhi_conn *conn, const char *name)
+{
+    vmhi__error_reset();
+    if (!out || !conn)
+        return vmhi__error(VMHI_E_INVALID_ARG, "output pointer or connection is NULL");
+    *out = NULL;
+    int rc = vmhi__check_name(name);
+    return rc ? rc : lookup(out, conn, name, NULL);
+}
+
+int vmhi_vm_lookup_by_uuid(vmhi_vm **out, vmhi_conn *conn, const char *uuid)
+{
+    vmhi__error_reset();
+    if (!out || !conn)
+        return vmhi__error(VMHI_E_INVALID_ARG, "output pointer or connection is NULL");
+    *out = NULL;
+    char norm[VMHI_UUID_STRLEN + 1];
+    int rc = vmhi__uuid_normalize(uuid, norm);
+    return rc ? rc : lookup(out, conn, NULL, norm);
+}
+
+/* ------------------------------------------------------------- list */
+
+struct list_ctx {
+    vmhi_conn *conn;
+    unsigned int filter;
+    vmhi_vm **vms;
+    size_t count;
+    size_t cap;
+};
+
+static bool list_wants(const struct list_ctx *ctx, vmhi_vm_state state, int persistent)
+{
+    unsigned int states = ctx->filter & STATE_BITS_ALL;
+    unsigned int kinds = ctx->filter & PERSISTENCE_BITS;
+    if (states && !(states & VMHI_STATE_BIT(state)))
+        return false;
+    if (kinds == VMHI_LIST_PERSISTENT && !persistent)
+        return false;
+    if (kinds == VMHI_LIST_TRANSIENT && persistent)
+        return false;
+    return true;
+}
+
+static int list_add(void *opaque, const vmhi_backend_vm_ref *ref, vmhi_vm_state state,
+                    int persistent)
+{
+    struct list_ctx *ctx = opaque;
+    if (!ref)
+        return vmhi__error(VMHI_E_INTERNAL, "backend listed a NULL VM");
+    if (!list_wants(ctx, state, persistent))
+        return VMHI_OK;
+    if (ctx->count == ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap * 2 : 16;
+        vmhi_vm **grown = vmhi__realloc(ctx->vms, cap * sizeof(*grown));
+        if (!grown)
+            return vmhi__error_oom();
+        ctx->vms = grown;
+        ctx->cap = cap;
+    }
+    int rc = vmhi__vm_new(&ctx->vms[ctx->count], ctx->conn, ref);
+    if (rc)
+        return rc;
+    ctx->count++;
+    return VMHI_OK;
+}
+
+void vmhi_vm_list_free(vmhi_vm **vms, size_t count)
+{
+    if (!vms)
+        return;
+    for (size_t i = 0; i < count; i++)
+        vmhi__free(vms[i]);
+    vmhi__free(vms);
+}
+
+int vmhi_conn_list_vms(vmhi_conn *conn, unsigned int filter, vmhi_vm ***vms, size_t *count)
+{
+    vmhi__error_reset();
+    if (!conn || !vms || !count)
+        return vmhi__error(VMHI_E_INVALID_ARG, "connection or output pointer is NULL");
+    *vms = NULL;
+    *count = 0;
+    if (filter & ~(STATE_BITS_ALL | PERSISTENCE_BITS))
+        return vmhi__error(VMHI_E_INVALID_ARG, "list filter has unknown bits 0x%x",
+                           filter & ~(STATE_BITS_ALL | PERSISTENCE_BITS));
+    if (!conn->ops->list_vms)
+        return vmhi__unsupported(conn, VMHI_OP_LIST);
+    struct list_ctx ctx = { .conn = conn, .filter = filter };
+    vmhi__conn_lock(conn);
+    int rc = conn->ops->list_vms(conn->priv, list_add, &ctx);
+    vmhi__conn_unlock(conn);
+    rc = vmhi__backend_result(conn, rc, "list");
+    if (rc) {
+        vmhi_vm_list_free(ctx.vms, ctx.count);
+        return rc;
+    }
+    if (!ctx.vms && !(ctx.vms = vmhi__calloc(1, sizeof(*ctx.vms))))
+        return vmhi__error_oom();
+    *vms = ctx.vms;
+    *count = ctx.count;
+    return VMHI_OK;
+}
+
+/* -------------------------------------------------- define / create */
+
+static int check_limit_max(vmhi_conn *conn, vmhi_limit limit, uint64_t value, const char *what)
+{
+    uint64_t max = vmhi__conn_limit(conn, limit, UINT64_MAX);
+    if (value > max)
+        return vmhi__error(VMHI_E_LIMIT, "%s is %llu; the host allows at most %llu", what,
+                           (unsigned long long)value, (unsigned long long)max);
+    return VMHI_OK;
+}
+
+int vmhi__check_memory(vmhi_conn *conn, uint64_t mib, const char *what)
+{
+    uint64_t min = vmhi__conn_limit(conn, VMHI_LIMIT_MIN_MEMORY_MIB, 1);
+    uint64_t gran = vmhi__conn_limit(conn, VMHI_LIMIT_MEMORY_GRANULARITY_MIB, 1);
+    if (mib < min)
+        return vmhi__error(VMHI_E_LIMIT, "%s is %llu MiB; the host needs at least %llu MiB", what,
+                           (unsigned long long)mib, (unsigned long long)min);
+    if (gran > 1 && mib % gran)
+        return vmhi__error(VMHI_E_INVALID_ARG, "%s must be a multiple of %llu MiB (got %llu)",
+                           what, (unsigned long long)gran, (unsigned long long)mib);
+    return check_limit_max(conn, VMHI_LIMIT_MAX_MEMORY_MIB, mib, what);
+}
+
+static int check_config_against_host(vmhi_conn *conn, const vmhi_vm_config *cfg)
+{
+    int rc = vmhi_vm_config_validate(cfg);
+    if (!rc)
+        rc = check_limit_max(conn, VMHI_LIMIT_MAX_VCPUS, vmhi_vm_config_get_max_vcpus(cfg),
+                             "maximum vCPUs");
+    if (!rc)
+        rc = vmhi__check_memory(conn, vmhi_vm_config_get_memory_mib(cfg), "memory");
+    if (!rc)
+        rc = vmhi__check_memory(conn, vmhi_vm_config_get_max_memory_mib(cfg), "maximum memory");
+    if (!rc)
+        rc = check_limit_max(conn, VMHI_LIMIT_MAX_DISKS, vmhi_vm_config_get_disk_count(cfg),
+                             "number of disks");
+    if (!rc)
+        rc = check_limit_max(conn, VMHI_LIMIT_MAX_NICS, vmhi_vm_config_get_nic_count(cfg),
+                             "number of NICs");
+    return rc;
+}
+
+/* Returns a config the backend may rely on: validated, within host limits,
+ * with a UUID.  *owned is set when a copy had to be made. */
+static int prepare_config(vmhi_conn *conn, const vmhi_vm_config *cfg, vmhi_vm_config **owned)
+{
+    *owned = NULL;
+    if (!cfg)
+        return vmhi__error(VMHI_E_INVALID_ARG, "VM config is NULL");
+    int rc = check_config_against_host(conn, cfg);
+    if (rc || vmhi_vm_config_get_uuid(cfg))
+        return rc;
+    rc = vmhi_vm_config_copy(owned, cfg);
+    if (rc)
+        return rc;
+    char uuid[VMHI_UUID_STRLEN + 1];
+    vmhi__uuid_generate(uuid);
+    return vmhi_vm_config_set_uuid(*owned, uuid);
+}
+
+typedef int (*define_slot)(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
+
+static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
+                            unsigned int flags, bool create)
+{
+    vmhi__error_reset();
+    if (out)
+        *out = NULL;
+    if (!conn)
+        return vmhi__error(VMHI_E_INVALID_ARG, "connection is NULL");
+    int rc = check_reserved_flags(flags);
+    if (rc)
+        return rc;
+    if (create ? !conn->ops->create : !conn->ops->define)
+        return vmhi__unsupported(conn, create ? VMHI_OP_CREATE : VMHI_OP_DEFINE);
+    vmhi_vm_config *owned = NULL;
+    rc = prepare_config(conn, cfg, &owned);
+    if (rc) {
+        vmhi_vm_config_free(owned);
+        return rc;
+    }
+    const vmhi_vm_config *use = owned ? owned : cfg;
+    vmhi_backend_vm_ref ref;
+    memset(&ref, 0, sizeof(ref));
+    vmhi__conn_lock(conn);
+    rc = create ? conn->ops->create(conn->priv, use, flags, &ref)
+                : conn->ops->define(conn->priv, use, &ref);
+    vmhi__conn_unlock(conn);
+    vmhi_vm_config_free(owned);
+    rc = vmhi__backend_result(conn, rc, create ? "create" : "define");
+    if (!rc && out)
+        rc = vmhi__vm_new(out, conn, &ref);
+    return rc;
+}
+
+int vmhi_vm_define(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg)
+{
+    return define_or_create(out, conn, cfg, 0, false);
+}
+
+int vmhi_vm_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
+                   unsigned int flags)
+{
+    return define_or_create(out, conn, cfg, flags, true);
+}
+
+/* -------------------------------------------------------- lifecycle */
+
+typedef int (*uuid_slot)(void *priv, const char *uuid);
+typedef int (*uuid_flags_slot)(void *priv, const char *uuid, unsigned int flags);
+
+static int call_uuid(vmhi_vm *vm, vmhi_op op, uuid_slot slot)
+{
+    vmhi_conn *conn = vm->conn;
+    if (!slot)
+        return vmhi__unsupported(conn, op);
+    vmhi__conn_lock(conn);
+    int rc = slot(conn->priv, vm->uuid);
+    vmhi__conn_unlock(conn);
+    return vmhi__backend_result(conn, rc, vmhi_op_name(op));
+}
+
+static int call_uuid_flags(vmhi_vm *vm, vmhi_op op, uuid_flags_slot slot, unsigned int flags)
+{
+    vmhi_conn *conn = vm->conn;
+    if (!slot)
+        return vmhi__unsupported(conn, op);
+    vmhi__conn_lock(conn);
+    int rc = slot(conn->priv, vm->uuid, flags);
+    vmhi__conn_unlock(conn);
+    return vmhi__backend_result(conn, rc, vmhi_op_name(op));
+}
+
+/* Entry-point shape shared by the calls that take only reserved flags. */
+#define VM_CALL_FLAGS(fn, op, slot)                                               \
+    int fn(vmhi_vm *vm, unsigned int flags)                                       \
+    {                                                                             \
+        vmhi__error_reset();                                                      \
+        int rc = check_vm(vm);                                                    \
+        if (!rc)                                                                  \
+            rc = check_reserved_flags(flags);                                     \
+        return rc ? rc : call_uuid_flags(vm, op, vm->conn->ops->slot, flags);     \
+    }
+
+VM_CALL_FLAGS(vmhi_vm_start, VMHI_OP_START, start)
+VM_CALL_FLAGS(vmhi_vm_poweroff, VMHI_OP_POWEROFF, poweroff)
+VM_CALL_FLAGS(vmhi_vm_reboot, VMHI_OP_REBOOT, reboot)
+VM_CALL_FLAGS(vmhi_vm_reset, VMHI_OP_RESET, reset)
+VM_CALL_FLAGS(vmhi_vm_suspend, VMHI_OP_SUSPEND, suspend)
+
+int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms)
+{
+    vmhi__error_reset();
+    int rc = check_vm(vm);
+    return rc ? rc : call_uuid_flags(vm, VMHI_OP_SHUTDOWN, vm->conn->ops->shutdown, timeout_ms);
+}
+
+int vmhi_vm_pause(vmhi_vm *vm)
+{
+    vmhi__error_reset();
+    int rc = check_vm(vm);
+    return rc ? rc : call_uuid(vm, VMHI_OP_PAUSE, vm->conn->ops->pause);
+}
+
+int vmhi_vm_resume(vmhi_vm *vm)
+{
+    vmhi__error_reset();
+    int rc = check_vm(vm);
+    return rc ? rc : call_uuid(vm, VMHI_OP_RESUME, vm->conn->ops->resume);
+}
+
+int vmhi_vm_undefine(vmhi_vm *vm)
+{
+    vmhi__error_reset();
+    int rc = check_vm(vm);
+    return rc ? rc : call_uuid(vm, VMHI_OP_UNDEFINE, vm->conn->ops->undefine);
+}
+
+/* ------------------------------------------------------- inspection */
+
+int vmhi_vm_get_info(vmhi_vm *vm, vmhi_vm_info *info)
+{
+    vmhi__error_reset();
+    int rc = check_vm(vm);
+    if (rc)
+        return rc;
+    if (!info)
+        return vmhi__error(VMHI_E_INVALID_ARG, "info pointer is NULL");
+    if (info->version == 0 || info->version > VMHI_VM_INFO_VERSION)
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "vmhi_vm_info.version is %u; initialize it with VMHI_VM_INFO_INIT",
+                           info->version);
+    vmhi_conn *conn = vm->conn;
+    if (!conn->ops->get_info)
+        return vmhi__unsupported(conn, VMHI_OP_GET_INFO);
+    vmhi_vm_info full = VMHI_VM_INFO_INIT;
+    vmhi__conn_lock(conn);
+    rc = conn->ops->get_info(conn->priv, vm->uuid, &full);
+    vmhi__conn_unlock(conn);
+    rc = vmhi__backend_result(conn, rc, "get-info");
+    if (!rc)
+        *info = full; /* only version 1 exists */
+    return rc;
+}
+
+int vmhi_vm_get_state(vmhi_vm *vm, vmhi_vm_state *state, vmhi_state_reason *reason)
+{
+    if (!state) {
+        vmhi__error_reset();
+        return vmhi__error(VMHI_E_INVALID_ARG, "state pointer is NULL");
+    }
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    int rc = vmhi_vm_get_info(vm, &info);
+    if (rc)
+        return rc;
+    *state = info.state;
+    if (reason)
+        *reason = info.reason;
+    return VMHI_OK;
+}
+
+int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out)
+{
+    vmhi__error_reset();
+    int rc = check_vm(vm);
+    if (rc)
+        return rc;
+    if (!out)
+        return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
+    *out = NULL;
+    vmhi_conn *conn = vm->conn;
+    if (!conn->ops->get_config)
+        return vmhi__unsupported(conn, VMHI_OP_GET_CONFIG);
+    vmhi__conn_lock(conn);
+    rc = conn->ops->get_config(conn->priv, vm->uuid, out);
+    vmhi__conn_unlock(conn);
+    rc = vmhi__backend_result(conn, rc, "get-config");
+    if (!rc && !*out)
+        rc = vmhi__error(VMHI_E_INTERNAL, "backend '%s' returned no config", conn->ops->name);
+    return rc;
+}
