@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Builds and tests VMHI the way CI does:
+#   1. warnings as errors (-Wall -Wextra -Werror), all ctest tests, the docs;
+#   2. the same with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Installs missing dependencies first.  Build trees: build/ci-werror and
+# build/ci-sanitize.  Prints a summary; exits non-zero if anything failed.
+#
+#   scripts/test.sh [extra cmake arguments...]
+set -uo pipefail
+
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=2
+results=()
+failed=0
+
+record() { # <stage> <status> [detail]
+    results+=("$(printf '%-30s %-6s %s' "$1" "$2" "${3:-}")")
+    [[ $2 == FAIL ]] && failed=1
+    return 0
+}
+
+# ctest's own tally line plus the tests it skipped, for the summary.
+ctest_detail() {
+    local log=$1 tally skipped
+    tally=$(grep -E '^[0-9]+% tests passed' "$log" | tail -n1)
+    skipped=$(grep -cE '\*\*\*Skipped' "$log")
+    printf '%s%s' "${tally:-no tally}" "$( ((skipped)) && printf ', %d skipped' "$skipped")"
+}
+
+# run_stage <name> <build-dir> <cmake args...>: configure, build, ctest.
+run_stage() {
+    local name=$1 build_dir=$2
+    shift 2
+    local log=$build_dir/ci
+    mkdir -p "$build_dir"
+    echo
+    echo "=============== $name ($build_dir)"
+    if ! cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" \
+            >"$log-configure.log" 2>&1; then
+        cat "$log-configure.log"
+        record "$name: configure" FAIL "see $log-configure.log"
+        return
+    fi
+    sed -n '/configuration summary/,/sanitizers:/p' "$log-configure.log"
+    if ! cmake --build "$build_dir" -j"$jobs" >"$log-build.log" 2>&1; then
+        grep -E -B2 -A6 'error|Error' "$log-build.log" | head -n 60
+        record "$name: build" FAIL "see $log-build.log"
+        return
+    fi
+    record "$name: build" PASS
+    if ctest --test-dir "$build_dir" -j"$jobs" --output-on-failure 2>&1 | tee "$log-ctest.log"; then
+        record "$name: ctest" PASS "$(ctest_detail "$log-ctest.log")"
+    else
+        record "$name: ctest" FAIL "$(ctest_detail "$log-ctest.log"); see $log-ctest.log"
+    fi
+}
+
+if ! bash "$source_dir/scripts/setup.sh"; then
+    record "setup" FAIL "scripts/setup.sh could not install the dependencies"
+else
+    record "setup" PASS
+    run_stage "werror" "$source_dir/build/ci-werror" -DVMHI_WERROR=ON -DVMHI_SANITIZE=OFF "$@"
+    if cmake --build "$source_dir/build/ci-werror" --target docs >"$source_dir/build/ci-werror/ci-docs.log" 2>&1; then
+        record "werror: docs" PASS "build/ci-werror/docs/html/index.html"
+    else
+        record "werror: docs" FAIL "see build/ci-werror/ci-docs.log"
+    fi
+    run_stage "asan+ubsan" "$source_dir/build/ci-sanitize" -DVMHI_WERROR=ON -DVMHI_SANITIZE=ON "$@"
+fi
+
+echo
+echo "=============== summary"
+printf '%s\n' "${results[@]}"
+if (( failed )); then
+    echo "RESULT: FAIL"
+    exit 1
+fi
+echo "RESULT: PASS"
