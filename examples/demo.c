@@ -242,7 +242,7 @@ static int demo_build_config(demo *d)
     DEMO_CHECK(demo_add_devices(d->cfg), "adding devices");
     DEMO_CHECK(vmhi_vm_config_validate(d->cfg), "validating the config");
     DEMO_CHECK(vmhi_vm_config_to_xml(d->cfg, &xml), "serializing to XML");
-    printf("    As XML:\n\n%s\n", xml);
+    printf("    As XML:\n\n%s", xml);
     vmhi_free(xml);
     return 0;
 }

@@ -16,7 +16,7 @@ json_check 'd["vms"][0]["memory_mib"] == 1024 and d["vms"][0]["max_memory_mib"] 
 
 # --- define from stdin, leading blanks before the document
 CHECKS=$((CHECKS + 1))
-{ printf '\n   \n'; sed 's/<name>web</<name>web-stdin</' "$TMP/web.xml"; } |
+{ printf '\n   \n'; sed -e '/^<?xml/d' -e 's/<name>web</<name>web-stdin</' "$TMP/web.xml"; } |
     "$VMHI" -c "$URI" define - >"$OUT" 2>"$ERR" || fail "define - (stdin) failed"
 out_has "VM 'web-stdin' defined"
 
@@ -54,7 +54,10 @@ expect 0 define "$TMP/api.json"
 out_has "VM 'api' defined"
 expect 0 --json info api
 json_check 'd["name"] == "api" and d["vcpus"] == 2 and d["memory_mib"] == 1024'
-expect 0 --json define "$TMP/api.json"
+# Defining a description with an existing VM's UUID and name updates it.
+expect 0 dumpconfig api --json
+cp "$OUT" "$TMP/api-full.json"
+expect 0 --json define "$TMP/api-full.json"
 json_check 'd["action"] == "define" and d["name"] == "api" and d["state"] == "shutoff"'
 
 # --- malformed XML: exit 8, the message names line and column

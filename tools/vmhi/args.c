@@ -145,6 +145,10 @@ int cli_option_error(cli_ctx *ctx, const char *cmd, int c, char **argv)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
+    if (!cmd)
+        return c == ':' ? cli_usage(ctx, NULL, "option '%s' needs a value", arg)
+                        : cli_usage(ctx, NULL, "unknown option '%s'", arg);
+
     if (c == ':')
         return cli_usage(ctx, cmd, "%s: option '%s' needs a value", cmd, arg);
     return cli_usage(ctx, cmd, "%s: unknown option '%s'", cmd, arg);

@@ -367,11 +367,11 @@ const cli_command cli_device_commands[] = {
       "Attach a disk image to a VM",
       "Attaches the image at PATH (an absolute path) and prints the id the disk got.\n"
       "With --size-mib the backend creates a new image of that size.",
-      "  --format F          image format: raw (default), qcow2, vmdk\n"
-      "  --bus B             bus: virtio (default), scsi, sata, ide\n"
-      "  --readonly          attach read-only\n"
-      "  --size-mib N        create a new image of N MiB\n"
-      "  --id ID             device id (default: the first free diskN)\n" CLI_AFFECT_OPTIONS,
+      "      --format F      image format: raw (default), qcow2, vmdk\n"
+      "      --bus B         bus: virtio (default), scsi, sata, ide\n"
+      "      --readonly      attach read-only\n"
+      "      --size-mib N    create a new image of N MiB\n"
+      "      --id ID         device id (default: the first free diskN)\n" CLI_AFFECT_OPTIONS,
       cli_run_attach_disk, CLI_NEEDS_CONN },
     { "detach-disk", "VM ID [--live] [--config] [--wait SEC]", "Detach a disk from a VM",
       "Detaches the disk with device id ID (see 'devices').  A live detach may stay\n"
@@ -384,10 +384,10 @@ const cli_command cli_device_commands[] = {
       "Attach a network interface to a VM",
       "Attaches a NIC and prints the id it got.  Without --mac the backend generates\n"
       "an address; without --network it joins the backend's default network.",
-      "  --model M           virtio (default), e1000, vmxnet3, rtl8139\n"
-      "  --mac MAC           MAC address, e.g. 52:54:00:12:34:56\n"
-      "  --network NAME      network to connect to (backend-specific)\n"
-      "  --id ID             device id (default: the first free nicN)\n" CLI_AFFECT_OPTIONS,
+      "      --model M       virtio (default), e1000, vmxnet3, rtl8139\n"
+      "      --mac MAC       MAC address, e.g. 52:54:00:12:34:56\n"
+      "      --network NAME  network to connect to (backend-specific)\n"
+      "      --id ID         device id (default: the first free nicN)\n" CLI_AFFECT_OPTIONS,
       cli_run_attach_nic, CLI_NEEDS_CONN },
     { "detach-nic", "VM ID [--live] [--config] [--wait SEC]", "Detach a network interface",
       "Detaches the NIC with device id ID; like 'detach-disk', a live detach may be\n"

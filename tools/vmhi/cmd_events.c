@@ -173,8 +173,56 @@ static int cli_events_loop(cli_ctx *ctx, cli_event_watch *watch, int fd, bool ti
     return 0;
 }
 
+/* Prints the JSON document and decides the exit code once watching ends. */
+static int cli_events_finish(cli_ctx *ctx, const cli_event_watch *watch, bool timed_out,
+                             unsigned timeout_ms)
+{
+    int rc;
+
+    if (watch->array) {
+        json_object *doc = json_object_new_object();
+        json_object_object_add(doc, "events", json_object_get(watch->array));
+        json_object_object_add(doc, "count", cli_json_u64(watch->seen));
+        json_object_object_add(doc, "timed_out", json_object_new_boolean(timed_out));
+        cli_json_emit(doc);
+    }
+    /* Running out of time is only a failure when a number of events was asked for. */
+    if (!timed_out || !watch->wanted || watch->seen >= watch->wanted)
+        return CLI_EXIT_OK;
+    bool json = ctx->json;
+    ctx->json = false; /* the document above already says so */
+    rc = cli_fail(ctx, CLI_EXIT_TIMEOUT, "only %llu of %llu events arrived within %.1f s",
+                  (unsigned long long)watch->seen, (unsigned long long)watch->wanted,
+                  timeout_ms / 1000.0);
+    ctx->json = json;
+    return rc;
+}
+
+/* Runs `vmhi events ... -- COMMAND ARGS` on this connection, once subscribed,
+ * so that the events it causes are seen.  With --json the command's own
+ * output is silenced: the events document is the one document printed. */
+static int cli_events_run_command(cli_ctx *ctx, int argc, char **argv)
+{
+    const cli_command *cmd = cli_find_command(argv[0]);
+    bool json = ctx->json, quiet = ctx->quiet;
+    int rc;
+
+    if (!cmd || strcmp(cmd->name, "events") == 0 || strcmp(cmd->name, "help") == 0)
+        return cli_usage(ctx, "events", "events: '%s' cannot be run under 'events'", argv[0]);
+    ctx->quiet = quiet || json;
+    ctx->json = false;
+    cli_getopt_reset();
+    rc = cmd->run(ctx, argc, argv);
+    ctx->json = json;
+    ctx->quiet = quiet;
+    if (rc != CLI_EXIT_OK && json)
+        cli_fail(ctx, rc, "events: the command '%s' failed", argv[0]);
+    return rc;
+}
+
 static int cli_events_watch(cli_ctx *ctx, cli_event_watch *watch, unsigned mask,
-                            const char *uuid, bool timed, unsigned timeout_ms)
+                            const char *uuid, bool timed, unsigned timeout_ms, int cmd_argc,
+                            char **cmd_argv)
 {
     int sub = -1, fd = -1;
     int rc = vmhi_conn_subscribe(ctx->conn, mask, uuid, cli_on_event, watch, &sub);
@@ -183,34 +231,25 @@ static int cli_events_watch(cli_ctx *ctx, cli_event_watch *watch, unsigned mask,
         rc = vmhi_conn_get_event_fd(ctx->conn, &fd);
     if (rc != VMHI_OK)
         return cli_fail_vmhi(ctx, rc, "cannot subscribe to events");
-    if (!ctx->quiet && !ctx->json)
+    if (!ctx->quiet && !ctx->json && !cmd_argc)
         fprintf(stderr, "Watching events on %s%s\n", vmhi_conn_get_uri(ctx->conn),
                 timed ? "" : " (Ctrl-C to stop)");
     cli_events_trap_signals();
+    if (cmd_argc > 0) {
+        rc = cli_events_run_command(ctx, cmd_argc, cmd_argv);
+        if (rc != CLI_EXIT_OK) {
+            vmhi_conn_unsubscribe(ctx->conn, sub);
+            return rc;
+        }
+    }
     rc = cli_events_loop(ctx, watch, fd, timed, timeout_ms);
-    if (rc < 0)
+    if (rc < 0) {
         rc = cli_fail_vmhi(ctx, rc, "while waiting for events");
+        vmhi_conn_unsubscribe(ctx->conn, sub);
+        return rc;
+    }
     vmhi_conn_unsubscribe(ctx->conn, sub);
-    if (rc < 0 || rc > 1)
-        return rc;
-    if (watch->array) {
-        json_object *doc = json_object_new_object();
-        json_object_object_add(doc, "events", json_object_get(watch->array));
-        json_object_object_add(doc, "count", cli_json_u64(watch->seen));
-        json_object_object_add(doc, "timed_out", json_object_new_boolean(rc == 1));
-        cli_json_emit(doc);
-    }
-    /* Running out of time is only a failure when a number of events was asked for. */
-    if (rc == 1 && watch->wanted && watch->seen < watch->wanted) {
-        bool json = ctx->json;
-        ctx->json = false; /* the document above already says so */
-        rc = cli_fail(ctx, CLI_EXIT_TIMEOUT, "only %llu of %llu events arrived within %.1f s",
-                      (unsigned long long)watch->seen, (unsigned long long)watch->wanted,
-                      timeout_ms / 1000.0);
-        ctx->json = json;
-        return rc;
-    }
-    return CLI_EXIT_OK;
+    return cli_events_finish(ctx, watch, rc == 1, timeout_ms);
 }
 
 /* Adds the event types named in a comma-separated list to @mask. */
@@ -245,7 +284,8 @@ static int cli_run_events(cli_ctx *ctx, int argc, char **argv)
     unsigned timeout_ms = 0, mask = 0;
     bool timed = false;
     vmhi_vm *vm = NULL;
-    int c, rc;
+    char **cmd_argv = NULL;
+    int c, rc, cmd_argc = 0;
 
     while ((c = getopt_long(argc, argv, CLI_OPTSTRING "t:n:", opts, NULL)) != -1) {
         switch (c) {
@@ -268,7 +308,12 @@ static int cli_run_events(cli_ctx *ctx, int argc, char **argv)
         default: return cli_option_error(ctx, argv[0], c, argv);
         }
     }
-    rc = cli_expect_args(ctx, argv[0], argc - optind, 0, 0);
+    /* Anything after "--" is a command to run once subscribed. */
+    if (optind < argc && optind > 0 && strcmp(argv[optind - 1], "--") == 0) {
+        cmd_argc = argc - optind;
+        cmd_argv = argv + optind;
+    }
+    rc = cli_expect_args(ctx, argv[0], argc - optind - cmd_argc, 0, 0);
     if (rc == CLI_EXIT_OK && vm_spec)
         rc = cli_lookup_vm(ctx, vm_spec, &vm);
     if (rc != CLI_EXIT_OK)
@@ -276,20 +321,27 @@ static int cli_run_events(cli_ctx *ctx, int argc, char **argv)
     if (ctx->json)
         watch.array = json_object_new_array();
     rc = cli_events_watch(ctx, &watch, mask ? mask : VMHI_EVENT_ALL,
-                          vm ? vmhi_vm_get_uuid(vm) : NULL, timed, timeout_ms);
+                          vm ? vmhi_vm_get_uuid(vm) : NULL, timed, timeout_ms, cmd_argc,
+                          cmd_argv);
     json_object_put(watch.array);
     vmhi_vm_free(vm);
     return rc;
 }
 
 const cli_command cli_event_commands[] = {
-    { "events", "[--timeout SEC] [--count N] [--vm VM] [--type T[,T...]]",
+    { "events", "[--timeout SEC] [--count N] [--vm VM] [--type T[,T...]] [-- COMMAND [ARGS...]]",
       "Print events as they arrive",
       "Subscribes to events and prints one line per event as it arrives: time,\n"
       "sequence number, type, VM and details.  Stops after --count events, after\n"
       "--timeout seconds, or on Ctrl-C.  Exits with 7 when --count events did not\n"
       "arrive within --timeout.  With the global --json the events are collected\n"
-      "and printed as one document, {\"events\": [...]}, when the command ends.",
+      "and printed as one document, {\"events\": [...]}, when the command ends.\n"
+      "\n"
+      "After '--', a vmhi COMMAND with its arguments is run on the same connection\n"
+      "once the subscription is in place, and the events it causes are printed as\n"
+      "they happen, e.g. 'vmhi events --count 2 -- shutdown web'.  This is how to\n"
+      "watch a host that is private to one process, such as test:///default.\n"
+      "With --json the command's own output is left out.",
       "  -t, --timeout SEC   stop after SEC seconds\n"
       "  -n, --count N       stop after N events\n"
       "      --vm VM         only events of this VM\n"

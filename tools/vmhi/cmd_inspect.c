@@ -297,11 +297,11 @@ const cli_command cli_inspect_commands[] = {
       "Without options only active VMs (running, paused, shutting-down) are listed.\n"
       "--persistent and --transient alone select VMs in every state.  With --quiet,\n"
       "only the names are printed, one per line.",
-      "  -a, --all             VMs in every state\n"
-      "  -s, --state S[,S...]  VMs in these states (repeatable): shutoff, running,\n"
-      "                        paused, suspended, shutting-down, crashed\n"
-      "      --persistent      only persistent (defined) VMs\n"
-      "      --transient       only transient VMs\n",
+      "  -a, --all           VMs in every state\n"
+      "  -s, --state S,...   VMs in these states (repeatable): shutoff, running,\n"
+      "                      paused, suspended, shutting-down, crashed\n"
+      "      --persistent    only persistent (defined) VMs\n"
+      "      --transient     only transient VMs\n",
       cli_run_list, CLI_NEEDS_CONN },
     { "info", "VM", "Show a VM's state, vCPUs, memory and CPU time",
       "Prints one 'key: value' line per fact.", NULL, cli_run_info, CLI_NEEDS_CONN },

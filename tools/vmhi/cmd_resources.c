@@ -145,9 +145,9 @@ static void cli_memstats_emit(cli_ctx *ctx, const vmhi_memory_stats *st)
         if (ctx->json)
             continue;
         if (rows[i].value == UINT64_MAX)
-            printf("%-14s unknown\n", rows[i].label);
+            printf("%-14s %12s\n", rows[i].label, "unknown");
         else
-            printf("%-14s %llu%s%s\n", rows[i].label, (unsigned long long)rows[i].value,
+            printf("%-14s %12llu%s%s\n", rows[i].label, (unsigned long long)rows[i].value,
                    *rows[i].unit ? " " : "", rows[i].unit);
     }
     if (ctx->json)

@@ -31,7 +31,7 @@ static const struct {
 } cli_groups[] = {
     { "Lifecycle", cli_lifecycle_commands, &cli_lifecycle_command_count },
     { "Inspection", cli_inspect_commands, &cli_inspect_command_count },
-    { "Memory and vCPUs", cli_resource_commands, &cli_resource_command_count },
+    { "Memory and vCPU", cli_resource_commands, &cli_resource_command_count },
     { "Devices", cli_device_commands, &cli_device_command_count },
     { "Events", cli_event_commands, &cli_event_command_count },
     { "Host", cli_host_commands, &cli_host_command_count },

@@ -143,7 +143,8 @@ int cli_fail_parse(cli_ctx *ctx, int rc, const char *source)
     char text[1400];
 
     cli_error_capture(&e, rc);
-    if (e.line)
+    /* The library's message may name the location already. */
+    if (e.line && !strstr(e.message, "line "))
         snprintf(text, sizeof(text), "%s: line %u, column %u: %s", source, e.line, e.column,
                  e.message);
     else
