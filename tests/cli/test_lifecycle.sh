@@ -60,7 +60,7 @@ expect 4 pause db
 expect 4 shutdown db
 expect 4 poweroff db
 expect 4 --json resume web
-json_check 'd["error"]["exit_code"] == 4 and d["error"]["kind"] != ""'
+json_check 'd["error"]["exit_code"] == 4 and d["error"]["kind"] == "invalid-state" and d["error"]["code"] < 0'
 
 # --- pause / resume / reboot / reset
 expect 0 pause web
@@ -114,7 +114,7 @@ expect 3 start nosuchvm
 err_has '^vmhi: error: '
 expect 3 info 00000000-0000-4000-8000-000000000000
 expect 3 --json state nosuchvm
-json_check 'd["error"]["exit_code"] == 3'
+json_check 'd["error"]["exit_code"] == 3 and d["error"]["kind"] == "not-found"'
 
 # --- undefine
 expect 0 undefine db

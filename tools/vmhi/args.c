@@ -134,6 +134,8 @@ int cli_lookup_vm(cli_ctx *ctx, const char *spec, vmhi_vm **out)
             return rc == VMHI_OK ? CLI_EXIT_OK : cli_fail_vmhi(ctx, rc, NULL);
     }
     rc = vmhi_vm_lookup_by_name(out, ctx->conn, spec);
+    if (rc == VMHI_E_NO_VM && cli_looks_like_uuid(spec))
+        return cli_fail(ctx, CLI_EXIT_NOT_FOUND, "no VM with UUID or name '%s'", spec);
     if (rc == VMHI_E_NO_VM)
         return cli_fail_vmhi(ctx, rc, NULL);
     if (rc != VMHI_OK)

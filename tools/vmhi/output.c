@@ -74,15 +74,26 @@ static void cli_error_capture(cli_error *e, int rc)
         e->line = e->column = 0;
 }
 
+/* The error class an exit code stands for, as a word for scripts. */
+static const char *cli_exit_kind(int exit_code)
+{
+    static const char *const kinds[] = {
+        "ok", "error", "usage", "not-found", "invalid-state", "unsupported",
+        "connection", "timeout", "invalid-input", "conflict",
+    };
+
+    return exit_code >= 0 && exit_code < (int)CLI_ARRAY_SIZE(kinds) ? kinds[exit_code] : "error";
+}
+
 static void cli_error_emit_json(const cli_error *e, const char *text, int exit_code)
 {
     json_object *err = json_object_new_object();
     json_object *doc = json_object_new_object();
 
     json_object_object_add(err, "exit_code", json_object_new_int(exit_code));
+    json_object_object_add(err, "kind", json_object_new_string(cli_exit_kind(exit_code)));
     json_object_object_add(err, "code", e->rc ? json_object_new_int(e->rc) : NULL);
-    json_object_object_add(err, "kind",
-                           json_object_new_string(e->rc ? vmhi_strerror(e->rc) : "usage"));
+    json_object_object_add(err, "code_name", e->rc ? json_object_new_string(vmhi_strerror(e->rc)) : NULL);
     json_object_object_add(err, "message", json_object_new_string(text));
     json_object_object_add(err, "native", cli_json_str(e->native));
     if (e->line) {
