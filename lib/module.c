@@ -117,15 +117,18 @@ static int register_entry(vmhi_backend_entry_fn entry, const char *path, const c
     return VMHI_OK;
 }
 
-static void register_builtins_locked(void)
+static int register_builtins_locked(void)
 {
     if (builtins_registered)
-        return;
+        return VMHI_OK;
+    /* Only out-of-memory can make this fail (the table is ours); then the
+     * next open tries again instead of losing the backend for good. */
+    int rc = register_entry(vmhi_test_backend_entry, NULL, "built-in test backend");
+    if (rc == VMHI_E_NOMEM)
+        return rc;
     builtins_registered = true;
-    /* The built-in test backend cannot fail its checks short of a bug;
-     * a failure leaves the registry without it and shows up in every test. */
-    register_entry(vmhi_test_backend_entry, NULL, "built-in test backend");
     vmhi__error_reset();
+    return VMHI_OK;
 }
 
 static bool already_known(const char *path)
@@ -315,11 +318,15 @@ int vmhi__registry_open(vmhi_conn *conn, const vmhi__uri *uri)
     /* Held across open() so that a scan cannot race a registration;
      * backend open() must not call back into vmhi_conn_open(). */
     pthread_mutex_lock(&registry_lock);
-    register_builtins_locked();
+    int rc = register_builtins_locked();
+    if (rc) {
+        pthread_mutex_unlock(&registry_lock);
+        return rc;
+    }
     vmhi__backend *last_known = backends;
     while (last_known && last_known->next)
         last_known = last_known->next;
-    int rc = try_matching(conn, uri->scheme, backends);
+    rc = try_matching(conn, uri->scheme, backends);
     if (rc == VMHI_BACKEND_OPEN_DECLINED) {
         for_each_search_dir(scan_one, NULL);
         vmhi__error_reset();
@@ -340,13 +347,12 @@ int vmhi_module_load(const char *path)
     if (!realpath(path, real))
         return vmhi__error(VMHI_E_MODULE, "cannot load module %s: no such file", path);
     pthread_mutex_lock(&registry_lock);
-    register_builtins_locked();
-    int rc = VMHI_OK;
+    int rc = register_builtins_locked();
     bool loaded = false;
     for (vmhi__backend *b = backends; b; b = b->next)
         if (b->path && strcmp(b->path, real) == 0)
             loaded = true;
-    if (!loaded)
+    if (!rc && !loaded)
         rc = load_module_locked(real);
     pthread_mutex_unlock(&registry_lock);
     return rc;

@@ -263,6 +263,13 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
         vmhi_vm_config_free(owned);
         return rc;
     }
+    /* The handle is allocated before the backend acts: once a VM exists,
+     * nothing may fail and leave the caller without a way to reach it. */
+    vmhi_vm *vm = out ? vmhi__calloc(1, sizeof(*vm)) : NULL;
+    if (out && !vm) {
+        vmhi_vm_config_free(owned);
+        return vmhi__error_oom();
+    }
     const vmhi_vm_config *use = owned ? owned : cfg;
     vmhi_backend_vm_ref ref;
     memset(&ref, 0, sizeof(ref));
@@ -272,9 +279,19 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
     vmhi__conn_unlock(conn);
     vmhi_vm_config_free(owned);
     rc = vmhi__backend_result(conn, rc, create ? "create" : "define");
-    if (!rc && out)
-        rc = vmhi__vm_new(out, conn, &ref);
-    return rc;
+    if (rc || !vm) {
+        vmhi__free(vm);
+        return rc;
+    }
+    vm->conn = conn;
+    vmhi__strlcpy(vm->name, ref.name, sizeof(vm->name));
+    if (vmhi__uuid_normalize(ref.uuid, vm->uuid)) {
+        vmhi__free(vm);
+        return vmhi__error(VMHI_E_INTERNAL, "backend '%s' reported a malformed UUID",
+                           conn->ops->name);
+    }
+    *out = vm;
+    return VMHI_OK;
 }
 
 int vmhi_vm_define(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg)
