@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vmhi/backend.h"
 
@@ -113,6 +114,7 @@ typedef struct tb_host {
     pthread_cond_t changed;  /* broadcast on every VM state change (shutdown waits) */
     pthread_cond_t work;     /* wakes the guest worker */
     char *dir;               /* canonical directory, NULL for test:///default */
+    pid_t pid;               /* process that created it: a fork()ed child must not share it */
     int lock_fd;             /* flock()ed <dir>/.lock, or -1 */
     unsigned refs;           /* connections using this host */
     struct tb_conn *conns;   /* those connections, for event delivery */

@@ -118,6 +118,7 @@ static tb_host *host_new(void)
     if (!h)
         return NULL;
     h->lock_fd = -1;
+    h->pid = getpid();
     if (pthread_mutex_init(&h->lock, NULL) != 0) {
         tb_free(h);
         tb_error(VMHI_E_INTERNAL, "test backend: cannot create a mutex");
@@ -203,8 +204,10 @@ int tb_host_attach(tb_conn *c, const char *dir)
     if (rc < 0)
         return rc;
     pthread_mutex_lock(&registry_lock);
+    /* A child of fork() inherits a copy of its parent's hosts but not their
+     * lock or threads: it must open the directory itself (and find it locked). */
     tb_host *h = registry;
-    while (h && strcmp(h->dir, canon) != 0)
+    while (h && (h->pid != getpid() || strcmp(h->dir, canon) != 0))
         h = h->next;
     if (h) {
         tb_free(canon);
