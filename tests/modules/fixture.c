@@ -122,6 +122,7 @@ static const struct {
 };
 
 #if FIXTURE_KIND == KIND_NO_ENTRY
+/* Exports an entry under the wrong name: the loader must say so. */
 VMHI_BACKEND_EXPORT int not_the_entry(const vmhi_core_services *c, const vmhi_backend_ops **ops);
 VMHI_BACKEND_EXPORT int not_the_entry(const vmhi_core_services *c, const vmhi_backend_ops **ops)
 #else
@@ -134,6 +135,7 @@ VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *c,
     core = c;
 #if FIXTURE_KIND == KIND_REFUSES
     (void)ops;
+    (void)table;
     return c->set_error(VMHI_E_UNSUPPORTED, NULL, "fixture refuses: core too old");
 #else
     *ops = &table.ops;
