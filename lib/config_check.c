@@ -82,8 +82,8 @@ int vmhi__check_disk_path(const char *path)
     if (rc < 0)
         return rc;
     if (path[0] != '/')
-        return vmhi__error(VMHI_E_INVALID_ARG, "disk path \"%.64s\" is not absolute (must start with '/')",
-                           path);
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "disk path \"%.64s\" is not absolute (must start with '/')", path);
     return VMHI_OK;
 }
 

@@ -435,28 +435,36 @@ size_t vmhi__json_locate(const char *text, size_t len, const vmhi__json_path *pa
     return here;
 }
 
+/* One pointer segment: "/name" with '~' and '/' escaped as RFC 6901 says,
+ * at most 64 bytes of the name, control characters shown as '?'. */
+static void pointer_segment(const char *key, char *out, size_t size)
+{
+    size_t k = 0;
+    out[k++] = '/';
+    for (size_t i = 0; key[i] && k + 3 < size; i++) {
+        char c = key[i];
+        if (i >= 64 && ((unsigned char)c & 0xc0) != 0x80)
+            break; /* long enough, and not inside a UTF-8 sequence */
+        if (c == '~' || c == '/') {
+            out[k++] = '~';
+            out[k++] = c == '~' ? '0' : '1';
+        } else {
+            out[k++] = (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+        }
+    }
+    out[k] = '\0';
+}
+
 void vmhi__json_pointer(const vmhi__json_path *path, char *out, size_t size)
 {
     size_t n = 0;
     out[0] = '\0';
     for (size_t d = 0; d < path->depth && n + 1 < size; d++) {
         char segment[160];
-        size_t k = 0;
-        if (!path->seg[d].key) {
+        if (path->seg[d].key)
+            pointer_segment(path->seg[d].key, segment, sizeof(segment));
+        else
             snprintf(segment, sizeof(segment), "/%zu", path->seg[d].index);
-            k = strlen(segment);
-        } else {
-            segment[k++] = '/';
-            for (const char *c = path->seg[d].key; *c && k + 3 < sizeof(segment) && c - path->seg[d].key < 64; c++) {
-                if (*c == '~' || *c == '/') {
-                    segment[k++] = '~';
-                    segment[k++] = *c == '~' ? '0' : '1';
-                } else {
-                    segment[k++] = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
-                }
-            }
-        }
-        segment[k] = '\0';
         n += vmhi__strlcpy(out + n, segment, size - n);
         if (n >= size)
             n = size - 1;
