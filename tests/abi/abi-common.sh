@@ -2,11 +2,11 @@
 # the one way VMHI turns a built libvmhi into an ABI description, so the
 # baseline and the fresh build are always described alike.
 #
-# Only types declared in the public headers are kept (--hd + drop private),
-# including those no exported function reaches (--load-all-types): the
-# backend module ABI (vmhi_backend_ops, vmhi_core_services...) is reached
-# through dlsym, never through an exported function, and must be guarded
-# too.  Build paths, architecture, DT_NEEDED entries and source locations
+# Only types declared in the public headers are kept (--hd, drop private,
+# public-types.supp), including those no exported function reaches
+# (--load-all-types): the backend module ABI (vmhi_backend_ops,
+# vmhi_core_services...) is reached through dlsym, never through an
+# exported function, and must be guarded too.  Build paths, architecture, DT_NEEDED entries and source locations
 # are left out: they change from machine to machine, the ABI does not.
 
 # vmhi_abidw <library> <include-dir> <output-file> <source-dir>
@@ -15,6 +15,7 @@ vmhi_abidw() {
     abidw --no-corpus-path --no-architecture --no-comp-dir-path --no-elf-needed \
           --no-show-locs --drop-undefined-syms --drop-private-types --load-all-types \
           --type-id-style hash --headers-dir "$include_dir/vmhi" \
+          --suppressions "$(dirname "${BASH_SOURCE[0]}")/public-types.supp" \
           --out-file "$out.raw" "$lib" || return
     # Translation-unit paths are absolute: make them relative to the tree.
     sed -e "s|path='$source_dir/|path='|g" -e "s|path='[^']*/build[^/']*/|path='<build>/|g" \

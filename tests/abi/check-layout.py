@@ -6,7 +6,12 @@ offset, with the same name and type; it may only grow at its end.  An enum
 must keep every enumerator with the same value; it may gain new ones.
 Prints what grew (allowed) and exits 1 on any incompatible change.
 
-    check-layout.py <baseline.abi> <current.abi>
+    check-layout.py <baseline.abi> <current.abi> [<normalized.abi>]
+
+With a third argument, writes a copy of current.abi in which the members
+appended to structs since the baseline are removed again (and the struct
+sizes restored), so that abidiff can then require everything else to be
+identical: the allowed growth is taken out, nothing else is hidden.
 """
 import sys
 import xml.etree.ElementTree as ET
@@ -16,7 +21,8 @@ class Corpus:
     """The types of one ABI file, indexed by id and by name."""
 
     def __init__(self, path):
-        root = ET.parse(path).getroot()
+        self.tree = ET.parse(path)
+        root = self.tree.getroot()
         self.by_id = {}
         self.structs = {}
         self.enums = {}
@@ -55,6 +61,13 @@ class Corpus:
             ret = elem.find("return")
             ret_name = self.type_name(ret.get("type-id"), depth + 1) if ret is not None else "?"
             return "%s(%s)" % (ret_name, ", ".join(params))
+        if tag == "typedef-decl":
+            # A typedef of a function pointer is spelled out, so that a
+            # changed callback signature shows; others by name.
+            underlying = inner()
+            if "(" in underlying:
+                return "%s=%s" % (elem.get("name"), underlying)
+            return elem.get("name")
         return elem.get("name") or tag
 
 
@@ -68,7 +81,7 @@ def members(corpus, struct):
     return out
 
 
-def compare_structs(old, new, problems, notes):
+def compare_structs(old, new, problems, notes, grown):
     for name, old_struct in sorted(old.structs.items()):
         new_struct = new.structs.get(name)
         if new_struct is None:
@@ -90,6 +103,17 @@ def compare_structs(old, new, problems, notes):
         elif len(new_members) > len(old_members):
             added = ", ".join(m[1] for m in new_members[len(old_members):])
             notes.append("struct %s: grew at its end (%s)" % (name, added))
+            grown[name] = (len(old_members), old_struct.get("size-in-bits"))
+
+
+def write_normalized(new, grown, path):
+    """current.abi with the appended members of each grown struct removed."""
+    for name, (keep, old_size) in grown.items():
+        struct = new.structs[name]
+        for member in struct.findall("data-member")[keep:]:
+            struct.remove(member)
+        struct.set("size-in-bits", old_size)
+    new.tree.write(path, encoding="utf-8", xml_declaration=False)
 
 
 def compare_enums(old, new, problems, notes):
@@ -109,13 +133,15 @@ def compare_enums(old, new, problems, notes):
 
 
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     old, new = Corpus(argv[1]), Corpus(argv[2])
-    problems, notes = [], []
-    compare_structs(old, new, problems, notes)
+    problems, notes, grown = [], [], {}
+    compare_structs(old, new, problems, notes, grown)
     compare_enums(old, new, problems, notes)
+    if len(argv) == 4:
+        write_normalized(new, grown, argv[3])
     for note in notes:
         print("allowed addition: " + note)
     for problem in problems:
