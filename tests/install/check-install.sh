@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs a VMHI build into a scratch prefix and uses it the way an
 # outsider would, from out-of-tree sources under tests/install/:
-#   (a) consumer/lifecycle.c built with nothing but `pkg-config vmhi`;
+#   (a) consumer/lifecycle.c built with nothing but `pkg-config vmhi`, and
+#       so is the installed copy of examples/lifecycle.c;
 #   (b) the same program built by consumer/CMakeLists.txt through
 #       find_package(vmhi) and vmhi::vmhi;
 #   (c) oot-backend/oot_backend.c built as a module with
@@ -86,6 +87,12 @@ include_flag=$(pkg-config --cflags-only-I vmhi | sed 's/^-I//; s/ *$//')
 [[ $(pkg-config --modversion vmhi) == 1.* ]] || die "unexpected version $(pkg-config --modversion vmhi)"
 "$cc" "${cflags[@]}" -o "$tmp/lifecycle-pkgconfig" "$here/consumer/lifecycle.c" "${pc_flags[@]}"
 run_installed "$tmp/lifecycle-pkgconfig" test:///default
+# The example sources installed under the doc directory must build the same way.
+while IFS= read -r example; do
+    step "(a) installed example ${example#"$inst"/} built with pkg-config"
+    "$cc" "${cflags[@]}" -o "$tmp/example" "$example" "${pc_flags[@]}"
+    run_installed "$tmp/example" test:///default
+done < <(find "$inst" -path '*/doc/*/examples/lifecycle.c')
 
 # --- (b) CMake package --------------------------------------------------------
 step "(b) consumer built with find_package(vmhi) / vmhi::vmhi"
