@@ -79,7 +79,7 @@ static int parse_location(const vmhi_backend_uri *uri, const char **dir)
                         "test backend: '%s' names a host, but the test hypervisor is local; "
                         "use test:///default or test:///<absolute directory>", uri->uri);
     const char *path = uri->path ? uri->path : "/";
-    if (strcmp(path, "/default") == 0) {
+    if (strcmp(path, "/default") == 0 || strcmp(path, "/default/") == 0) {
         *dir = NULL;
         return VMHI_OK;
     }

@@ -26,6 +26,18 @@ START_TEST(default_hosts_are_private_to_each_connection)
 }
 END_TEST
 
+START_TEST(default_with_trailing_slash_is_still_in_memory)
+{
+    vmhi_conn *a = bt_open("test:///default/");
+    vmhi_conn *b = bt_open("test:///default/");
+    vmhi_vm *vm = bt_define(a, "only-in-a", 64);
+    ck_assert_uint_eq(bt_count_vms(b, 0), 0); /* not a shared directory host */
+    vmhi_vm_free(vm);
+    vmhi_conn_close(a);
+    vmhi_conn_close(b);
+}
+END_TEST
+
 START_TEST(guest_modes_are_accepted)
 {
     const char *uris[] = { "test:///default?guest=cooperative", "test:///default?guest=instant",
@@ -185,6 +197,7 @@ int main(void)
     TCase *tc = tcase_create("open");
     tcase_add_test(tc, default_uri_opens_an_empty_host);
     tcase_add_test(tc, default_hosts_are_private_to_each_connection);
+    tcase_add_test(tc, default_with_trailing_slash_is_still_in_memory);
     tcase_add_test(tc, guest_modes_are_accepted);
     tcase_add_test(tc, unknown_parameter_is_named);
     tcase_add_test(tc, unknown_guest_mode_is_named);
