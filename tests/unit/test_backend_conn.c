@@ -8,6 +8,7 @@ START_TEST(default_uri_opens_an_empty_host)
 {
     vmhi_conn *conn = bt_open("test:///default");
     ck_assert_str_eq(vmhi_conn_get_backend(conn), "test");
+    ck_assert_str_eq(vmhi_conn_get_uri(conn), "test:///default");
     ck_assert_uint_eq(bt_count_vms(conn, 0), 0);
     vmhi_conn_close(conn);
 }

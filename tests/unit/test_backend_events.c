@@ -3,7 +3,9 @@
  * shutdown and reboot.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "test_backend_common.h"
 
@@ -243,6 +245,77 @@ START_TEST(closing_with_pending_guest_work_is_clean)
 }
 END_TEST
 
+START_TEST(event_fd_signals_queued_events)
+{
+    vmhi_conn *conn = bt_open("test:///default");
+    bt_recorder rec;
+    bt_subscribe(conn, &rec, VMHI_EVENT_DEFINED);
+    int fd = -1;
+    ck_vmhi_ok(vmhi_conn_get_event_fd(conn, &fd));
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 0), 0);
+    vmhi_vm *vm = bt_define(conn, "vm", 64);
+    ck_assert_int_eq(poll(&p, 1, 1000), 1);
+    ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 1);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(per_vm_subscription_and_unsubscribe)
+{
+    vmhi_conn *conn = bt_open("test:///default");
+    vmhi_vm *a = bt_define(conn, "a", 64);
+    vmhi_vm *b = bt_define(conn, "b", 64);
+    bt_recorder rec;
+    memset(&rec, 0, sizeof(rec));
+    int id = 0;
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, vmhi_vm_get_uuid(b), bt_record,
+                                   &rec, &id));
+    ck_vmhi_ok(vmhi_vm_start(a, 0));
+    ck_vmhi_ok(vmhi_vm_start(b, 0));
+    vmhi_conn_dispatch_events(conn, 0);
+    ck_assert_uint_eq(rec.count, 1);
+    ck_assert_str_eq(rec.ev[0].uuid, vmhi_vm_get_uuid(b));
+    ck_vmhi_ok(vmhi_conn_unsubscribe(conn, id));
+    ck_vmhi_ok(vmhi_vm_poweroff(b, 0));
+    vmhi_conn_dispatch_events(conn, 0);
+    ck_assert_uint_eq(rec.count, 1);
+    vmhi_vm_free(a);
+    vmhi_vm_free(b);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+typedef struct threaded_seen {
+    atomic_int count;
+    char name[64];
+} threaded_seen;
+
+static void count_event(vmhi_conn *conn, const vmhi_event *event, void *userdata)
+{
+    (void)conn;
+    threaded_seen *t = userdata;
+    snprintf(t->name, sizeof(t->name), "%s", vmhi_event_get_vm_name(event));
+    atomic_fetch_add(&t->count, 1);
+}
+
+START_TEST(event_thread_delivers_guest_completions)
+{
+    vmhi_conn *conn = bt_open("test:///default");
+    threaded_seen seen = { 0, "" };
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, &seen, NULL));
+    ck_vmhi_ok(vmhi_conn_start_event_thread(conn));
+    vmhi_vm *vm = bt_define(conn, "threaded", 64);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0)); /* running, shutting-down, then shutoff */
+    bt_eventually(atomic_load(&seen.count) == 3);
+    ck_assert_str_eq(seen.name, "threaded");
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("backend_events");
@@ -250,6 +323,9 @@ int main(void)
     tcase_add_test(tc, lifecycle_events_arrive_in_order);
     tcase_add_test(tc, failed_calls_emit_nothing);
     tcase_add_test(tc, transient_vm_reports_shutoff_then_vanishes);
+    tcase_add_test(tc, event_fd_signals_queued_events);
+    tcase_add_test(tc, per_vm_subscription_and_unsubscribe);
+    tcase_add_test(tc, event_thread_delivers_guest_completions);
     suite_add_tcase(s, tc);
     tc = tcase_create("guest");
     tcase_add_test(tc, cooperative_shutdown_passes_through_shutting_down);

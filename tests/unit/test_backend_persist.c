@@ -244,6 +244,8 @@ START_TEST(unusable_directory_is_io_error)
 {
     vmhi_conn *conn = NULL;
     ck_vmhi(vmhi_conn_open(&conn, "test:///nonexistent-parent-dir/child", NULL), VMHI_E_IO);
+    ck_assert_ptr_nonnull(vmhi_error_last_native());
+    ck_assert_str_eq(vmhi_error_last_native(), "errno");
     ck_assert_msg(strstr(vmhi_error_last_message(), "/nonexistent-parent-dir/child") != NULL,
                   "%s", vmhi_error_last_message());
 }
