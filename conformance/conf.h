@@ -1,0 +1,221 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The conformance suite's framework, as the test files see it.
+ *
+ * A test is registered with the requirement IDs of the specification it
+ * checks and the profile it certifies:
+ *
+ *     VMHI_CONF_TEST(define_then_lookup, VMHI_PROFILE_CORE, "CORE-DEF-1", "CORE-LOOK-1")
+ *     {
+ *         conf_req("CORE-DEF-1");   // what the following assertions check
+ *         ...
+ *     }
+ *
+ * A table-driven test is one function run once per row; a describe
+ * function names each row and narrows the IDs and profile it stands for:
+ *
+ *     VMHI_CONF_TABLE(state_table, VMHI_PROFILE_CORE, CELLS, describe_cell, "LC-1", ...)
+ *     { ... uses conf_instance ... }
+ *
+ * Every test (row) runs in a child process (Check fork mode) against the
+ * URI under test; it talks only to the public API (<vmhi/vmhi.h>).  The
+ * parent removes whatever VMs the child created, even when it crashed.
+ * Only the names conf_vm_name() returns are ever created.
+ */
+#ifndef VMHI_CONF_H
+#define VMHI_CONF_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vmhi/vmhi.h>
+
+/* ---------------------------------------------------------------- tests */
+
+/* Most requirement IDs one test or row may cite. */
+#define CONF_MAX_IDS 24
+/* Longest requirement ID. */
+#define CONF_ID_MAX 47
+
+/* What a row of a table test stands for (filled by its describe function). */
+typedef struct conf_row {
+    char name[96];                     /* shown after the test's name */
+    unsigned int profile;              /* 0: the test's profile */
+    const char *ids[CONF_MAX_IDS + 1]; /* NULL-terminated; empty: the test's IDs */
+} conf_row;
+
+typedef struct conf_test {
+    const char *name;
+    unsigned int profile;           /* the #vmhi_profile bit the test certifies */
+    const char *const *ids;         /* NULL-terminated requirement IDs it cites */
+    void (*fn)(size_t row);
+    size_t rows;                    /* 1 for a plain test */
+    void (*describe)(size_t row, conf_row *out); /* NULL for a plain test */
+    const char *file;
+    int line;
+} conf_test;
+
+/* Called from the constructors the macros below generate. */
+void conf_register(conf_test *test);
+
+#define CONF_IDS_(name, ...) static const char *const conf_ids_##name[] = { __VA_ARGS__, NULL }
+
+#define VMHI_CONF_TEST(name, profile, ...)                                              \
+    static void conf_fn_##name(size_t conf_row_index);                                  \
+    CONF_IDS_(name, __VA_ARGS__);                                                       \
+    static conf_test conf_def_##name = { #name, (profile), conf_ids_##name,             \
+                                         conf_fn_##name, 1, NULL, __FILE__, __LINE__ }; \
+    __attribute__((constructor)) static void conf_reg_##name(void)                      \
+    {                                                                                   \
+        conf_register(&conf_def_##name);                                                \
+    }                                                                                   \
+    static void conf_fn_##name(size_t conf_row_index __attribute__((unused)))
+
+/* The row index is available in the body as conf_row_index. */
+#define VMHI_CONF_TABLE(name, profile, rows, describe, ...)                             \
+    static void conf_fn_##name(size_t conf_row_index);                                  \
+    CONF_IDS_(name, __VA_ARGS__);                                                       \
+    static conf_test conf_def_##name = { #name, (profile), conf_ids_##name,             \
+                                         conf_fn_##name, (rows), (describe), __FILE__,  \
+                                         __LINE__ };                                    \
+    __attribute__((constructor)) static void conf_reg_##name(void)                      \
+    {                                                                                   \
+        conf_register(&conf_def_##name);                                                \
+    }                                                                                   \
+    static void conf_fn_##name(size_t conf_row_index)
+
+/* ------------------------------------------------------------- the run */
+
+/* What the suite knows about the run; read-only inside tests. */
+typedef struct conf_context {
+    const char *uri;
+    double timeout_scale;     /* multiplies every wait */
+    const char *disk_dir;     /* where disk images may be named (created by the suite) */
+    unsigned int claimed;     /* profiles the backend claims */
+    unsigned int selected;    /* profiles being certified in this run */
+    long run_id;              /* the suite's pid: VM names start "vmhi-conf-<run_id>-" */
+    bool verbose;
+} conf_context;
+
+extern const conf_context *conf;
+
+/* Marks the requirement the following assertions check, so that a failure
+ * is charged to it (and the ones marked before count as passed).  The ID
+ * must be one the test cites. */
+void conf_req(const char *id);
+
+/* Ends nothing by itself: records why the rest of the test cannot run on
+ * this backend (the row is reported "not applicable" with @why).  Use
+ * CONF_SKIP_IF in the test body, which also returns. */
+void conf_note_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define CONF_SKIP_IF(cond, ...)          \
+    do {                                 \
+        if (cond) {                      \
+            conf_note_skip(__VA_ARGS__); \
+            return;                      \
+        }                                \
+    } while (0)
+
+/* Adds a remark to the row's result (shown in the reports). */
+void conf_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------ assertions */
+
+/* Asserts that @call returned @expected, with the library's message. */
+#define conf_rc(call, expected)                                                          \
+    do {                                                                                 \
+        int conf_rc_ = (call);                                                           \
+        ck_assert_msg(conf_rc_ == (expected), "%s returned %d (%s), expected %d (%s): %s", \
+                      #call, conf_rc_, vmhi_strerror(conf_rc_), (int)(expected),         \
+                      vmhi_strerror(expected), vmhi_error_last_message());               \
+    } while (0)
+#define conf_ok(call) conf_rc(call, VMHI_OK)
+
+/* Asserts that @call failed with @expected and left a matching last error
+ * with a message (ERR-4 holds for every failure the suite provokes). */
+#define conf_fail(call, expected)                                                         \
+    do {                                                                                  \
+        int conf_rc_ = (call);                                                            \
+        ck_assert_msg(conf_rc_ == (expected), "%s returned %d (%s), expected %d (%s): %s",  \
+                      #call, conf_rc_, vmhi_strerror(conf_rc_), (int)(expected),          \
+                      vmhi_strerror(expected), vmhi_error_last_message());                \
+        conf_check_last_error(#call, conf_rc_);                                           \
+    } while (0)
+void conf_check_last_error(const char *what, int rc);
+
+/* A wait of @base_ms on a fast host, scaled by --timeout-scale. */
+unsigned int conf_ms(unsigned int base_ms);
+/* Short waits used to make sure nothing more happens (no further event). */
+#define CONF_SETTLE_MS 50u
+/* Upper bound for a state change or an event to arrive. */
+#define CONF_WAIT_MS 5000u
+
+uint64_t conf_now_ms(void);
+void conf_sleep_ms(unsigned int ms);
+
+/* -------------------------------------------------------- capabilities */
+
+bool conf_claims(unsigned int profile);
+/* Whether the Events profile is being certified: tests of other profiles
+ * then also compare the events their calls emit. */
+bool conf_events_checked(void);
+/* Asserts that @op's capabilities include @bits (VMHI_CAP_SUPPORTED at
+ * least): a profile that needs it is claimed, so its absence is a failure. */
+void conf_need_op(vmhi_conn *conn, vmhi_op op, unsigned int bits);
+/* The op's capability bits (0 when unsupported). */
+unsigned int conf_op_caps(vmhi_conn *conn, vmhi_op op);
+
+/* ----------------------------------------------------------- VM helpers */
+
+vmhi_conn *conf_open(void);
+vmhi_conn *conf_open_uri(const char *uri);
+
+/* A fresh name "vmhi-conf-<run>-<n>" (buf of at least 64 bytes). */
+void conf_vm_name(char *buf, size_t size);
+bool conf_is_own_name(const char *name);
+
+/* A minimal description: fresh name, 1 of at most 2 vCPUs, 64 of at most
+ * 128 MiB, no devices. */
+vmhi_vm_config *conf_config_new(void);
+vmhi_vm *conf_define_cfg(vmhi_conn *conn, const vmhi_vm_config *cfg);
+vmhi_vm *conf_define(vmhi_conn *conn);
+
+vmhi_vm_state conf_state(vmhi_vm *vm, vmhi_state_reason *reason);
+/* Waits until the VM's state is in @mask (VMHI_STATE_BIT()s); asserts it
+ * gets there within conf_ms(CONF_WAIT_MS).  Returns the state. */
+vmhi_vm_state conf_wait_state(vmhi_vm *vm, unsigned int mask);
+/* Whether a VM of this UUID exists (lookup succeeds). */
+bool conf_vm_exists(vmhi_conn *conn, const char *uuid);
+
+/* Drives a freshly defined (shut off) VM into @target with the public
+ * calls.  Returns false, with the reason in @why, when the backend offers
+ * no way to reach it (crashed) or the state does not last (a guest that
+ * completes shutdown requests: shutting-down passes too quickly). */
+bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t why_size);
+
+/* A path for a disk image under --disk-dir (the file is created empty). */
+void conf_disk_path(char *buf, size_t size, const char *tag);
+
+/* Adds a disk (path under --disk-dir) / a NIC (no MAC) with @id (NULL:
+ * let the model or backend choose). */
+void conf_config_add_disk(vmhi_vm_config *cfg, const char *id);
+void conf_config_add_nic(vmhi_vm_config *cfg, const char *id);
+/* A minimal description plus disk "conf-d0" and NIC "conf-n0". */
+vmhi_vm_config *conf_config_with_devices(void);
+
+/* Powers off (if active) and undefines (if persistent) @vm, then frees the
+ * handle; failures are ignored (the parent's cleanup pass remains). */
+void conf_discard(vmhi_vm *vm);
+
+/* Calls the operation @op with valid arguments on @vm: the same call
+ * vmhi_conn_get_op_caps() reports on.  @flags goes to the calls that take
+ * vmhi_affect bits; detaches name "conf-d0" / "conf-n0".  Returns its result. */
+int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags);
+/* Operations that take vmhi_affect flags. */
+bool conf_op_takes_affect(vmhi_op op);
+
+#endif /* VMHI_CONF_H */

@@ -1,0 +1,163 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * What the parent learns from the backend before and after the run: its
+ * name, versions and claimed profiles; the operations each claimed
+ * profile needs that the capability query denies; and a census of the
+ * VMs the suite did not create, taken before and after, to prove it left
+ * them alone.  Each step opens its own connection and closes it again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_internal.h"
+#include "conf_profiles.h"
+
+static char *dup_text(const char *s)
+{
+    return strdup(s && *s ? s : "unknown");
+}
+
+int conf_probe(conf_run *run, const char *uri, unsigned int *claimed, char *err, size_t size)
+{
+    vmhi_conn *conn = NULL;
+    int rc = vmhi_conn_open(&conn, uri, NULL);
+    if (rc < 0) {
+        snprintf(err, size, "cannot open %s: %s (%s)", uri, vmhi_error_last_message(),
+                 vmhi_strerror(rc));
+        return rc;
+    }
+    vmhi_host_info info = VMHI_HOST_INFO_INIT;
+    rc = vmhi_conn_get_host_info(conn, &info);
+    if (rc == VMHI_OK)
+        rc = vmhi_conn_get_profiles(conn, claimed);
+    if (rc < 0) {
+        snprintf(err, size, "cannot read the host facts of %s: %s", uri,
+                 vmhi_error_last_message());
+    } else {
+        run->uri = strdup(vmhi_conn_get_uri(conn) ? vmhi_conn_get_uri(conn) : uri);
+        run->backend = dup_text(vmhi_conn_get_backend(conn));
+        run->backend_version = dup_text(info.backend_version);
+        run->hypervisor = dup_text(info.hypervisor);
+        run->hypervisor_version = dup_text(info.hypervisor_version);
+    }
+    vmhi_conn_close(conn);
+    return rc;
+}
+
+void conf_probe_missing_ops(conf_run *run, const char *uri, unsigned int claimed)
+{
+    vmhi_conn *conn = NULL;
+    if (vmhi_conn_open(&conn, uri, NULL) < 0)
+        return; /* conf_probe() already reported it */
+    for (size_t p = 0; p < CONF_NPROFILES; p++) {
+        conf_profile_result *pr = &run->profiles[p];
+        if (!(claimed & pr->bit))
+            continue;
+        const conf_profile_ops *need = conf_profile_needs(pr->bit);
+        for (size_t i = 0; need && i < need->count; i++) {
+            unsigned int caps = 0;
+            if (vmhi_conn_get_op_caps(conn, need->ops[i], &caps) < 0 ||
+                !(caps & VMHI_CAP_SUPPORTED))
+                conf_append(&pr->missing_ops, "%s%s", pr->missing_ops ? ", " : "",
+                            vmhi_op_name(need->ops[i]));
+        }
+    }
+    vmhi_conn_close(conn);
+}
+
+/* ----------------------------------------------------------------- census */
+
+typedef struct conf_census_vm {
+    char *name;
+    char uuid[VMHI_UUID_STRLEN + 1];
+    vmhi_vm_state state;
+} conf_census_vm;
+
+struct conf_census {
+    conf_census_vm *vms;
+    size_t count;
+};
+
+static void census_add(conf_census *c, vmhi_vm *vm)
+{
+    vmhi_vm_state st = 0;
+    if (vmhi_vm_get_state(vm, &st, NULL) < 0)
+        st = 0; /* vanished meanwhile: recorded as unknown */
+    conf_census_vm *e = &c->vms[c->count++];
+    e->name = strdup(vmhi_vm_get_name(vm));
+    snprintf(e->uuid, sizeof(e->uuid), "%s", vmhi_vm_get_uuid(vm));
+    e->state = st;
+}
+
+conf_census *conf_census_take(const char *uri, long run_id, char *err, size_t size)
+{
+    (void)run_id;
+    vmhi_conn *conn = NULL;
+    vmhi_vm **vms = NULL;
+    size_t n = 0;
+    if (vmhi_conn_open(&conn, uri, NULL) < 0 || vmhi_conn_list_vms(conn, 0, &vms, &n) < 0) {
+        snprintf(err, size, "cannot list the VMs of %s: %s", uri, vmhi_error_last_message());
+        vmhi_conn_close(conn);
+        return NULL;
+    }
+    conf_census *c = calloc(1, sizeof(*c));
+    if (c)
+        c->vms = calloc(n ? n : 1, sizeof(*c->vms));
+    for (size_t i = 0; c && c->vms && i < n; i++)
+        if (!conf_is_own_name(vmhi_vm_get_name(vms[i])))
+            census_add(c, vms[i]);
+    vmhi_vm_list_free(vms, n);
+    vmhi_conn_close(conn);
+    return c;
+}
+
+size_t conf_census_count(const conf_census *c)
+{
+    return c ? c->count : 0;
+}
+
+static const conf_census_vm *census_find(const conf_census *c, const char *uuid)
+{
+    for (size_t i = 0; i < c->count; i++)
+        if (strcmp(c->vms[i].uuid, uuid) == 0)
+            return &c->vms[i];
+    return NULL;
+}
+
+static const char *state_text(vmhi_vm_state st)
+{
+    const char *name = vmhi_vm_state_name(st);
+    return name ? name : "unknown";
+}
+
+bool conf_census_compare(const conf_census *before, const conf_census *after, conf_run *run)
+{
+    bool same = true;
+    for (size_t i = 0; i < before->count; i++) {
+        const conf_census_vm *b = &before->vms[i];
+        const conf_census_vm *a = census_find(after, b->uuid);
+        if (!a) {
+            conf_append(&run->run_errors, "foreign VM '%s' (%s) disappeared during the run\n",
+                        b->name, b->uuid);
+            same = false;
+        } else if (a->state != b->state || strcmp(a->name, b->name) != 0) {
+            conf_append(&run->run_errors, "foreign VM '%s' (%s) changed: %s -> '%s' %s\n",
+                        b->name, b->uuid, state_text(b->state), a->name,
+                        state_text(a->state));
+            same = false;
+        }
+    }
+    return same;
+}
+
+void conf_census_free(conf_census *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        free(c->vms[i].name);
+    free(c->vms);
+    free(c);
+}

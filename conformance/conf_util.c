@@ -1,0 +1,276 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Helpers the tests use (conf.h): requirement marks, skips and notes
+ * written to the memory shared with the parent, waits, capabilities, and
+ * VMs that are always named "vmhi-conf-<run>-<n>" so that the parent's
+ * cleanup pass can find them.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf_internal.h"
+
+const conf_context *conf;
+conf_shared *conf_shm;
+/* The case this process runs (set by the runner before forking). */
+const conf_case *conf_current_case;
+
+#define CONF_NAME_PREFIX "vmhi-conf-"
+
+/* ------------------------------------------------------ marks and notes */
+
+void conf_req(const char *id)
+{
+    ck_assert_msg(conf_current_case && conf_case_cites(conf_current_case, id),
+                  "suite bug: conf_req(\"%s\") in a test that does not cite it", id);
+    if (conf_shm->current[0] && conf_shm->nreached < CONF_MAX_IDS)
+        memcpy(conf_shm->reached[conf_shm->nreached++], conf_shm->current,
+               sizeof(conf_shm->current));
+    snprintf(conf_shm->current, sizeof(conf_shm->current), "%s", id);
+}
+
+void conf_note_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(conf_shm->skip_reason, sizeof(conf_shm->skip_reason), fmt, ap);
+    va_end(ap);
+    conf_shm->skipped = 1;
+}
+
+void conf_note(const char *fmt, ...)
+{
+    size_t used = strlen(conf_shm->notes);
+    if (used + 3 >= sizeof(conf_shm->notes))
+        return;
+    if (used) {
+        memcpy(conf_shm->notes + used, "; ", 3);
+        used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(conf_shm->notes + used, sizeof(conf_shm->notes) - used, fmt, ap);
+    va_end(ap);
+}
+
+/* ----------------------------------------------------------------- time */
+
+unsigned int conf_ms(unsigned int base_ms)
+{
+    double scaled = (double)base_ms * (conf ? conf->timeout_scale : 1.0);
+    return scaled > 3600000.0 ? 3600000u : (unsigned int)scaled;
+}
+
+uint64_t conf_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void conf_sleep_ms(unsigned int ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* --------------------------------------------------------- capabilities */
+
+bool conf_claims(unsigned int profile)
+{
+    return (conf->claimed & profile) == profile;
+}
+
+unsigned int conf_op_caps(vmhi_conn *conn, vmhi_op op)
+{
+    unsigned int caps = 0;
+    conf_ok(vmhi_conn_get_op_caps(conn, op, &caps));
+    return caps;
+}
+
+void conf_need_op(vmhi_conn *conn, vmhi_op op, unsigned int bits)
+{
+    unsigned int caps = conf_op_caps(conn, op);
+    bits |= VMHI_CAP_SUPPORTED;
+    ck_assert_msg((caps & bits) == bits,
+                  "the backend claims the profile this test certifies, but "
+                  "vmhi_conn_get_op_caps(%s) = 0x%x lacks 0x%x", vmhi_op_name(op), caps,
+                  bits & ~caps);
+}
+
+/* ------------------------------------------------------------------ VMs */
+
+vmhi_conn *conf_open_uri(const char *uri)
+{
+    vmhi_conn *conn = NULL;
+    int rc = vmhi_conn_open(&conn, uri, NULL);
+    ck_assert_msg(rc == VMHI_OK && conn, "vmhi_conn_open(%s) returned %d (%s): %s", uri, rc,
+                  vmhi_strerror(rc), vmhi_error_last_message());
+    return conn;
+}
+
+vmhi_conn *conf_open(void)
+{
+    return conf_open_uri(conf->uri);
+}
+
+void conf_vm_name(char *buf, size_t size)
+{
+    unsigned int n = atomic_fetch_add(&conf_shm->name_counter, 1u);
+    snprintf(buf, size, CONF_NAME_PREFIX "%ld-%u", conf->run_id, n);
+}
+
+bool conf_is_own_name(const char *name)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), CONF_NAME_PREFIX "%ld-", conf->run_id);
+    return name && strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+vmhi_vm_config *conf_config_new(void)
+{
+    char name[64];
+    vmhi_vm_config *cfg = NULL;
+    conf_vm_name(name, sizeof(name));
+    conf_ok(vmhi_vm_config_new(&cfg));
+    conf_ok(vmhi_vm_config_set_name(cfg, name));
+    conf_ok(vmhi_vm_config_set_max_memory_mib(cfg, 128));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, 64));
+    conf_ok(vmhi_vm_config_set_max_vcpus(cfg, 2));
+    conf_ok(vmhi_vm_config_set_vcpus(cfg, 1));
+    return cfg;
+}
+
+vmhi_vm *conf_define_cfg(vmhi_conn *conn, const vmhi_vm_config *cfg)
+{
+    vmhi_vm *vm = NULL;
+    conf_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_assert_ptr_nonnull(vm);
+    return vm;
+}
+
+vmhi_vm *conf_define(vmhi_conn *conn)
+{
+    vmhi_vm_config *cfg = conf_config_new();
+    vmhi_vm *vm = conf_define_cfg(conn, cfg);
+    vmhi_vm_config_free(cfg);
+    return vm;
+}
+
+vmhi_vm_state conf_state(vmhi_vm *vm, vmhi_state_reason *reason)
+{
+    vmhi_vm_state st = 0;
+    vmhi_state_reason why = VMHI_REASON_UNKNOWN;
+    conf_ok(vmhi_vm_get_state(vm, &st, &why));
+    if (reason)
+        *reason = why;
+    return st;
+}
+
+vmhi_vm_state conf_wait_state(vmhi_vm *vm, unsigned int mask)
+{
+    uint64_t deadline = conf_now_ms() + conf_ms(CONF_WAIT_MS);
+    unsigned int pause_ms = 1;
+    vmhi_vm_state st = conf_state(vm, NULL);
+    while (!(mask & VMHI_STATE_BIT(st)) && conf_now_ms() < deadline) {
+        conf_sleep_ms(pause_ms);
+        pause_ms = pause_ms < 20 ? pause_ms * 2 : 20;
+        st = conf_state(vm, NULL);
+    }
+    ck_assert_msg(mask & VMHI_STATE_BIT(st), "VM %s is still %s after %u ms",
+                  vmhi_vm_get_name(vm), vmhi_vm_state_name(st), conf_ms(CONF_WAIT_MS));
+    return st;
+}
+
+bool conf_vm_exists(vmhi_conn *conn, const char *uuid)
+{
+    vmhi_vm *vm = NULL;
+    int rc = vmhi_vm_lookup_by_uuid(&vm, conn, uuid);
+    ck_assert_msg(rc == VMHI_OK || rc == VMHI_E_NO_VM,
+                  "vmhi_vm_lookup_by_uuid returned %d (%s): %s", rc, vmhi_strerror(rc),
+                  vmhi_error_last_message());
+    vmhi_vm_free(vm);
+    return rc == VMHI_OK;
+}
+
+/* Requests a graceful shutdown and checks that shutting-down lasts. */
+static bool drive_shutting_down(vmhi_vm *vm, char *why, size_t size)
+{
+    conf_ok(vmhi_vm_shutdown(vm, 0));
+    unsigned int hold = conf_ms(100);
+    vmhi_vm_state st = conf_state(vm, NULL);
+    if (st == VMHI_STATE_SHUTTING_DOWN) {
+        conf_sleep_ms(hold);
+        st = conf_state(vm, NULL);
+    }
+    if (st == VMHI_STATE_SHUTTING_DOWN)
+        return true;
+    snprintf(why, size, "shutting-down did not last %u ms (the VM became %s): the guest "
+             "completes shutdown requests; run the suite on a URI whose guest ignores "
+             "them to test this state", hold, vmhi_vm_state_name(st));
+    return false;
+}
+
+bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t size)
+{
+    ck_assert_int_eq(conf_state(vm, NULL), VMHI_STATE_SHUTOFF);
+    switch (target) {
+    case VMHI_STATE_SHUTOFF:
+        return true;
+    case VMHI_STATE_CRASHED:
+        snprintf(why, size, "no VMHI call puts a VM into the crashed state; the backend "
+                 "offers no way to reach it");
+        return false;
+    default:
+        break;
+    }
+    conf_ok(vmhi_vm_start(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
+    switch (target) {
+    case VMHI_STATE_PAUSED:
+        conf_ok(vmhi_vm_pause(vm));
+        break;
+    case VMHI_STATE_SUSPENDED:
+        conf_ok(vmhi_vm_suspend(vm, 0));
+        break;
+    case VMHI_STATE_SHUTTING_DOWN:
+        return drive_shutting_down(vm, why, size);
+    default:
+        break;
+    }
+    conf_wait_state(vm, VMHI_STATE_BIT(target));
+    return true;
+}
+
+void conf_disk_path(char *buf, size_t size, const char *tag)
+{
+    unsigned int n = atomic_fetch_add(&conf_shm->name_counter, 1u);
+    snprintf(buf, size, "%s/%s-%ld-%u.img", conf->disk_dir, tag, conf->run_id, n);
+    /* The file exists so that a backend that checks paths finds it; a
+     * remote backend ignores our local copy. */
+    int fd = open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
+void conf_check_last_error(const char *what, int rc)
+{
+    int last = vmhi_error_last_code();
+    const char *msg = vmhi_error_last_message();
+    ck_assert_msg(last == rc, "after %s failed with %d, vmhi_error_last_code() is %d", what,
+                  rc, last);
+    ck_assert_msg(msg && *msg, "after %s failed with %d (%s), the last error message is empty",
+                  what, rc, vmhi_strerror(rc));
+}
+
+bool conf_events_checked(void)
+{
+    return (conf->selected & VMHI_PROFILE_EVENTS) != 0;
+}
