@@ -37,11 +37,12 @@ static void insert_task(tb_host *h, tb_task *t)
     pthread_cond_signal(&h->work);
 }
 
-static void run_task(tb_host *h, tb_task *t)
+/* Runs a due task; returns true when it was queued again (@t stays alive). */
+static bool run_task(tb_host *h, tb_task *t)
 {
     tb_vm *vm = tb_host_find_uuid(h, t->uuid);
     if (!vm)
-        return;
+        return false;
     switch (t->kind) {
     case TB_TASK_SHUTDOWN:
         if (vm->epoch == t->epoch && vm->state == VMHI_STATE_SHUTTING_DOWN)
@@ -56,17 +57,14 @@ static void run_task(tb_host *h, tb_task *t)
             break;
         if (vm->state == VMHI_STATE_PAUSED) {
             /* A paused guest cannot act; it releases the device once resumed. */
-            tb_task *again = tb_alloc(sizeof(*again));
-            if (again) {
-                *again = *t;
-                again->due_ns = tb_now_ns() + TB_GUEST_DELAY_NS;
-                insert_task(h, again);
-            }
-            break;
+            t->due_ns = tb_now_ns() + TB_GUEST_DELAY_NS;
+            insert_task(h, t);
+            return true;
         }
         tb_guest_finish_release(h, vm, t->dev_type, t->dev_id);
         break;
     }
+    return false;
 }
 
 static void wait_until(tb_host *h, uint64_t due_ns)
@@ -93,8 +91,8 @@ static void *worker_main(void *arg)
         }
         tb_task *t = h->tasks;
         h->tasks = t->next;
-        run_task(h, t);
-        tb_free(t);
+        if (!run_task(h, t))
+            tb_free(t);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;

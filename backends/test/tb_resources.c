@@ -92,9 +92,12 @@ static int check_memory_fits(const tb_vm *vm, const vmhi_vm_config *cfg, uint64_
 
 static int check_memory_args(tb_host *h, const tb_vm *vm, uint64_t mib, unsigned int f)
 {
-    if (mib < TB_MIN_MEMORY_MIB)
-        return tb_error(VMHI_E_INVALID_ARG, "%llu MiB is below the test host's minimum of "
-                        "%u MiB", (unsigned long long)mib, TB_MIN_MEMORY_MIB);
+    if (mib == 0)
+        return tb_error(VMHI_E_INVALID_ARG, "memory size must be at least 1 MiB");
+    if (mib < TB_MIN_MEMORY_MIB || mib > TB_MAX_MEMORY_MIB)
+        return tb_error(VMHI_E_LIMIT, "%llu MiB is outside the test host's range of %u to %u "
+                        "MiB per VM", (unsigned long long)mib, TB_MIN_MEMORY_MIB,
+                        TB_MAX_MEMORY_MIB);
     int rc = VMHI_OK;
     if (f & VMHI_AFFECT_LIVE)
         rc = check_memory_fits(vm, vm->live, mib, "live");
@@ -211,6 +214,9 @@ static int check_vcpu_args(const tb_vm *vm, unsigned int count, unsigned int f)
 {
     if (count == 0)
         return tb_error(VMHI_E_INVALID_ARG, "a VM needs at least 1 vCPU");
+    if (count > TB_MAX_VCPUS)
+        return tb_error(VMHI_E_LIMIT, "%u vCPUs requested; the test host allows at most %u "
+                        "per VM", count, TB_MAX_VCPUS);
     const vmhi_vm_config *cfgs[2] = { (f & VMHI_AFFECT_LIVE) ? vm->live : NULL,
                                       (f & VMHI_AFFECT_CONFIG) ? vm->def : NULL };
     for (int i = 0; i < 2; i++) {

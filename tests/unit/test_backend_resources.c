@@ -96,7 +96,7 @@ START_TEST(memory_above_maximum_or_below_minimum_is_refused)
                   vmhi_error_last_message());
     ck_vmhi(vmhi_vm_set_memory(f.vm, 1024, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG),
             VMHI_E_INVALID_ARG);
-    ck_assert_int_ne(vmhi_vm_set_memory(f.vm, 8, VMHI_AFFECT_LIVE), VMHI_OK);
+    ck_vmhi(vmhi_vm_set_memory(f.vm, 8, VMHI_AFFECT_LIVE), VMHI_E_LIMIT);
     ck_assert_uint_eq(info_of(f.vm).memory_mib, 256);
     ck_assert_uint_eq(f.rec.count, 0);
     ck_assert_int_eq(vmhi_conn_dispatch_events(f.conn, 0), 0);
@@ -227,7 +227,8 @@ START_TEST(vcpus_above_maximum_are_refused)
     ck_vmhi(vmhi_vm_set_vcpus(f.vm, 5, VMHI_AFFECT_LIVE), VMHI_E_INVALID_ARG);
     ck_assert_msg(strstr(vmhi_error_last_message(), "4") != NULL, "%s",
                   vmhi_error_last_message());
-    ck_assert_int_ne(vmhi_vm_set_vcpus(f.vm, 0, VMHI_AFFECT_LIVE), VMHI_OK);
+    ck_vmhi(vmhi_vm_set_vcpus(f.vm, 0, VMHI_AFFECT_LIVE), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_set_vcpus(f.vm, 65, VMHI_AFFECT_LIVE), VMHI_E_LIMIT);
     ck_vmhi(vmhi_vm_set_vcpus(f.vm, 5, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG),
             VMHI_E_INVALID_ARG);
     ck_assert_uint_eq(info_of(f.vm).vcpus, 1);
