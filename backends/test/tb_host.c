@@ -112,26 +112,27 @@ static int init_monotonic_cond(pthread_cond_t *cond)
     return rc;
 }
 
-static tb_host *host_new(void)
+static int host_new(tb_host **out)
 {
     tb_host *h = tb_alloc(sizeof(*h));
     if (!h)
-        return NULL;
+        return VMHI_E_NOMEM;
     h->lock_fd = -1;
     h->pid = getpid();
-    if (pthread_mutex_init(&h->lock, NULL) != 0) {
-        tb_free(h);
-        tb_error(VMHI_E_INTERNAL, "test backend: cannot create a mutex");
-        return NULL;
-    }
-    if (init_monotonic_cond(&h->changed) != 0 || init_monotonic_cond(&h->work) != 0) {
-        /* Both conds are destroyed in host_free(); a failed init leaves no state. */
+    int err = pthread_mutex_init(&h->lock, NULL);
+    if (!err && (err = init_monotonic_cond(&h->changed)) != 0)
         pthread_mutex_destroy(&h->lock);
-        tb_free(h);
-        tb_error(VMHI_E_INTERNAL, "test backend: cannot create a condition variable");
-        return NULL;
+    if (!err && (err = init_monotonic_cond(&h->work)) != 0) {
+        pthread_cond_destroy(&h->changed);
+        pthread_mutex_destroy(&h->lock);
     }
-    return h;
+    if (err) {
+        tb_free(h);
+        return tb_error(VMHI_E_INTERNAL, "test backend: cannot create a lock: %s",
+                        strerror(err));
+    }
+    *out = h;
+    return VMHI_OK;
 }
 
 /* Frees a host nobody uses any more (worker already stopped). */
@@ -169,13 +170,14 @@ static void link_conn(tb_host *h, tb_conn *c)
  * can log through it. */
 static int dir_host_open(tb_conn *c, char *canon, tb_host **out)
 {
-    tb_host *h = host_new();
-    if (!h) {
+    tb_host *h = NULL;
+    int rc = host_new(&h);
+    if (rc < 0) {
         tb_free(canon);
-        return VMHI_E_NOMEM;
+        return rc;
     }
     h->dir = canon;
-    int rc = tb_store_lock(h);
+    rc = tb_store_lock(h);
     if (rc == VMHI_OK) {
         link_conn(h, c);
         rc = tb_store_load(h);
@@ -193,11 +195,11 @@ static int dir_host_open(tb_conn *c, char *canon, tb_host **out)
 int tb_host_attach(tb_conn *c, const char *dir)
 {
     if (!dir) {
-        tb_host *h = host_new();
-        if (!h)
-            return VMHI_E_NOMEM;
-        link_conn(h, c);
-        return VMHI_OK;
+        tb_host *h = NULL;
+        int rc = host_new(&h);
+        if (rc == VMHI_OK)
+            link_conn(h, c);
+        return rc;
     }
     char *canon = NULL;
     int rc = tb_store_prepare_dir(dir, &canon);
