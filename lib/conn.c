@@ -54,16 +54,44 @@ static void fill_backend_uri(vmhi_conn *conn)
     conn->buri.param_values = (const char *const *)u->values;
 }
 
-static void conn_destroy(vmhi_conn *conn)
+/* Releases the backend side: after this no slot runs for the connection. */
+static void conn_shutdown(vmhi_conn *conn)
 {
     vmhi__events_stop_thread(&conn->events);
     if (conn->opened)
         conn->ops->close(conn->priv);
+    conn->opened = false;
+    atomic_store(&conn->closed, true);
+}
+
+static void conn_free(vmhi_conn *conn)
+{
     vmhi__events_destroy(&conn->events);
     vmhi__free(conn->priv);
     vmhi__uri_free(conn->uri);
     pthread_mutex_destroy(&conn->call_lock);
     vmhi__free(conn);
+}
+
+void vmhi__conn_ref(vmhi_conn *conn)
+{
+    atomic_fetch_add(&conn->refs, 1);
+}
+
+void vmhi__conn_unref(vmhi_conn *conn)
+{
+    if (atomic_fetch_sub(&conn->refs, 1) == 1)
+        conn_free(conn);
+}
+
+int vmhi__check_vm(const vmhi_vm *vm)
+{
+    if (!vm)
+        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle is NULL");
+    if (atomic_load(&vm->conn->closed))
+        return vmhi__error(VMHI_E_CONNECTION,
+                           "the connection of VM '%s' was closed; free the handle", vm->name);
+    return VMHI_OK;
 }
 
 int vmhi_conn_open(vmhi_conn **out, const char *uri, const vmhi_conn_options *opts)
@@ -75,6 +103,8 @@ int vmhi_conn_open(vmhi_conn **out, const char *uri, const vmhi_conn_options *op
     vmhi_conn *conn = vmhi__calloc(1, sizeof(*conn));
     if (!conn)
         return vmhi__error_oom();
+    atomic_init(&conn->refs, 1);
+    atomic_init(&conn->closed, false);
     pthread_mutex_init(&conn->call_lock, NULL);
     int rc = vmhi__events_init(&conn->events);
     if (rc) {
@@ -90,7 +120,8 @@ int vmhi_conn_open(vmhi_conn **out, const char *uri, const vmhi_conn_options *op
         rc = vmhi__registry_open(conn, conn->uri);
     }
     if (rc) {
-        conn_destroy(conn);
+        conn_shutdown(conn);
+        conn_free(conn);
         return rc;
     }
     conn->serialize = !(conn->ops->flags & VMHI_BACKEND_FLAG_THREADSAFE);
@@ -102,7 +133,8 @@ void vmhi_conn_close(vmhi_conn *conn)
 {
     if (!conn)
         return;
-    conn_destroy(conn);
+    conn_shutdown(conn);
+    vmhi__conn_unref(conn);
 }
 
 const char *vmhi_conn_get_uri(const vmhi_conn *conn)
@@ -257,6 +289,33 @@ int vmhi_conn_get_op_caps(vmhi_conn *conn, vmhi_op op, unsigned int *caps)
             value |= VMHI_CAP_SUPPORTED;
     }
     *caps = value;
+    return VMHI_OK;
+}
+
+int vmhi__check_op(vmhi_conn *conn, vmhi_op op, unsigned int affect)
+{
+    if (!conn->ops->get_op_caps)
+        return VMHI_OK;
+    unsigned int caps = default_caps(op);
+    vmhi__conn_lock(conn);
+    int rc = conn->ops->get_op_caps(conn->priv, op, &caps);
+    vmhi__conn_unlock(conn);
+    vmhi__error_reset();
+    if (rc)
+        return VMHI_OK; /* no answer: let the slot decide */
+    if (!caps)
+        return vmhi__error(VMHI_E_UNSUPPORTED, "backend '%s' reports %s as unsupported",
+                           conn->ops->name, vmhi_op_name(op));
+    if ((affect & VMHI_AFFECT_LIVE) && !(caps & VMHI_CAP_LIVE))
+        return vmhi__error(VMHI_E_UNSUPPORTED,
+                           "backend '%s' cannot %s on a running VM (no live support); "
+                           "use VMHI_AFFECT_CONFIG",
+                           conn->ops->name, vmhi_op_name(op));
+    if ((affect & VMHI_AFFECT_CONFIG) && !(caps & VMHI_CAP_CONFIG))
+        return vmhi__error(VMHI_E_UNSUPPORTED,
+                           "backend '%s' cannot %s in the persistent definition; "
+                           "use VMHI_AFFECT_LIVE",
+                           conn->ops->name, vmhi_op_name(op));
     return VMHI_OK;
 }
 

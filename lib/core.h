@@ -64,7 +64,6 @@ typedef struct vmhi__events {
     struct vmhi__queued_event *tail;
     size_t queued;
     uint64_t next_seq;
-    uint64_t dropped;                /* dropped since the last queued event */
     struct vmhi__subscription *subs;
     int next_sub_id;
     unsigned int mask;               /* union of subscription masks */
@@ -92,6 +91,8 @@ struct vmhi_conn {
     vmhi_backend_uri buri;
     vmhi_conn_options opts;
     vmhi__events events;
+    atomic_int refs;          /* the application's reference + one per VM handle */
+    atomic_bool closed;       /* vmhi_conn_close() ran: VM handles get VMHI_E_CONNECTION */
 };
 
 struct vmhi_vm {
@@ -114,5 +115,14 @@ uint64_t vmhi__conn_limit(vmhi_conn *conn, vmhi_limit limit, uint64_t fallback);
 int vmhi__check_memory(vmhi_conn *conn, uint64_t mib, const char *what);
 /* Creates a handle from a backend's reference. */
 int vmhi__vm_new(vmhi_vm **out, vmhi_conn *conn, const vmhi_backend_vm_ref *ref);
+/* Handles keep their connection's memory alive after vmhi_conn_close(). */
+void vmhi__conn_ref(vmhi_conn *conn);
+void vmhi__conn_unref(vmhi_conn *conn);
+/* Checks a handle: non-NULL and its connection still open. */
+int vmhi__check_vm(const vmhi_vm *vm);
+/* Enforces what vmhi_conn_get_op_caps() promised: an operation the backend
+ * reports absent, or an affect flag it lacks, fails with VMHI_E_UNSUPPORTED
+ * before the slot is called. */
+int vmhi__check_op(vmhi_conn *conn, vmhi_op op, unsigned int affect);
 
 #endif /* VMHI_CORE_H */

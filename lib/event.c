@@ -9,6 +9,7 @@
  * subscriber exactly once.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,7 @@ static void free_queue(struct vmhi__queued_event *q)
 {
     while (q) {
         struct vmhi__queued_event *next = q->next;
-        vmhi__free(q);
+        free(q);
         q = next;
     }
 }
@@ -139,17 +140,19 @@ static void fill_event(struct vmhi_event *e, const vmhi_backend_event *bev)
 static void enqueue_locked(vmhi__events *ev, struct vmhi__queued_event *q)
 {
     if (ev->queued == QUEUE_MAX) {
+        /* The event after the dropped one carries the count (and any
+         * count the dropped one carried), so the gap in sequence
+         * numbers is always explained by the event right after it. */
         struct vmhi__queued_event *oldest = ev->head;
         ev->head = oldest->next;
-        if (!ev->head)
+        if (ev->head)
+            ev->head->ev.dropped += oldest->ev.dropped + 1;
+        else
             ev->tail = NULL;
-        vmhi__free(oldest);
+        free(oldest);
         ev->queued--;
-        ev->dropped++;
     }
     q->ev.seq = ev->next_seq++;
-    q->ev.dropped = ev->dropped;
-    ev->dropped = 0;
     if (ev->tail)
         ev->tail->next = q;
     else
@@ -311,7 +314,13 @@ int vmhi_conn_start_event_thread(vmhi_conn *conn)
     pthread_mutex_lock(&ev->lock);
     int rc = VMHI_OK;
     if (!ev->thread_running) {
+        /* The thread inherits this mask: application signal handlers must
+         * never run on a thread the library owns. */
+        sigset_t all, saved;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &saved);
         int err = pthread_create(&ev->thread, NULL, event_thread_main, conn);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
         if (err)
             rc = vmhi__error_native(VMHI_E_NOMEM, strerror(err), "cannot start the event thread");
         else

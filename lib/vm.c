@@ -16,24 +16,37 @@
      VMHI_STATE_BIT(VMHI_STATE_SHUTTING_DOWN) | VMHI_STATE_BIT(VMHI_STATE_CRASHED))
 #define PERSISTENCE_BITS (VMHI_LIST_PERSISTENT | VMHI_LIST_TRANSIENT)
 
+/* Fills an allocated handle; on success it holds a connection reference. */
+static int fill_handle(vmhi_vm *vm, vmhi_conn *conn, const vmhi_backend_vm_ref *ref)
+{
+    if (vmhi__uuid_normalize(ref->uuid, vm->uuid))
+        return vmhi__error(VMHI_E_INTERNAL, "backend '%s' reported a malformed UUID",
+                           conn->ops->name);
+    vmhi__strlcpy(vm->name, ref->name, sizeof(vm->name));
+    vm->conn = conn;
+    vmhi__conn_ref(conn);
+    return VMHI_OK;
+}
+
 int vmhi__vm_new(vmhi_vm **out, vmhi_conn *conn, const vmhi_backend_vm_ref *ref)
 {
     vmhi_vm *vm = vmhi__calloc(1, sizeof(*vm));
     if (!vm)
         return vmhi__error_oom();
-    vm->conn = conn;
-    if (vmhi__uuid_normalize(ref->uuid, vm->uuid)) {
+    int rc = fill_handle(vm, conn, ref);
+    if (rc) {
         vmhi__free(vm);
-        return vmhi__error(VMHI_E_INTERNAL, "backend '%s' reported a malformed UUID",
-                           conn->ops->name);
+        return rc;
     }
-    vmhi__strlcpy(vm->name, ref->name, sizeof(vm->name));
     *out = vm;
     return VMHI_OK;
 }
 
 void vmhi_vm_free(vmhi_vm *vm)
 {
+    if (!vm)
+        return;
+    vmhi__conn_unref(vm->conn);
     vmhi__free(vm);
 }
 
@@ -49,9 +62,7 @@ const char *vmhi_vm_get_uuid(const vmhi_vm *vm)
 
 static int check_vm(const vmhi_vm *vm)
 {
-    if (!vm)
-        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle is NULL");
-    return VMHI_OK;
+    return vmhi__check_vm(vm);
 }
 
 static int check_reserved_flags(unsigned int flags)
@@ -68,10 +79,13 @@ static int lookup(vmhi_vm **out, vmhi_conn *conn, const char *name, const char *
 {
     if (!conn->ops->lookup)
         return vmhi__unsupported(conn, VMHI_OP_LIST);
+    int rc = vmhi__check_op(conn, VMHI_OP_LIST, 0);
+    if (rc)
+        return rc;
     vmhi_backend_vm_ref ref;
     memset(&ref, 0, sizeof(ref));
     vmhi__conn_lock(conn);
-    int rc = conn->ops->lookup(conn->priv, name, uuid, &ref);
+    rc = conn->ops->lookup(conn->priv, name, uuid, &ref);
     vmhi__conn_unlock(conn);
     rc = vmhi__backend_result(conn, rc, "lookup");
     return rc ? rc : vmhi__vm_new(out, conn, &ref);
@@ -165,9 +179,12 @@ int vmhi_conn_list_vms(vmhi_conn *conn, unsigned int filter, vmhi_vm ***vms, siz
                            filter & ~(STATE_BITS_ALL | PERSISTENCE_BITS));
     if (!conn->ops->list_vms)
         return vmhi__unsupported(conn, VMHI_OP_LIST);
+    int rc = vmhi__check_op(conn, VMHI_OP_LIST, 0);
+    if (rc)
+        return rc;
     struct list_ctx ctx = { .conn = conn, .filter = filter };
     vmhi__conn_lock(conn);
-    int rc = conn->ops->list_vms(conn->priv, list_add, &ctx);
+    rc = conn->ops->list_vms(conn->priv, list_add, &ctx);
     vmhi__conn_unlock(conn);
     rc = vmhi__backend_result(conn, rc, "list");
     if (rc) {
@@ -257,6 +274,9 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
         return rc;
     if (create ? !conn->ops->create : !conn->ops->define)
         return vmhi__unsupported(conn, create ? VMHI_OP_CREATE : VMHI_OP_DEFINE);
+    rc = vmhi__check_op(conn, create ? VMHI_OP_CREATE : VMHI_OP_DEFINE, 0);
+    if (rc)
+        return rc;
     vmhi_vm_config *owned = NULL;
     rc = prepare_config(conn, cfg, &owned);
     if (rc) {
@@ -279,16 +299,11 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
     vmhi__conn_unlock(conn);
     vmhi_vm_config_free(owned);
     rc = vmhi__backend_result(conn, rc, create ? "create" : "define");
+    if (!rc && vm)
+        rc = fill_handle(vm, conn, &ref);
     if (rc || !vm) {
         vmhi__free(vm);
         return rc;
-    }
-    vm->conn = conn;
-    vmhi__strlcpy(vm->name, ref.name, sizeof(vm->name));
-    if (vmhi__uuid_normalize(ref.uuid, vm->uuid)) {
-        vmhi__free(vm);
-        return vmhi__error(VMHI_E_INTERNAL, "backend '%s' reported a malformed UUID",
-                           conn->ops->name);
     }
     *out = vm;
     return VMHI_OK;
@@ -315,8 +330,11 @@ static int call_uuid(vmhi_vm *vm, vmhi_op op, uuid_slot slot)
     vmhi_conn *conn = vm->conn;
     if (!slot)
         return vmhi__unsupported(conn, op);
+    int rc = vmhi__check_op(conn, op, 0);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
-    int rc = slot(conn->priv, vm->uuid);
+    rc = slot(conn->priv, vm->uuid);
     vmhi__conn_unlock(conn);
     return vmhi__backend_result(conn, rc, vmhi_op_name(op));
 }
@@ -326,8 +344,11 @@ static int call_uuid_flags(vmhi_vm *vm, vmhi_op op, uuid_flags_slot slot, unsign
     vmhi_conn *conn = vm->conn;
     if (!slot)
         return vmhi__unsupported(conn, op);
+    int rc = vmhi__check_op(conn, op, 0);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
-    int rc = slot(conn->priv, vm->uuid, flags);
+    rc = slot(conn->priv, vm->uuid, flags);
     vmhi__conn_unlock(conn);
     return vmhi__backend_result(conn, rc, vmhi_op_name(op));
 }
@@ -394,6 +415,9 @@ int vmhi_vm_get_info(vmhi_vm *vm, vmhi_vm_info *info)
     vmhi_conn *conn = vm->conn;
     if (!conn->ops->get_info)
         return vmhi__unsupported(conn, VMHI_OP_GET_INFO);
+    rc = vmhi__check_op(conn, VMHI_OP_GET_INFO, 0);
+    if (rc)
+        return rc;
     vmhi_vm_info full = VMHI_VM_INFO_INIT;
     vmhi__conn_lock(conn);
     rc = conn->ops->get_info(conn->priv, vm->uuid, &full);
@@ -432,6 +456,9 @@ int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out)
     vmhi_conn *conn = vm->conn;
     if (!conn->ops->get_config)
         return vmhi__unsupported(conn, VMHI_OP_GET_CONFIG);
+    rc = vmhi__check_op(conn, VMHI_OP_GET_CONFIG, 0);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = conn->ops->get_config(conn->priv, vm->uuid, out);
     vmhi__conn_unlock(conn);

@@ -12,8 +12,9 @@
 
 static int check_vm_affect(const vmhi_vm *vm, unsigned int flags)
 {
-    if (!vm)
-        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle is NULL");
+    int rc = vmhi__check_vm(vm);
+    if (rc)
+        return rc;
     if (flags & ~AFFECT_BITS)
         return vmhi__error(VMHI_E_INVALID_ARG,
                            "flags 0x%x: only VMHI_AFFECT_LIVE and VMHI_AFFECT_CONFIG are allowed",
@@ -37,6 +38,9 @@ int vmhi_vm_set_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags)
         return rc;
     if (!conn->ops->set_memory)
         return vmhi__unsupported(conn, VMHI_OP_SET_MEMORY);
+    rc = vmhi__check_op(conn, VMHI_OP_SET_MEMORY, flags);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = conn->ops->set_memory(conn->priv, vm->uuid, mib, flags);
     vmhi__conn_unlock(conn);
@@ -61,6 +65,9 @@ int vmhi_vm_set_max_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags)
         return rc;
     if (!conn->ops->set_max_memory)
         return vmhi__unsupported(conn, VMHI_OP_SET_MAX_MEMORY);
+    rc = vmhi__check_op(conn, VMHI_OP_SET_MAX_MEMORY, flags);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = conn->ops->set_max_memory(conn->priv, vm->uuid, mib, flags);
     vmhi__conn_unlock(conn);
@@ -70,8 +77,11 @@ int vmhi_vm_set_max_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags)
 int vmhi_vm_get_memory_stats(vmhi_vm *vm, vmhi_memory_stats *stats)
 {
     vmhi__error_reset();
-    if (!vm || !stats)
-        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle or stats pointer is NULL");
+    int rc = vmhi__check_vm(vm);
+    if (rc)
+        return rc;
+    if (!stats)
+        return vmhi__error(VMHI_E_INVALID_ARG, "stats pointer is NULL");
     if (stats->version == 0 || stats->version > VMHI_MEMORY_STATS_VERSION)
         return vmhi__error(VMHI_E_INVALID_ARG,
                            "vmhi_memory_stats.version is %u; initialize it with "
@@ -80,9 +90,12 @@ int vmhi_vm_get_memory_stats(vmhi_vm *vm, vmhi_memory_stats *stats)
     vmhi_conn *conn = vm->conn;
     if (!conn->ops->get_memory_stats)
         return vmhi__unsupported(conn, VMHI_OP_MEMORY_STATS);
+    rc = vmhi__check_op(conn, VMHI_OP_MEMORY_STATS, 0);
+    if (rc)
+        return rc;
     vmhi_memory_stats full = VMHI_MEMORY_STATS_INIT;
     vmhi__conn_lock(conn);
-    int rc = conn->ops->get_memory_stats(conn->priv, vm->uuid, &full);
+    rc = conn->ops->get_memory_stats(conn->priv, vm->uuid, &full);
     vmhi__conn_unlock(conn);
     rc = vmhi__backend_result(conn, rc, "memory-stats");
     if (!rc)
@@ -107,6 +120,9 @@ int vmhi_vm_set_vcpus(vmhi_vm *vm, unsigned int count, unsigned int flags)
                            count, (unsigned long long)max);
     if (!conn->ops->set_vcpus)
         return vmhi__unsupported(conn, VMHI_OP_SET_VCPUS);
+    rc = vmhi__check_op(conn, VMHI_OP_SET_VCPUS, flags);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = conn->ops->set_vcpus(conn->priv, vm->uuid, count, flags);
     vmhi__conn_unlock(conn);
@@ -145,17 +161,23 @@ static int vcpu_add(void *opaque, const vmhi_vcpu_info *info)
 int vmhi_vm_get_vcpus(vmhi_vm *vm, vmhi_vcpu_list **out)
 {
     vmhi__error_reset();
-    if (!vm || !out)
-        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle or output pointer is NULL");
+    int rc = vmhi__check_vm(vm);
+    if (rc)
+        return rc;
+    if (!out)
+        return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
     *out = NULL;
     vmhi_conn *conn = vm->conn;
     if (!conn->ops->get_vcpus)
         return vmhi__unsupported(conn, VMHI_OP_VCPU_INFO);
+    rc = vmhi__check_op(conn, VMHI_OP_VCPU_INFO, 0);
+    if (rc)
+        return rc;
     vmhi_vcpu_list *list = vmhi__calloc(1, sizeof(*list));
     if (!list)
         return vmhi__error_oom();
     vmhi__conn_lock(conn);
-    int rc = conn->ops->get_vcpus(conn->priv, vm->uuid, vcpu_add, list);
+    rc = conn->ops->get_vcpus(conn->priv, vm->uuid, vcpu_add, list);
     vmhi__conn_unlock(conn);
     rc = vmhi__backend_result(conn, rc, "vcpu-info");
     if (rc) {
@@ -219,6 +241,9 @@ int vmhi_vm_attach_disk(vmhi_vm *vm, const vmhi_disk *disk, unsigned int flags, 
     if (!conn->ops->attach_disk)
         return vmhi__unsupported(conn, VMHI_OP_ATTACH_DISK);
     char got[VMHI_DEVICE_ID_MAX + 1] = "";
+    rc = vmhi__check_op(conn, VMHI_OP_ATTACH_DISK, flags);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = conn->ops->attach_disk(conn->priv, vm->uuid, disk, flags, got);
     vmhi__conn_unlock(conn);
@@ -243,6 +268,9 @@ int vmhi_vm_attach_nic(vmhi_vm *vm, const vmhi_nic *nic, unsigned int flags, cha
     if (!conn->ops->attach_nic)
         return vmhi__unsupported(conn, VMHI_OP_ATTACH_NIC);
     char got[VMHI_DEVICE_ID_MAX + 1] = "";
+    rc = vmhi__check_op(conn, VMHI_OP_ATTACH_NIC, flags);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = conn->ops->attach_nic(conn->priv, vm->uuid, nic, flags, got);
     vmhi__conn_unlock(conn);
@@ -269,6 +297,9 @@ static int detach(vmhi_vm *vm, vmhi_op op, const char *id, unsigned int flags,
     if (!slot)
         return vmhi__unsupported(conn, op);
     vmhi_completion done = VMHI_COMPLETION_DONE;
+    rc = vmhi__check_op(conn, op, flags);
+    if (rc)
+        return rc;
     vmhi__conn_lock(conn);
     rc = slot(conn->priv, vm->uuid, id, flags, &done);
     vmhi__conn_unlock(conn);
@@ -338,17 +369,23 @@ static int device_add(void *opaque, const vmhi_device_info *info)
 int vmhi_vm_list_devices(vmhi_vm *vm, vmhi_device_list **out)
 {
     vmhi__error_reset();
-    if (!vm || !out)
-        return vmhi__error(VMHI_E_INVALID_ARG, "VM handle or output pointer is NULL");
+    int rc = vmhi__check_vm(vm);
+    if (rc)
+        return rc;
+    if (!out)
+        return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
     *out = NULL;
     vmhi_conn *conn = vm->conn;
     if (!conn->ops->list_devices)
         return vmhi__unsupported(conn, VMHI_OP_LIST_DEVICES);
+    rc = vmhi__check_op(conn, VMHI_OP_LIST_DEVICES, 0);
+    if (rc)
+        return rc;
     vmhi_device_list *list = vmhi__calloc(1, sizeof(*list));
     if (!list)
         return vmhi__error_oom();
     vmhi__conn_lock(conn);
-    int rc = conn->ops->list_devices(conn->priv, vm->uuid, device_add, list);
+    rc = conn->ops->list_devices(conn->priv, vm->uuid, device_add, list);
     vmhi__conn_unlock(conn);
     rc = vmhi__backend_result(conn, rc, "list-devices");
     if (rc) {

@@ -310,7 +310,8 @@ VMHI_EXTERN int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out);
  * @param vm The VM.  @param mib New size, at least the host minimum and
  *        at most the VM's maximum.  @param flags #vmhi_affect bits.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG (0, above maximum, not a multiple
- *         of the granularity); #VMHI_E_INVALID_STATE (#VMHI_AFFECT_LIVE on an
+ *         of the granularity); #VMHI_E_LIMIT (below the host minimum or above
+ *         the host maximum); #VMHI_E_INVALID_STATE (#VMHI_AFFECT_LIVE on an
  *         inactive VM, #VMHI_AFFECT_CONFIG on a transient one); #VMHI_E_UNSUPPORTED.
  * @since 1.0
  */
@@ -363,7 +364,8 @@ VMHI_EXTERN int vmhi_vm_get_memory_stats(vmhi_vm *vm, vmhi_memory_stats *stats);
 /**
  * @brief Sets the vCPU count (hotplug when live).
  * @param vm The VM.  @param count 1 to the VM's maximum.  @param flags #vmhi_affect bits.
- * @return #VMHI_OK; #VMHI_E_INVALID_ARG (0 or above maximum);
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG (0 or above the VM's maximum);
+ *         #VMHI_E_LIMIT (above the host's maximum vCPUs);
  *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
  * @since 1.0
  */
