@@ -150,7 +150,7 @@ void conf_check_last_error(const char *what, int rc);
 /* A wait of @base_ms on a fast host, scaled by --timeout-scale. */
 unsigned int conf_ms(unsigned int base_ms);
 /* Short waits used to make sure nothing more happens (no further event). */
-#define CONF_SETTLE_MS 50u
+#define CONF_SETTLE_MS 20u
 /* Upper bound for a state change or an event to arrive. */
 #define CONF_WAIT_MS 5000u
 

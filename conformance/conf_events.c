@@ -115,14 +115,17 @@ size_t conf_recorder_wait(conf_recorder *rec, size_t n, unsigned int timeout_ms)
         wait_threaded(rec, n, deadline);
         return conf_recorder_count(rec);
     }
-    /* Dispatch at least once, so that queued events arrive even with 0. */
-    do {
+    /* Dispatch at least once without waiting, so that queued events
+     * arrive even when enough are there already. */
+    bool first = true;
+    while (first || (conf_recorder_count(rec) < n && conf_now_ms() < deadline)) {
         uint64_t now = conf_now_ms();
-        int slice = now >= deadline ? 0 : (int)(deadline - now);
+        int slice = first || now >= deadline ? 0 : (int)(deadline - now);
         int rc = vmhi_conn_dispatch_events(rec->conn, slice > 50 ? 50 : slice);
         ck_assert_msg(rc >= 0, "vmhi_conn_dispatch_events failed: %d (%s): %s", rc,
                       vmhi_strerror(rc), vmhi_error_last_message());
-    } while (conf_recorder_count(rec) < n && conf_now_ms() < deadline);
+        first = false;
+    }
     return conf_recorder_count(rec);
 }
 

@@ -105,7 +105,8 @@ typedef enum conf_verdict {
     CONF_NOT_CLAIMED = 0,
     CONF_CERTIFIED,
     CONF_FAILED,
-    CONF_NOT_SELECTED         /* claimed, but not asked for with --profile */
+    CONF_NOT_SELECTED,        /* claimed, but not asked for with --profile */
+    CONF_UNTESTED             /* selected, but none of its tests ran (--only) */
 } conf_verdict;
 
 const char *conf_verdict_name(conf_verdict v);

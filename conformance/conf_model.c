@@ -65,6 +65,7 @@ const char *conf_verdict_name(conf_verdict v)
     case CONF_CERTIFIED: return "certified";
     case CONF_FAILED: return "failed";
     case CONF_NOT_SELECTED: return "not selected";
+    case CONF_UNTESTED: return "not tested";
     case CONF_NOT_CLAIMED: break;
     }
     return "not claimed";
@@ -108,6 +109,12 @@ static void judge_requirement(conf_run *run, conf_requirement *r)
         r->status = CONF_REQ_NOT_CLAIMED;
         return;
     }
+    if (!pr->selected) {
+        /* Cases of other profiles may cite it, but skip its checks. */
+        r->status = CONF_REQ_NOT_TESTED;
+        conf_append(&r->message, "profile %s not selected", conf_profile_label(pr->bit));
+        return;
+    }
     const char *skip_reason = NULL;
     bool cited = false, pass = false;
     for (size_t i = 0; i < run->ncases; i++) {
@@ -138,23 +145,37 @@ static void judge_requirement(conf_run *run, conf_requirement *r)
     r->status = CONF_REQ_NOT_TESTED;
     if (!cited)
         conf_append(&r->message, "no test of this suite cites it");
-    else if (!pr->selected)
-        conf_append(&r->message, "profile %s not selected", conf_profile_label(pr->bit));
     else if (skip_reason)
         conf_append(&r->message, "not applicable: %s", skip_reason);
     else
         conf_append(&r->message, "the tests citing it did not reach it or did not run");
 }
 
+/* The profile a case's failure counts against: that of the requirement
+ * it was checking (an event check inside a lifecycle test fails Events),
+ * else the case's own. */
+static conf_profile_result *charged_profile(conf_run *run, const conf_case *c)
+{
+    const conf_requirement *r = c->failed_id[0] ? conf_spec_find(&run->spec, c->failed_id)
+                                                : NULL;
+    if (r && r->backend_facing)
+        return profile_of(run, r->profile);
+    return profile_of(run, c->profile);
+}
+
 static void count_cases(conf_run *run)
 {
     for (size_t i = 0; i < run->ncases; i++) {
-        conf_profile_result *pr = profile_of(run, run->cases[i].profile);
+        const conf_case *c = &run->cases[i];
+        conf_profile_result *pr = profile_of(run, c->profile);
         if (!pr)
             continue;
-        pr->passed += run->cases[i].status == CONF_PASS;
-        pr->failed += run->cases[i].status == CONF_FAIL;
-        pr->skipped += run->cases[i].status == CONF_SKIP;
+        pr->passed += c->status == CONF_PASS;
+        pr->skipped += c->status == CONF_SKIP;
+        if (c->status == CONF_FAIL) {
+            conf_profile_result *charged = charged_profile(run, c);
+            (charged ? charged : pr)->failed++;
+        }
     }
 }
 
@@ -180,6 +201,8 @@ static conf_verdict verdict_of(const conf_profile_result *pr)
         return CONF_NOT_SELECTED;
     if (pr->failed || pr->req_fail || pr->missing_ops)
         return CONF_FAILED;
+    if (pr->passed + pr->skipped == 0)
+        return CONF_UNTESTED;
     return CONF_CERTIFIED;
 }
 
@@ -192,7 +215,8 @@ void conf_model_finish(conf_run *run)
         conf_profile_result *pr = &run->profiles[i];
         pr->verdict = verdict_of(pr);
         any |= pr->verdict == CONF_CERTIFIED;
-        if (pr->verdict == CONF_FAILED || (pr->requested && !pr->claimed))
+        if (pr->verdict == CONF_FAILED || pr->verdict == CONF_UNTESTED ||
+            (pr->requested && !pr->claimed))
             all = false;
     }
     run->certified = all && any;

@@ -204,7 +204,7 @@ bool conf_vm_exists(vmhi_conn *conn, const char *uuid)
 static bool drive_shutting_down(vmhi_vm *vm, char *why, size_t size)
 {
     conf_ok(vmhi_vm_shutdown(vm, 0));
-    unsigned int hold = conf_ms(100);
+    unsigned int hold = conf_ms(60);
     vmhi_vm_state st = conf_state(vm, NULL);
     if (st == VMHI_STATE_SHUTTING_DOWN) {
         conf_sleep_ms(hold);
