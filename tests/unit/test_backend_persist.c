@@ -62,6 +62,68 @@ START_TEST(definitions_survive_reconnect)
 }
 END_TEST
 
+/* A config that uses every field, so that nothing can be lost unnoticed. */
+static vmhi_vm_config *rich_config(void)
+{
+    vmhi_vm_config *cfg = bt_config("rich", 256);
+    ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, UUID_A));
+    ck_vmhi_ok(vmhi_vm_config_set_vcpus(cfg, 3));
+    ck_vmhi_ok(vmhi_vm_config_set_firmware(cfg, VMHI_FIRMWARE_UEFI));
+    vmhi_boot_dev order[] = { VMHI_BOOT_NETWORK, VMHI_BOOT_DISK };
+    ck_vmhi_ok(vmhi_vm_config_set_boot_order(cfg, order, 2));
+    vmhi_disk *d = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&d));
+    ck_vmhi_ok(vmhi_disk_set_id(d, "root"));
+    ck_vmhi_ok(vmhi_disk_set_path(d, "/images/rich.qcow2"));
+    ck_vmhi_ok(vmhi_disk_set_format(d, VMHI_DISK_FORMAT_QCOW2));
+    ck_vmhi_ok(vmhi_disk_set_bus(d, VMHI_DISK_BUS_SCSI));
+    ck_vmhi_ok(vmhi_disk_set_readonly(d, 1));
+    ck_vmhi_ok(vmhi_vm_config_add_disk(cfg, d));
+    vmhi_disk_free(d);
+    vmhi_nic *n = NULL;
+    ck_vmhi_ok(vmhi_nic_new(&n));
+    ck_vmhi_ok(vmhi_nic_set_model(n, VMHI_NIC_MODEL_E1000));
+    ck_vmhi_ok(vmhi_nic_set_network(n, "bridge:br0"));
+    ck_vmhi_ok(vmhi_nic_set_mac(n, "52:54:00:12:34:56"));
+    ck_vmhi_ok(vmhi_vm_config_add_nic(cfg, n));
+    vmhi_nic_free(n);
+    return cfg;
+}
+
+static char *config_xml(vmhi_vm *vm)
+{
+    vmhi_vm_config *cfg = NULL;
+    char *xml = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_vmhi_ok(vmhi_vm_config_to_xml(cfg, &xml));
+    vmhi_vm_config_free(cfg);
+    return xml;
+}
+
+START_TEST(every_field_survives_reconnect)
+{
+    store s = store_new(NULL);
+    vmhi_conn *conn = bt_open(s.uri);
+    vmhi_vm_config *cfg = rich_config();
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    char *before = config_xml(vm);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+
+    conn = bt_open(s.uri);
+    vm = lookup(conn, "rich");
+    char *after = config_xml(vm);
+    ck_assert_str_eq(after, before);
+    vmhi_free(before);
+    vmhi_free(after);
+    vmhi_vm_free(vm);
+    vmhi_vm_config_free(cfg);
+    vmhi_conn_close(conn);
+    store_free(&s);
+}
+END_TEST
+
 START_TEST(runtime_state_survives_reconnect)
 {
     store s = store_new(NULL);
@@ -345,6 +407,7 @@ int main(void)
     Suite *s = suite_create("backend_persist");
     TCase *tc = tcase_create("persistence");
     tcase_add_test(tc, definitions_survive_reconnect);
+    tcase_add_test(tc, every_field_survives_reconnect);
     tcase_add_test(tc, runtime_state_survives_reconnect);
     tcase_add_test(tc, one_file_pair_per_vm_and_no_temporaries);
     tcase_add_test(tc, pending_detach_survives_reconnect);
