@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "config_internal.h"
 #include "testutil.h"
 
 static vmhi_vm_config *new_config(const char *name)
@@ -454,6 +454,44 @@ START_TEST(validate_needs_name)
 }
 END_TEST
 
+/* The public API cannot create duplicates, but configs also come from
+ * backends and the codecs through internal paths: validate must still
+ * catch them.  The test reaches into the struct to make them. */
+START_TEST(validate_catches_duplicates)
+{
+    vmhi_vm_config *cfg = new_config("a");
+    add_disk(cfg, NULL, "/a");
+    add_disk(cfg, NULL, "/b");
+    add_nic(cfg, NULL, "52:54:00:00:00:01");
+    add_nic(cfg, NULL, "52:54:00:00:00:02");
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg));
+
+    strcpy(cfg->disks[1]->id, "disk0");
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("id \"disk0\"");
+    strcpy(cfg->disks[1]->id, "disk1");
+    strcpy(cfg->disks[1]->path, "/a");
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("path \"/a\"");
+    strcpy(cfg->disks[1]->path, "/b");
+    strcpy(cfg->nics[1]->mac, "52:54:00:00:00:01");
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("MAC address 52:54:00:00:00:01");
+    strcpy(cfg->nics[1]->mac, "52:54:00:00:00:02");
+    strcpy(cfg->nics[1]->id, "nic0");
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("NIC 1");
+    strcpy(cfg->nics[1]->id, "nic1");
+    cfg->boot[1] = VMHI_BOOT_DISK;
+    cfg->boot_count = 2;
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("boot order");
+    cfg->boot_count = 1;
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg));
+    vmhi_vm_config_free(cfg);
+}
+END_TEST
+
 START_TEST(enum_names)
 {
     ck_assert_str_eq(vmhi_disk_format_name(VMHI_DISK_FORMAT_QCOW2), "qcow2");
@@ -547,6 +585,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, added_device_is_a_copy);
     tcase_add_test(tc, copy_is_deep);
     tcase_add_test(tc, validate_needs_name);
+    tcase_add_test(tc, validate_catches_duplicates);
     tcase_add_test(tc, enum_names);
     tcase_add_test(tc, alloc_failures);
     suite_add_tcase(s, tc);
