@@ -3,7 +3,10 @@
  * ordering without gaps, unsubscribe from a callback, re-entrancy.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <dirent.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -203,6 +206,99 @@ START_TEST(test_bad_subscriptions)
 }
 END_TEST
 
+struct overflow_seen {
+    uint64_t first_seq;
+    uint64_t first_dropped;
+    uint64_t last_seq;
+    uint64_t dropped_total;
+    long count;
+};
+
+static void overflow_record(vmhi_conn *conn, const vmhi_event *ev, void *data)
+{
+    (void)conn;
+    struct overflow_seen *s = data;
+    if (s->count == 0) {
+        s->first_seq = vmhi_event_get_seq(ev);
+        s->first_dropped = vmhi_event_get_dropped(ev);
+    } else {
+        /* EV-12: consecutive, or the gap is what "dropped" says */
+        ck_assert_uint_eq(vmhi_event_get_seq(ev), s->last_seq + 1 + vmhi_event_get_dropped(ev));
+    }
+    s->dropped_total += vmhi_event_get_dropped(ev);
+    s->last_seq = vmhi_event_get_seq(ev);
+    s->count++;
+}
+
+/* EV-13: 65536 queued events at most; the oldest are dropped and the
+ * next delivered event reports how many. */
+START_TEST(test_queue_overflow_reports_drops)
+{
+    vmhi_conn *c = open_instant();
+    struct overflow_seen s = { 0 };
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, overflow_record, &s, NULL));
+    vmhi_vm *vm = define_vm(c, "flood");
+    const long cycles = 33000; /* 66000 lifecycle events */
+    for (long i = 0; i < cycles; i++) {
+        ck_vmhi_ok(vmhi_vm_start(vm, 0));
+        ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    }
+    while (vmhi_conn_dispatch_events(c, 0) > 0)
+        ;
+    ck_assert_int_eq(s.count, 65536);
+    ck_assert_uint_eq(s.first_dropped, 2 * cycles - 65536);
+    ck_assert_uint_eq(s.first_seq, s.first_dropped + 1);
+    ck_assert_uint_eq(s.dropped_total, 2 * cycles - 65536);
+    ck_assert_uint_eq(s.last_seq, 2 * cycles);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+/* Reads a thread's blocked-signal mask from /proc (hex, as the kernel prints it). */
+static unsigned long long blocked_signals(const char *tid)
+{
+    char path[256], line[256];
+    snprintf(path, sizeof(path), "/proc/self/task/%s/status", tid);
+    FILE *f = fopen(path, "r");
+    unsigned long long mask = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+            break;
+    fclose(f);
+    return mask;
+}
+
+/* THR-4: application signal handlers never run on the library's thread. */
+START_TEST(test_event_thread_blocks_signals)
+{
+    vmhi_conn *c = open_instant();
+    ck_vmhi_ok(vmhi_conn_start_event_thread(c));
+    char self[32];
+    snprintf(self, sizeof(self), "%ld", (long)gettid());
+    const unsigned long long wanted = (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) |
+                                      (1ull << (SIGUSR1 - 1)) | (1ull << (SIGCHLD - 1));
+    int others = 0, blocking = 0;
+    DIR *d = opendir("/proc/self/task");
+    ck_assert_ptr_nonnull(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+            continue;
+        others++;
+        if ((blocked_signals(de->d_name) & wanted) == wanted)
+            blocking++;
+    }
+    closedir(d);
+    ck_assert_int_ge(others, 1);
+    ck_assert_int_eq(blocking, others);
+    ck_assert_uint_eq(blocked_signals(self) & wanted, 0); /* ours is untouched */
+    vmhi_conn_close(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("events");
@@ -213,6 +309,8 @@ int main(void)
     tcase_add_test(tc, test_event_thread);
     tcase_add_test(tc, test_dispatch_waits);
     tcase_add_test(tc, test_bad_subscriptions);
+    tcase_add_test(tc, test_queue_overflow_reports_drops);
+    tcase_add_test(tc, test_event_thread_blocks_signals);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }

@@ -1,0 +1,446 @@
+/*
+ * The core's side of the contracts in the VMHI 1.0 specification that no
+ * backend can show: module handling (through the probe module, which
+ * records how the core calls it), argument checking, the error model,
+ * handles outliving their connection, version queries.  Test names carry
+ * the requirement IDs they verify.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "probe.h"
+#include "testutil.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static struct probe_stats *probe;
+
+static vmhi_conn *open_probe(void)
+{
+    const char *build = getenv("VMHI_TEST_BUILD_DIR");
+    ck_assert_ptr_nonnull(build);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/modules/probe/probe.so", build);
+    ck_vmhi_ok(vmhi_module_load(path));
+    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    ck_assert_ptr_nonnull(h);
+    struct probe_stats *(*get)(void) = NULL;
+    void *sym = dlsym(h, "probe_stats");
+    ck_assert_ptr_nonnull(sym);
+    memcpy(&get, &sym, sizeof(sym));
+    probe = get();
+    dlclose(h); /* drops our extra reference; the core keeps the module */
+    vmhi_conn *c = NULL;
+    ck_vmhi_ok(vmhi_conn_open(&c, "probe:///ok", NULL));
+    return c;
+}
+
+static vmhi_vm *probe_vm(vmhi_conn *c)
+{
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, c, "probe-vm"));
+    return vm;
+}
+
+static vmhi_conn *open_test(void)
+{
+    vmhi_conn *c = NULL;
+    ck_vmhi_ok(vmhi_conn_open(&c, "test:///default?guest=instant", NULL));
+    return c;
+}
+
+static vmhi_vm *define_test_vm(vmhi_conn *c, const char *name)
+{
+    vmhi_vm_config *cfg = NULL;
+    ck_vmhi_ok(vmhi_vm_config_new(&cfg));
+    ck_vmhi_ok(vmhi_vm_config_set_name(cfg, name));
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, c, cfg));
+    vmhi_vm_config_free(cfg);
+    return vm;
+}
+
+/* ------------------------------------------------- module contract */
+
+START_TEST(mod_10_16_priv_and_open_close_pairing)
+{
+    vmhi_conn *c = open_probe();
+    ck_assert_int_eq(atomic_load(&probe->opens), 1);
+    ck_assert_int_eq(atomic_load(&probe->priv_not_zero), 0);
+    vmhi_vm *vm = probe_vm(c);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    vmhi_conn_close(c);
+    ck_assert_int_eq(atomic_load(&probe->closes), 1);
+    ck_assert_int_eq(atomic_load(&probe->priv_mismatch), 0);
+
+    vmhi_conn *d = NULL;
+    ck_vmhi(vmhi_conn_open(&d, "probe:///decline", NULL), VMHI_E_NO_BACKEND);
+    ck_vmhi(vmhi_conn_open(&d, "probe:///fail", NULL), VMHI_E_CONNECTION);
+    ck_assert_str_eq(vmhi_error_last_message(), "probe refuses to connect");
+    ck_assert_str_eq(vmhi_error_last_native(), "ECONNREFUSED");
+    ck_assert_int_eq(atomic_load(&probe->opens), 1);
+    ck_assert_int_eq(atomic_load(&probe->closes), 1); /* never for failed opens */
+    ck_assert_int_eq(atomic_load(&probe->priv_not_zero), 0);
+    vmhi_vm_free(vm);
+}
+END_TEST
+
+struct hammer {
+    vmhi_vm *vm;
+    int failures;
+};
+
+static void *hammer_info(void *arg)
+{
+    struct hammer *h = arg;
+    for (int i = 0; i < 20; i++) {
+        vmhi_vm_info info = VMHI_VM_INFO_INIT;
+        if (vmhi_vm_get_info(h->vm, &info))
+            h->failures++;
+    }
+    return NULL;
+}
+
+START_TEST(thr_2_serializes_non_threadsafe_backend)
+{
+    vmhi_conn *c = open_probe();
+    struct hammer h[6];
+    pthread_t t[6];
+    for (int i = 0; i < 6; i++) {
+        h[i].vm = probe_vm(c);
+        h[i].failures = 0;
+        pthread_create(&t[i], NULL, hammer_info, &h[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(h[i].failures, 0);
+        vmhi_vm_free(h[i].vm);
+    }
+    ck_assert_int_eq(atomic_load(&probe->max_in_slot), 1);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(err_1_positive_backend_result_is_internal)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = probe_vm(c);
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_INTERNAL);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "bug in backend"));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(mod_12_silent_failure_gets_a_message)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = probe_vm(c);
+    ck_vmhi(vmhi_vm_poweroff(vm, 0), VMHI_E_BACKEND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "probe"));
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "poweroff"));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+static int delivered;
+
+static void count_cb(vmhi_conn *c, const vmhi_event *ev, void *data)
+{
+    (void)c;
+    (void)data;
+    ck_assert_int_eq(vmhi_event_get_type(ev), VMHI_EVENT_LIFECYCLE);
+    ck_assert_int_eq(vmhi_event_get_state(ev), VMHI_STATE_PAUSED);
+    delivered++;
+}
+
+START_TEST(mod_13_emit_keeps_error_and_drops_malformed)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = probe_vm(c);
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, count_cb, NULL, NULL));
+    ck_vmhi(vmhi_vm_pause(vm), VMHI_E_BUSY);
+    ck_assert_str_eq(vmhi_error_last_message(), "probe marker message");
+    ck_assert_str_eq(vmhi_error_last_native(), "probe-native");
+    ck_assert_int_eq(vmhi_conn_dispatch_events(c, 0), 1);
+    ck_assert_int_eq(delivered, 1);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+static void ignore_cb(vmhi_conn *c, const vmhi_event *ev, void *data)
+{
+    (void)c;
+    (void)ev;
+    (void)data;
+}
+
+START_TEST(mod_14_events_enable_follows_subscriptions)
+{
+    vmhi_conn *c = open_probe();
+    int a = 0, b = 0;
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, ignore_cb, NULL, &a));
+    ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_LIFECYCLE);
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_MEMORY, NULL, ignore_cb, NULL, &b));
+    ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_LIFECYCLE | VMHI_EVENT_MEMORY);
+    int calls = atomic_load(&probe->mask_calls);
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_MEMORY, NULL, ignore_cb, NULL, NULL));
+    ck_assert_int_eq(atomic_load(&probe->mask_calls), calls); /* unchanged set: no call */
+    ck_vmhi_ok(vmhi_conn_unsubscribe(c, a));
+    ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_MEMORY);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(cap_3_5_caps_are_enforced_before_the_slot)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = probe_vm(c);
+    unsigned caps = 1;
+    ck_vmhi_ok(vmhi_conn_get_op_caps(c, VMHI_OP_RESET, &caps));
+    ck_assert_uint_eq(caps, 0);
+    ck_vmhi(vmhi_vm_reset(vm, 0), VMHI_E_UNSUPPORTED);
+    ck_assert_int_eq(atomic_load(&probe->reset_calls), 0);
+    ck_vmhi(vmhi_vm_set_memory(vm, 64, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+    ck_assert_int_eq(atomic_load(&probe->set_memory_calls), 0);
+    ck_vmhi_ok(vmhi_vm_set_memory(vm, 64, VMHI_AFFECT_CONFIG));
+    ck_assert_int_eq(atomic_load(&probe->set_memory_calls), 1);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+/* --------------------------------------------- handles and the core */
+
+START_TEST(conn_13_handle_outlives_connection)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm *vm = define_test_vm(c, "orphan");
+    vmhi_conn_close(c);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi(vmhi_vm_get_info(vm, &info), VMHI_E_CONNECTION);
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_CONNECTION);
+    ck_vmhi(vmhi_vm_set_memory(vm, 256, 0), VMHI_E_CONNECTION);
+    vmhi_device_list *devs = NULL;
+    ck_vmhi(vmhi_vm_list_devices(vm, &devs), VMHI_E_CONNECTION);
+    ck_assert_str_eq(vmhi_vm_get_name(vm), "orphan");
+    vmhi_vm_free(vm); /* frees the connection's memory last (ASan checks) */
+}
+END_TEST
+
+START_TEST(err_2_entry_points_clear_the_last_error)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm *vm = NULL;
+    ck_vmhi(vmhi_vm_lookup_by_name(&vm, c, "missing"), VMHI_E_NO_VM);
+    ck_assert_int_ne(vmhi_error_last_code(), VMHI_OK);
+    unsigned profiles = 0;
+    ck_vmhi_ok(vmhi_conn_get_profiles(c, &profiles));
+    ck_assert_int_eq(vmhi_error_last_code(), VMHI_OK);
+    ck_assert_str_eq(vmhi_error_last_message(), "");
+    ck_assert_ptr_null(vmhi_error_last_native());
+    vmhi_conn_close(c);
+}
+END_TEST
+
+static void *fail_in_thread(void *arg)
+{
+    (void)arg;
+    vmhi_vm *vm = NULL;
+    vmhi_vm_lookup_by_name(&vm, NULL, "x");
+    return (void *)(intptr_t)vmhi_error_last_code();
+}
+
+START_TEST(err_3_last_error_is_per_thread)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm *vm = NULL;
+    ck_vmhi(vmhi_vm_lookup_by_name(&vm, c, "missing"), VMHI_E_NO_VM);
+    pthread_t t;
+    void *other = NULL;
+    pthread_create(&t, NULL, fail_in_thread, NULL);
+    pthread_join(t, &other);
+    ck_assert_int_eq((int)(intptr_t)other, VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(vmhi_error_last_code(), VMHI_E_NO_VM);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(err_9_strerror_covers_every_code)
+{
+    for (int code = VMHI_E_INTERNAL; code <= VMHI_OK; code++) {
+        const char *s = vmhi_strerror(code);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_int_gt((int)strlen(s), 0);
+        ck_assert_str_ne(s, "unknown error");
+    }
+    ck_assert_str_eq(vmhi_strerror(-9999), "unknown error");
+    ck_assert_str_eq(vmhi_strerror(42), "unknown error");
+}
+END_TEST
+
+START_TEST(cap_2_unknown_values)
+{
+    vmhi_conn *c = open_test();
+    unsigned caps = 0;
+    ck_vmhi(vmhi_conn_get_op_caps(c, (vmhi_op)0, &caps), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_get_op_caps(c, (vmhi_op)999, &caps), VMHI_E_INVALID_ARG);
+    ck_assert_ptr_null(vmhi_op_name((vmhi_op)999));
+    ck_assert_ptr_null(vmhi_profile_name(3));
+    ck_assert_ptr_null(vmhi_profile_name(1u << 20));
+    for (int op = VMHI_OP_LIST; op < VMHI_OP_COUNT_1_0; op++)
+        ck_assert_ptr_nonnull(vmhi_op_name((vmhi_op)op));
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(list_3_6_filters_and_lookup_arguments)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm **vms = NULL;
+    size_t n = 7;
+    ck_vmhi(vmhi_conn_list_vms(c, 1u << 30, &vms, &n), VMHI_E_INVALID_ARG);
+    vmhi_vm *vm = define_test_vm(c, "only-off");
+    ck_vmhi_ok(vmhi_conn_list_vms(c, VMHI_STATE_BIT(VMHI_STATE_RUNNING), &vms, &n));
+    ck_assert_uint_eq(n, 0);
+    vmhi_vm_list_free(vms, n);
+    vmhi_vm *found = NULL;
+    ck_vmhi(vmhi_vm_lookup_by_uuid(&found, c, "1234"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_lookup_by_uuid(&found, c, "zzzzzzzz-0000-4000-8000-000000000000"),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_lookup_by_name(&found, c, "a/b"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_lookup_by_name(&found, c, ".."), VMHI_E_INVALID_ARG);
+    ck_assert_ptr_null(found);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(info_5_6_info_arguments_and_names)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm *vm = define_test_vm(c, "info");
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi(vmhi_vm_get_info(NULL, &info), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_get_info(vm, NULL), VMHI_E_INVALID_ARG);
+    info.version = 0;
+    ck_vmhi(vmhi_vm_get_info(vm, &info), VMHI_E_INVALID_ARG);
+    info.version = VMHI_VM_INFO_VERSION + 1;
+    ck_vmhi(vmhi_vm_get_info(vm, &info), VMHI_E_INVALID_ARG);
+    vmhi_vm_state st;
+    ck_vmhi(vmhi_vm_get_state(vm, NULL, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi_ok(vmhi_vm_get_state(vm, &st, NULL));
+    ck_assert_int_eq(st, VMHI_STATE_SHUTOFF);
+    static const char *const states[] = { NULL, "shutoff", "running", "paused",
+                                          "suspended", "shutting-down", "crashed", NULL };
+    for (int i = 0; i < 8; i++) {
+        const char *name = vmhi_vm_state_name((vmhi_vm_state)i);
+        if (states[i])
+            ck_assert_str_eq(name, states[i]);
+        else
+            ck_assert_ptr_null(name);
+    }
+    for (int r = VMHI_REASON_UNKNOWN; r <= VMHI_REASON_HOST; r++)
+        ck_assert_ptr_nonnull(vmhi_state_reason_name((vmhi_state_reason)r));
+    ck_assert_ptr_null(vmhi_state_reason_name((vmhi_state_reason)99));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(vcpu_7_list_accessors)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm *vm = define_test_vm(c, "lists");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_vcpu_list *vl = NULL;
+    ck_vmhi_ok(vmhi_vm_get_vcpus(vm, &vl));
+    vmhi_vcpu_info vi = VMHI_VCPU_INFO_INIT;
+    ck_vmhi_ok(vmhi_vcpu_list_get(vl, 0, &vi));
+    ck_vmhi(vmhi_vcpu_list_get(vl, vmhi_vcpu_list_count(vl), &vi), VMHI_E_INVALID_ARG);
+    vi.version = 0;
+    ck_vmhi(vmhi_vcpu_list_get(vl, 0, &vi), VMHI_E_INVALID_ARG);
+    vmhi_vcpu_list_free(vl);
+    vmhi_device_list *dl = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &dl));
+    vmhi_device_info di = VMHI_DEVICE_INFO_INIT;
+    ck_vmhi(vmhi_device_list_get(dl, vmhi_device_list_count(dl), &di), VMHI_E_INVALID_ARG);
+    di.version = 2;
+    ck_vmhi(vmhi_device_list_get(dl, 0, &di), VMHI_E_INVALID_ARG);
+    vmhi_device_list_free(dl);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(dev_6_device_arguments)
+{
+    vmhi_conn *c = open_test();
+    vmhi_vm *vm = define_test_vm(c, "devargs");
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi(vmhi_vm_attach_disk(vm, NULL, 0, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_attach_disk(vm, disk, 0, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi_ok(vmhi_disk_set_path(disk, "/var/lib/vmhi/a.img"));
+    ck_vmhi(vmhi_vm_attach_disk(vm, disk, 0x10, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_detach_disk(vm, "disk0", 0x10, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_detach_nic(vm, "bad id!", 0, NULL), VMHI_E_INVALID_ARG);
+    vmhi_device_list *dl = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &dl));
+    ck_assert_uint_eq(vmhi_device_list_count(dl), 0); /* nothing half-attached */
+    vmhi_device_list_free(dl);
+    vmhi_disk_free(disk);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+START_TEST(abi_9_10_versions_and_struct_versions)
+{
+    ck_assert_uint_eq(vmhi_version(), VMHI_VERSION_NUMBER);
+    ck_assert_str_eq(vmhi_version_string(), VMHI_VERSION_STRING);
+    vmhi_conn *c = open_test();
+    vmhi_host_info hi = VMHI_HOST_INFO_INIT;
+    hi.version = 0;
+    ck_vmhi(vmhi_conn_get_host_info(c, &hi), VMHI_E_INVALID_ARG);
+    hi.version = VMHI_HOST_INFO_VERSION + 1;
+    ck_vmhi(vmhi_conn_get_host_info(c, &hi), VMHI_E_INVALID_ARG);
+    hi.version = VMHI_HOST_INFO_VERSION;
+    ck_vmhi_ok(vmhi_conn_get_host_info(c, &hi));
+    ck_assert_uint_eq(hi.version, VMHI_HOST_INFO_VERSION);
+    ck_assert_uint_gt(hi.cpus, 0);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("core-contract");
+    TCase *mod = tcase_create("module");
+    tcase_add_test(mod, mod_10_16_priv_and_open_close_pairing);
+    tcase_add_test(mod, thr_2_serializes_non_threadsafe_backend);
+    tcase_add_test(mod, err_1_positive_backend_result_is_internal);
+    tcase_add_test(mod, mod_12_silent_failure_gets_a_message);
+    tcase_add_test(mod, mod_13_emit_keeps_error_and_drops_malformed);
+    tcase_add_test(mod, mod_14_events_enable_follows_subscriptions);
+    tcase_add_test(mod, cap_3_5_caps_are_enforced_before_the_slot);
+    suite_add_tcase(s, mod);
+    TCase *core = tcase_create("core");
+    tcase_add_test(core, conn_13_handle_outlives_connection);
+    tcase_add_test(core, err_2_entry_points_clear_the_last_error);
+    tcase_add_test(core, err_3_last_error_is_per_thread);
+    tcase_add_test(core, err_9_strerror_covers_every_code);
+    tcase_add_test(core, cap_2_unknown_values);
+    tcase_add_test(core, list_3_6_filters_and_lookup_arguments);
+    tcase_add_test(core, info_5_6_info_arguments_and_names);
+    tcase_add_test(core, vcpu_7_list_accessors);
+    tcase_add_test(core, dev_6_device_arguments);
+    tcase_add_test(core, abi_9_10_versions_and_struct_versions);
+    suite_add_tcase(s, core);
+    return vmhi_test_run(s);
+}
