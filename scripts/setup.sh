@@ -5,7 +5,13 @@
 #
 #   scripts/setup.sh            install missing packages
 #   scripts/setup.sh --check    only report what is missing (exit 1 if any)
+#
+# The list below is what the core needs.  A component with needs of its own
+# (a backend, its test peers) lists them in scripts/<component>/packages.txt,
+# one package per line, '#' starting a comment; those are installed too.
 set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 packages=(
     build-essential     # gcc, g++, make, binutils (nm, readelf)
@@ -21,6 +27,14 @@ packages=(
     git ca-certificates
 )
 
+shopt -s nullglob
+for list in "$script_dir"/*/packages.txt; do
+    while read -r pkg _; do
+        [[ -n $pkg && $pkg != \#* ]] && packages+=("$pkg")
+    done <"$list"
+done
+shopt -u nullglob
+
 check_only=0
 [[ ${1:-} == --check ]] && check_only=1
 
@@ -35,7 +49,7 @@ is_installed() {
 }
 
 missing=()
-for pkg in "${packages[@]}"; do
+for pkg in $(printf '%s\n' "${packages[@]}" | sort -u); do
     is_installed "$pkg" || missing+=("$pkg")
 done
 
