@@ -173,6 +173,12 @@ unsigned int conf_op_caps(vmhi_conn *conn, vmhi_op op);
 
 vmhi_conn *conf_open(void);
 vmhi_conn *conf_open_uri(const char *uri);
+/* vmhi_conn_open() with the credential callback of --auth-file. */
+int conf_conn_open(vmhi_conn **out, const char *uri);
+int conf_auth_cb(vmhi_cred_type type, const char *uri, const char *prompt, char *buf,
+                 size_t buflen, void *userdata);
+/* The password --auth-file gives for @uri, or NULL. */
+const char *conf_auth_password(const char *uri);
 
 /* A fresh name "vmhi-conf-<run>-<n>" (buf of at least 64 bytes). */
 void conf_vm_name(char *buf, size_t size);

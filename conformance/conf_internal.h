@@ -116,7 +116,8 @@ typedef struct conf_profile_result {
     bool claimed, selected, requested;
     conf_verdict verdict;
     size_t passed, failed, skipped;        /* cases */
-    size_t req_pass, req_fail, req_untested; /* MUST and other requirements */
+    size_t req_pass, req_fail, req_untested; /* requirements of the profile */
+    size_t warnings;                       /* failed SHOULD/MAY requirements */
     char *missing_ops;                     /* ops the profile needs but caps deny */
 } conf_profile_result;
 
@@ -158,6 +159,9 @@ void conf_run_cases(conf_run *run, const conf_options *opt);
 /* Powers off and removes every VM of this run (name prefix); returns how
  * many it removed, or a negative error when the URI cannot be opened. */
 int conf_cleanup(const char *uri, long run_id, char *msg, size_t msg_size);
+
+/* Reads --auth-file (uri-prefix user password lines). */
+int conf_auth_load(const char *file);
 
 /* --------------------------------------------------------------- probe */
 

@@ -26,7 +26,7 @@
 #include "conf_internal.h"
 
 enum { OPT_JSON = 256, OPT_JUNIT, OPT_MD, OPT_SCALE, OPT_DISK, OPT_SPEC, OPT_COVERAGE,
-       OPT_ONLY };
+       OPT_ONLY, OPT_AUTH };
 
 static void usage(FILE *out)
 {
@@ -45,6 +45,8 @@ static void usage(FILE *out)
             "  --timeout-scale X     multiply every wait by X (slow hypervisors; default 1)\n"
             "  --disk-dir DIR        where disk images for the Devices tests are named\n"
             "                        (default: a new temporary directory)\n"
+            "  --auth-file FILE      credentials: lines of 'uri-prefix user password'\n"
+            "                        (mode 600), for backends that ask for them\n"
             "  --spec FILE           requirement index to report on (default: built in)\n"
             "  --only TEXT           run only the tests whose name contains TEXT\n"
             "  --list                print each test with its profile and requirement IDs\n"
@@ -93,6 +95,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         { "spec", required_argument, NULL, OPT_SPEC },
         { "check-coverage", required_argument, NULL, OPT_COVERAGE },
         { "only", required_argument, NULL, OPT_ONLY },
+        { "auth-file", required_argument, NULL, OPT_AUTH },
         { "list", no_argument, NULL, 'l' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -113,6 +116,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         case OPT_SPEC: opt->spec_file = optarg; break;
         case OPT_COVERAGE: opt->coverage_file = optarg; break;
         case OPT_ONLY: opt->only = optarg; break;
+        case OPT_AUTH: rc = conf_auth_load(optarg); break;
         case 'l': opt->list = true; break;
         case 'v': opt->verbose = true; break;
         case 'h': usage(stdout); exit(0);

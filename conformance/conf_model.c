@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf_internal.h"
 
@@ -163,6 +164,19 @@ static conf_profile_result *charged_profile(conf_run *run, const conf_case *c)
     return profile_of(run, c->profile);
 }
 
+static bool is_must(const conf_requirement *r)
+{
+    return strcasecmp(r->level, "MUST") == 0;
+}
+
+/* A case that failed only a SHOULD or MAY is a warning, not a failure. */
+static bool failed_a_should(const conf_run *run, const conf_case *c)
+{
+    const conf_requirement *r = c->failed_id[0] ? conf_spec_find(&run->spec, c->failed_id)
+                                                : NULL;
+    return r && !is_must(r);
+}
+
 static void count_cases(conf_run *run)
 {
     for (size_t i = 0; i < run->ncases; i++) {
@@ -174,7 +188,12 @@ static void count_cases(conf_run *run)
         pr->skipped += c->status == CONF_SKIP;
         if (c->status == CONF_FAIL) {
             conf_profile_result *charged = charged_profile(run, c);
-            (charged ? charged : pr)->failed++;
+            if (!charged)
+                charged = pr;
+            if (failed_a_should(run, c))
+                charged->warnings++;
+            else
+                charged->failed++;
         }
     }
 }
@@ -188,7 +207,7 @@ static void count_requirements(conf_run *run)
         judge_requirement(run, r);
         conf_profile_result *pr = profile_of(run, r->profile);
         pr->req_pass += r->status == CONF_REQ_PASS;
-        pr->req_fail += r->status == CONF_REQ_FAIL;
+        pr->req_fail += r->status == CONF_REQ_FAIL && is_must(r);
         pr->req_untested += r->status == CONF_REQ_NOT_TESTED;
     }
 }

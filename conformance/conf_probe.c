@@ -22,7 +22,7 @@ static char *dup_text(const char *s)
 int conf_probe(conf_run *run, const char *uri, unsigned int *claimed, char *err, size_t size)
 {
     vmhi_conn *conn = NULL;
-    int rc = vmhi_conn_open(&conn, uri, NULL);
+    int rc = conf_conn_open(&conn, uri);
     if (rc < 0) {
         snprintf(err, size, "cannot open %s: %s (%s)", uri, vmhi_error_last_message(),
                  vmhi_strerror(rc));
@@ -49,7 +49,7 @@ int conf_probe(conf_run *run, const char *uri, unsigned int *claimed, char *err,
 void conf_probe_missing_ops(conf_run *run, const char *uri, unsigned int claimed)
 {
     vmhi_conn *conn = NULL;
-    if (vmhi_conn_open(&conn, uri, NULL) < 0)
+    if (conf_conn_open(&conn, uri) < 0)
         return; /* conf_probe() already reported it */
     for (size_t p = 0; p < CONF_NPROFILES; p++) {
         conf_profile_result *pr = &run->profiles[p];
@@ -97,7 +97,7 @@ conf_census *conf_census_take(const char *uri, long run_id, char *err, size_t si
     vmhi_conn *conn = NULL;
     vmhi_vm **vms = NULL;
     size_t n = 0;
-    if (vmhi_conn_open(&conn, uri, NULL) < 0 || vmhi_conn_list_vms(conn, 0, &vms, &n) < 0) {
+    if (conf_conn_open(&conn, uri) < 0 || vmhi_conn_list_vms(conn, 0, &vms, &n) < 0) {
         snprintf(err, size, "cannot list the VMs of %s: %s", uri, vmhi_error_last_message());
         vmhi_conn_close(conn);
         return NULL;

@@ -7,6 +7,7 @@
  */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf_internal.h"
@@ -52,6 +53,7 @@ static json_object *profile_json(const conf_profile_result *pr)
     add(tests, "passed", json_object_new_int64((int64_t)pr->passed));
     add(tests, "failed", json_object_new_int64((int64_t)pr->failed));
     add(tests, "not_applicable", json_object_new_int64((int64_t)pr->skipped));
+    add(tests, "warnings", json_object_new_int64((int64_t)pr->warnings));
     add(o, "tests", tests);
     json_object *reqs = json_object_new_object();
     add(reqs, "pass", json_object_new_int64((int64_t)pr->req_pass));

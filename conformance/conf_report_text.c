@@ -36,14 +36,15 @@ static void md_facts(FILE *f, const conf_run *run)
 
 static void md_profiles(FILE *f, const conf_run *run)
 {
-    fprintf(f, "## Profiles\n\n| Profile | Verdict | Tests passed | failed | n/a "
+    fprintf(f, "## Profiles\n\n| Profile | Verdict | Tests passed | failed | n/a | warnings "
                "| Requirements passed | failed | not tested | Missing operations |\n"
-               "|---|---|---|---|---|---|---|---|---|\n");
+               "|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < CONF_NPROFILES; i++) {
         const conf_profile_result *pr = &run->profiles[i];
-        fprintf(f, "| %s | **%s** | %zu | %zu | %zu | %zu | %zu | %zu | ",
+        fprintf(f, "| %s | **%s** | %zu | %zu | %zu | %zu | %zu | %zu | %zu | ",
                 conf_profile_label(pr->bit), conf_verdict_name(pr->verdict), pr->passed,
-                pr->failed, pr->skipped, pr->req_pass, pr->req_fail, pr->req_untested);
+                pr->failed, pr->skipped, pr->warnings, pr->req_pass, pr->req_fail,
+                pr->req_untested);
         md_cell(f, pr->missing_ops ? pr->missing_ops : "");
         fprintf(f, " |\n");
     }
@@ -131,9 +132,10 @@ void conf_report_summary(FILE *out, const conf_run *run)
         fprintf(out, "  %-15s %-13s", conf_profile_label(pr->bit),
                 conf_verdict_name(pr->verdict));
         if (pr->selected)
-            fprintf(out, " tests %zu passed, %zu failed, %zu n/a; requirements %zu passed, "
-                    "%zu failed, %zu not tested", pr->passed, pr->failed, pr->skipped,
-                    pr->req_pass, pr->req_fail, pr->req_untested);
+            fprintf(out, " tests %zu passed, %zu failed, %zu n/a, %zu warnings; "
+                    "requirements %zu passed, %zu failed, %zu not tested", pr->passed,
+                    pr->failed, pr->skipped, pr->warnings, pr->req_pass, pr->req_fail,
+                    pr->req_untested);
         if (pr->missing_ops)
             fprintf(out, "; missing operations: %s", pr->missing_ops);
         fputc('\n', out);

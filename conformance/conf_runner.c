@@ -182,7 +182,7 @@ int conf_cleanup(const char *uri, long run_id, char *msg, size_t size)
 {
     (void)run_id; /* conf_is_own_name() knows it */
     vmhi_conn *conn = NULL;
-    int rc = vmhi_conn_open(&conn, uri, NULL);
+    int rc = conf_conn_open(&conn, uri);
     if (rc < 0) {
         snprintf(msg, size, "cannot open %s: %s", uri, vmhi_error_last_message());
         return rc;

@@ -110,7 +110,7 @@ void conf_need_op(vmhi_conn *conn, vmhi_op op, unsigned int bits)
 vmhi_conn *conf_open_uri(const char *uri)
 {
     vmhi_conn *conn = NULL;
-    int rc = vmhi_conn_open(&conn, uri, NULL);
+    int rc = conf_conn_open(&conn, uri);
     ck_assert_msg(rc == VMHI_OK && conn, "vmhi_conn_open(%s) returned %d (%s): %s", uri, rc,
                   vmhi_strerror(rc), vmhi_error_last_message());
     return conn;

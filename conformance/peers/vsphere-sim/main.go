@@ -15,16 +15,24 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"flag"
 	"fmt"
 	"io/ioutil"
 	"log"
+	"math/big"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 )
@@ -72,10 +80,37 @@ func newModel(o options) (*simulator.Model, error) {
 	return nil, fmt.Errorf("-model %q: use esx or vpx", o.model)
 }
 
-func writeCertificate(srv *simulator.Server, path string) error {
-	cert := srv.Certificate()
-	block := &pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}
-	return ioutil.WriteFile(path, pem.EncodeToMemory(block), 0o644)
+// selfSigned makes a fresh ECDSA P-256 certificate for 127.0.0.1, ::1 and
+// localhost.  (The simulator's built-in test certificate has a 1024-bit
+// key, which OpenSSL's default security level rejects, so clients could
+// not verify it even with cafile=.)
+func selfSigned() (tls.Certificate, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{Organization: []string{"VMHI test peer"}, CommonName: "127.0.0.1"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
 
 func run(o options) error {
@@ -99,16 +134,19 @@ func run(o options) error {
 		m.Service.Listen.User = url.UserPassword(o.user, o.password)
 	}
 	if !o.plain {
-		m.Service.TLS = new(tls.Config)
+		cert, certPEM, err := selfSigned()
+		if err != nil {
+			return fmt.Errorf("making a certificate: %v", err)
+		}
+		m.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		if o.certFile != "" {
+			if err := ioutil.WriteFile(o.certFile, certPEM, 0o644); err != nil {
+				return fmt.Errorf("writing %s: %v", o.certFile, err)
+			}
+		}
 	}
 	srv := m.Service.NewServer()
 	defer srv.Close()
-
-	if !o.plain && o.certFile != "" {
-		if err := writeCertificate(srv, o.certFile); err != nil {
-			return fmt.Errorf("writing %s: %v", o.certFile, err)
-		}
-	}
 	u := *srv.URL
 	u.User = nil
 	fmt.Println(u.String())
