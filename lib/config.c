@@ -251,32 +251,42 @@ static const vmhi_nic *find_nic(const vmhi_vm_config *cfg, const char *id, size_
     return NULL;
 }
 
-/* Writes the first "<prefix>N" that no device of that kind uses yet. */
-static void first_free_disk_id(const vmhi_vm_config *cfg, char id[VMHI_DEVICE_ID_MAX + 1])
+/* Device ids are unique across disks and NICs (spec requirement CFG-4),
+ * so that one id names one device of the VM. */
+static const char *device_kind_using(const vmhi_vm_config *cfg, const char *id)
+{
+    if (find_disk(cfg, id, NULL))
+        return "disk";
+    if (find_nic(cfg, id, NULL))
+        return "NIC";
+    return NULL;
+}
+
+/* Writes the first "<prefix>N" that no device uses yet. */
+static void first_free_id(const vmhi_vm_config *cfg, const char *prefix,
+                          char id[VMHI_DEVICE_ID_MAX + 1])
 {
     for (unsigned n = 0;; n++) {
-        snprintf(id, VMHI_DEVICE_ID_MAX + 1, "disk%u", n);
-        if (!find_disk(cfg, id, NULL))
+        snprintf(id, VMHI_DEVICE_ID_MAX + 1, "%s%u", prefix, n);
+        if (!device_kind_using(cfg, id))
             return;
     }
 }
 
-static void first_free_nic_id(const vmhi_vm_config *cfg, char id[VMHI_DEVICE_ID_MAX + 1])
+static int id_conflict(const vmhi_vm_config *cfg, const char *id, vmhi__dup_field *dup)
 {
-    for (unsigned n = 0;; n++) {
-        snprintf(id, VMHI_DEVICE_ID_MAX + 1, "nic%u", n);
-        if (!find_nic(cfg, id, NULL))
-            return;
-    }
+    const char *kind = id[0] ? device_kind_using(cfg, id) : NULL;
+    if (!kind)
+        return VMHI_OK;
+    *dup = VMHI__DUP_ID;
+    return vmhi__error(VMHI_E_EXISTS, "device id \"%s\" is already used by a %s", id, kind);
 }
 
 static int disk_conflict(const vmhi_vm_config *cfg, const vmhi_disk *disk, vmhi__dup_field *dup)
 {
-    const vmhi_disk *other = disk->id[0] ? find_disk(cfg, disk->id, NULL) : NULL;
-    if (other) {
-        *dup = VMHI__DUP_ID;
-        return vmhi__error(VMHI_E_EXISTS, "disk id \"%s\" is already used", disk->id);
-    }
+    int rc = id_conflict(cfg, disk->id, dup);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < cfg->disk_count; i++) {
         if (strcmp(cfg->disks[i]->path, disk->path) == 0) {
             *dup = VMHI__DUP_PATH;
@@ -301,7 +311,7 @@ int vmhi__config_take_disk(vmhi_vm_config *cfg, vmhi_disk *disk, vmhi__dup_field
     if (rc < 0)
         return rc;
     if (!disk->id[0])
-        first_free_disk_id(cfg, disk->id);
+        first_free_id(cfg, "disk", disk->id);
     cfg->disks[cfg->disk_count++] = disk;
     return VMHI_OK;
 }
@@ -355,10 +365,9 @@ int vmhi__config_take_nic(vmhi_vm_config *cfg, vmhi_nic *nic, vmhi__dup_field *d
     *dup = VMHI__DUP_NONE;
     if (cfg->nic_count >= VMHI__NICS_MAX)
         return vmhi__error(VMHI_E_LIMIT, "a VM has at most %d NICs", VMHI__NICS_MAX);
-    if (nic->id[0] && find_nic(cfg, nic->id, NULL)) {
-        *dup = VMHI__DUP_ID;
-        return vmhi__error(VMHI_E_EXISTS, "NIC id \"%s\" is already used", nic->id);
-    }
+    int rc = id_conflict(cfg, nic->id, dup);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; nic->mac[0] && i < cfg->nic_count; i++) {
         if (strcmp(cfg->nics[i]->mac, nic->mac) == 0) {
             *dup = VMHI__DUP_MAC;
@@ -367,7 +376,7 @@ int vmhi__config_take_nic(vmhi_vm_config *cfg, vmhi_nic *nic, vmhi__dup_field *d
         }
     }
     if (!nic->id[0])
-        first_free_nic_id(cfg, nic->id);
+        first_free_id(cfg, "nic", nic->id);
     cfg->nics[cfg->nic_count++] = nic;
     return VMHI_OK;
 }

@@ -154,6 +154,18 @@ static int validate_nics(const vmhi_vm_config *cfg)
     return VMHI_OK;
 }
 
+/* Disk ids against NIC ids; each list is checked against itself above. */
+static int validate_ids_across(const vmhi_vm_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nic_count; i++)
+        for (size_t j = 0; j < cfg->disk_count; j++)
+            if (strcmp(cfg->nics[i]->id, cfg->disks[j]->id) == 0)
+                return vmhi__error(VMHI_E_INVALID_ARG,
+                                   "NIC %zu: id \"%s\" is also the id of disk %zu", i,
+                                   cfg->nics[i]->id, j);
+    return VMHI_OK;
+}
+
 int vmhi__config_validate(const vmhi_vm_config *cfg)
 {
     if (!cfg->name[0])
@@ -171,9 +183,11 @@ int vmhi__config_validate(const vmhi_vm_config *cfg)
     if (rc < 0)
         return rc;
     rc = validate_disks(cfg);
-    if (rc < 0)
-        return rc;
-    return validate_nics(cfg);
+    if (rc == 0)
+        rc = validate_nics(cfg);
+    if (rc == 0)
+        rc = validate_ids_across(cfg);
+    return rc;
 }
 
 int vmhi_vm_config_validate(const vmhi_vm_config *cfg)

@@ -409,6 +409,26 @@ START_TEST(add_and_remove_nics)
 }
 END_TEST
 
+/* One id names one device: disks and NICs share the id space. */
+START_TEST(ids_unique_across_kinds)
+{
+    vmhi_vm_config *cfg = new_config("a");
+    add_nic(cfg, "disk0", NULL);
+    add_disk(cfg, NULL, "/a"); /* "disk0" is the NIC's, so this is disk1 */
+    ck_assert_str_eq(vmhi_disk_get_id(vmhi_vm_config_get_disk(cfg, 0)), "disk1");
+    vmhi_disk *disk = new_disk("disk0", "/b");
+    ck_vmhi(vmhi_vm_config_add_disk(cfg, disk), VMHI_E_EXISTS);
+    assert_message_has("NIC");
+    vmhi_disk_free(disk);
+    vmhi_nic *nic = new_nic("disk1", NULL);
+    ck_vmhi(vmhi_vm_config_add_nic(cfg, nic), VMHI_E_EXISTS);
+    assert_message_has("disk");
+    vmhi_nic_free(nic);
+    ck_assert_uint_eq(vmhi_vm_config_get_nic_count(cfg), 1);
+    vmhi_vm_config_free(cfg);
+}
+END_TEST
+
 START_TEST(added_device_is_a_copy)
 {
     vmhi_vm_config *cfg = new_config("a");
@@ -481,6 +501,9 @@ START_TEST(validate_catches_duplicates)
     strcpy(cfg->nics[1]->id, "nic0");
     ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
     assert_message_has("NIC 1");
+    strcpy(cfg->nics[1]->id, "disk1");
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("also the id of disk 1");
     strcpy(cfg->nics[1]->id, "nic1");
     cfg->boot[1] = VMHI_BOOT_DISK;
     cfg->boot_count = 2;
@@ -582,6 +605,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, add_and_remove_disks);
     tcase_add_test(tc, disk_limit);
     tcase_add_test(tc, add_and_remove_nics);
+    tcase_add_test(tc, ids_unique_across_kinds);
     tcase_add_test(tc, added_device_is_a_copy);
     tcase_add_test(tc, copy_is_deep);
     tcase_add_test(tc, validate_needs_name);

@@ -101,6 +101,44 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* The JSON form of each good document is kept as a golden file, which
+ * spec/vmhi-vm.schema.json validates too (tests/data/config/
+ * check_json_schema.py).  VMHI_TEST_REGENERATE=1 rewrites the files; review
+ * the diff before committing it. */
+START_TEST(golden_json)
+{
+    size_t len;
+    char *doc = read_good(_i, &len);
+    vmhi_vm_config *cfg = from_xml(doc);
+    char *json = json_of(cfg);
+    char rel[256];
+    snprintf(rel, sizeof(rel), "good/%.*s.json", (int)(strlen(good_docs[_i]) - 4), good_docs[_i]);
+    const char *regenerate = getenv("VMHI_TEST_REGENERATE");
+    if (regenerate && strcmp(regenerate, "1") == 0) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/tests/data/config/%s", getenv("VMHI_TEST_SOURCE_DIR"),
+                 rel);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(json, f);
+        fclose(f);
+    }
+    size_t golden_len;
+    char *golden = read_data(rel, &golden_len);
+    ck_assert_str_eq(json, golden);
+    vmhi_vm_config *back = from_json(golden);
+    char *xml1 = xml_of(cfg), *xml2 = xml_of(back);
+    ck_assert_str_eq(xml1, xml2);
+    vmhi_free(xml1);
+    vmhi_free(xml2);
+    vmhi_vm_config_free(back);
+    free(golden);
+    vmhi_free(json);
+    vmhi_vm_config_free(cfg);
+    free(doc);
+}
+END_TEST
+
 START_TEST(parsed_values)
 {
     size_t len;
@@ -227,7 +265,8 @@ static const bad_doc bad_xml[] = {
     { "name-slash.xml", 2, 3, "element <name>: VM name", true },
     { "name-control.xml", 2, 3, "control characters", true },
     { "name-too-long.xml", 2, 3, "256 bytes", true },
-    { "duplicate-disk-id.xml", 6, 7, "attribute id: disk id \"d\" is already used", false },
+    { "duplicate-disk-id.xml", 6, 7, "attribute id: device id \"d\" is already used by a disk",
+      false },
     { "duplicate-disk-path.xml", 7, 7, "element <path>: disk path \"/a\" is already used", false },
     { "duplicate-mac.xml", 5, 35, "attribute mac: MAC address 52:54:00:00:00:01", false },
     { "syntax-mismatch.xml", 3, 19, "element <vcpus>: XML syntax error", false },
@@ -258,7 +297,8 @@ static const bad_doc bad_json[] = {
     { "not-object.json", 1, 1, "must be a JSON object", false },
     { "vcpus-zero.json", 4, 14, "/vcpus/current", false },
     { "name-dotdot.json", 2, 3, "/name: VM name must not be", false },
-    { "duplicate-nic-id.json", 6, 26, "/nics/1/id: NIC id \"n\" is already used", false },
+    { "duplicate-nic-id.json", 6, 26, "/nics/1/id: device id \"n\" is already used by a NIC",
+      false },
     { "nan.json", 1, 47, "JSON syntax error", false },
     { "truncated.json", 5, 1, "unexpected end of document", false },
     { "unicode-column.json", 1, 32, "/firmware: unknown value \"efi\"", false },
@@ -581,6 +621,7 @@ static Suite *codec_suite(void)
     TCase *tc = tcase_create("codec");
     int goods = (int)(sizeof(good_docs) / sizeof(good_docs[0]));
     tcase_add_loop_test(tc, round_trip, 0, goods);
+    tcase_add_loop_test(tc, golden_json, 0, goods);
     tcase_add_test(tc, parsed_values);
     tcase_add_test(tc, json_lenient_forms);
     tcase_add_test(tc, exact_output);
