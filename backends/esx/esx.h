@@ -1,0 +1,402 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Internal declarations of the ESX backend (vSphere Web Services, SOAP
+ * over HTTPS).  One file per layer:
+ *
+ *  - esx_buf.c        growable text buffers with XML escaping
+ *  - esx_transport.c  libcurl: one reused easy handle per channel, TLS
+ *                     options, timeouts, the vmware_soap_session cookie
+ *  - esx_codec.c      libxml2: envelopes, response parsing, xsi:type by
+ *                     namespace URI, SOAP fault -> VMHI_E_* mapping
+ *  - esx_session.c    service content, login/logout, calls with re-login
+ *                     on NotAuthenticated, task following
+ *  - esx_inventory.c  the VM cache: one RetrievePropertiesEx (paged) for
+ *                     all VMs, name/UUID -> managed object reference
+ *  - esx_watch.c      a property-collector filter followed with
+ *                     WaitForUpdatesEx on a thread: keeps the cache fresh
+ *                     and produces VMHI events
+ *  - esx_power.c      start, shutdown, poweroff, reboot, reset, suspend
+ *  - esx_define.c     define (CreateVM_Task), undefine, get_config
+ *  - esx_spec.c       VirtualMachineConfigSpec pieces: disks, NICs, paths
+ *  - esx_devices.c    memory/vCPU reconfiguration, device add/remove/list
+ *  - esx_entry.c      ops table, open/close, host facts, caps, limits
+ *
+ * Threads: the core serializes slot calls (the backend is not flagged
+ * thread-safe), so the main channel is used by one thread at a time.  The
+ * watcher thread has its own channel; the session (cookie) and the cache
+ * are shared and guarded by esx_conn.lock.
+ */
+#ifndef VMHI_ESX_H
+#define VMHI_ESX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "vmhi/backend.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ESX_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define ESX_PRINTF(a, b)
+#endif
+
+/* The core's services, kept from the entry call. */
+extern const vmhi_core_services *esx_core;
+
+#define ESX_MOREF_MAX 255        /* managed object references ("vm-42"; the simulator
+                                    names datastores by their directory) */
+#define ESX_COOKIE_MAX 255       /* vmware_soap_session value, as the server set it */
+#define ESX_DEFAULT_TIMEOUT_MS 60000u
+#define ESX_CONNECT_TIMEOUT_MS 10000u
+
+/* ---- esx_buf.c ------------------------------------------------------ */
+
+typedef struct esx_buf {
+    char *data;   /* NUL-terminated while !oom */
+    size_t len;
+    size_t cap;
+    bool oom;     /* an append failed; the content is incomplete */
+} esx_buf;
+
+void esx_buf_init(esx_buf *b);
+void esx_buf_free(esx_buf *b);
+void esx_buf_reset(esx_buf *b);
+void esx_buf_addn(esx_buf *b, const char *s, size_t n);
+void esx_buf_add(esx_buf *b, const char *s);
+void esx_buf_addf(esx_buf *b, const char *fmt, ...) ESX_PRINTF(2, 3);
+/* Appends @s with &, <, >, " and ' escaped (text and attribute safe). */
+void esx_buf_add_escaped(esx_buf *b, const char *s);
+/* <name>escaped text</name> */
+void esx_buf_elem(esx_buf *b, const char *name, const char *text);
+void esx_buf_elemf(esx_buf *b, const char *name, const char *fmt, ...) ESX_PRINTF(3, 4);
+/* <name type="TYPE">escaped moref</name> */
+void esx_buf_moref(esx_buf *b, const char *name, const char *type, const char *value);
+
+/* ---- errors and memory ---------------------------------------------- */
+
+int esx_error_native(int code, const char *native, const char *fmt, ...) ESX_PRINTF(3, 4);
+#define esx_error(code, ...) esx_error_native((code), NULL, __VA_ARGS__)
+/* Public calls made while failing (config frees...) may clear the last
+ * error; this restores the one recorded for @rc.  Slots return through it. */
+int esx_keep_error(int rc);
+void esx_error_begin(void);
+void *esx_alloc(size_t size); /* zeroed; NULL after reporting VMHI_E_NOMEM */
+void esx_free(void *ptr);
+char *esx_strdup(const char *s);
+void esx_copy(char *dst, size_t size, const char *src);
+uint64_t esx_now_ns(void);
+void esx_sleep_ms(unsigned int ms);
+
+/* ---- esx_transport.c ------------------------------------------------ */
+
+/* Connection settings parsed from the URI. */
+typedef struct esx_options {
+    char *endpoint;       /* https://host:port/sdk */
+    char *host;           /* for messages */
+    char *cafile;         /* cafile=; NULL: the system's CAs */
+    bool no_verify;       /* no_verify=1 */
+    bool plain_http;      /* transport=http */
+    unsigned int timeout_ms;
+} esx_options;
+
+typedef struct esx_session esx_session;
+
+/* One HTTP channel (a reused easy handle) to the SDK endpoint. */
+typedef struct esx_transport {
+    void *curl;                 /* CURL * */
+    void *headers;              /* struct curl_slist * */
+    const esx_options *opts;
+    esx_session *session;       /* cookie shared between channels */
+    esx_buf response;
+    char errbuf[256];
+    atomic_bool *abort;         /* set to make a transfer in progress stop */
+    long status;                /* HTTP status of the last exchange */
+} esx_transport;
+
+int esx_transport_init(esx_transport *t, const esx_options *opts, esx_session *s,
+                       atomic_bool *abort);
+void esx_transport_cleanup(esx_transport *t);
+/* POSTs @body; the reply is in t->response and its status in t->status.
+ * Fails with VMHI_E_CONNECTION / VMHI_E_TIMEOUT when no HTTP reply came. */
+int esx_transport_post(esx_transport *t, const char *body, size_t len, unsigned int timeout_ms);
+
+/* ---- esx_codec.c ---------------------------------------------------- */
+
+#define ESX_NS_VIM "urn:vim25"
+#define ESX_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+
+/* Starts an envelope and the method element with its _this argument. */
+void esx_soap_begin(esx_buf *b, const char *method, const char *this_type, const char *this_ref);
+void esx_soap_end(esx_buf *b, const char *method);
+
+/* A parsed reply: @result is the <MethodResponse> element (NULL for a fault). */
+typedef struct esx_reply {
+    xmlDoc *doc;
+    xmlNode *result;
+} esx_reply;
+void esx_reply_free(esx_reply *r);
+
+/* Parses t->response of @method.  A SOAP fault becomes a VMHI error with
+ * the fault name as native code; @fault_name (if not NULL, 64 bytes)
+ * receives it. */
+int esx_codec_parse(const char *method, const char *data, size_t len, long status,
+                    esx_reply *out, char *fault_name);
+
+/* Local-name lookups among element children (any namespace). */
+xmlNode *esx_xml_child(const xmlNode *node, const char *name);
+xmlNode *esx_xml_next(const xmlNode *node, const char *name); /* next sibling named so */
+xmlNode *esx_xml_first_element(const xmlNode *node);
+/* Text content (never NULL; "" when empty); valid until the doc is freed
+ * or the next call with the same @buf. */
+const char *esx_xml_text(const xmlNode *node, char *buf, size_t size);
+/* Text of child @name, or NULL when absent. */
+const char *esx_xml_child_text(const xmlNode *node, const char *name, char *buf, size_t size);
+/* The xsi:type of @node, resolved by namespace URI, without its prefix
+ * ("" when absent). */
+const char *esx_xml_xsi_type(const xmlNode *node, char *buf, size_t size);
+bool esx_xml_name_is(const xmlNode *node, const char *name);
+/* Parses an unsigned/signed decimal; false when malformed. */
+bool esx_parse_u64(const char *s, uint64_t *out);
+bool esx_parse_i64(const char *s, int64_t *out);
+
+/* The VMHI code for a vSphere fault name. */
+int esx_fault_code(const char *fault);
+/* Reports a LocalizedMethodFault element (a task's info.error). */
+int esx_fault_from_node(const xmlNode *fault, const char *what);
+
+/* ---- esx_session.c -------------------------------------------------- */
+
+/* Managed objects of the service content and the chosen compute scope. */
+typedef struct esx_refs {
+    char root_folder[ESX_MOREF_MAX + 1];
+    char property_collector[ESX_MOREF_MAX + 1];
+    char session_manager[ESX_MOREF_MAX + 1];
+    char search_index[ESX_MOREF_MAX + 1];
+    char about_name[64];
+    char about_version[32];
+    char api_type[32];          /* HostAgent (ESX) or VirtualCenter */
+    char api_version[16];
+    /* Where VMs are listed from and created in. */
+    char scope_type[32];        /* Folder, Datacenter, ClusterComputeResource... */
+    char scope[ESX_MOREF_MAX + 1];
+    char datacenter[ESX_MOREF_MAX + 1];
+    char vm_folder[ESX_MOREF_MAX + 1];
+    char pool[ESX_MOREF_MAX + 1];
+    char host[ESX_MOREF_MAX + 1];      /* a HostSystem of the scope */
+    char datastore[128];               /* name of the first datastore */
+} esx_refs;
+
+struct esx_session {
+    pthread_mutex_t lock;
+    char cookie[ESX_COOKIE_MAX + 1]; /* "" when logged out */
+    uint64_t generation;             /* bumped on every login */
+};
+
+typedef struct esx_conn esx_conn;
+
+/* Invokes @method with the prepared @body on the main channel; logs in
+ * again and retries once when the session is gone (NotAuthenticated). */
+int esx_call(esx_conn *c, const char *method, const esx_buf *body, esx_reply *out);
+/* Same on another channel (the watcher's), without re-login. */
+int esx_call_on(esx_conn *c, esx_transport *t, const char *method, const esx_buf *body,
+                esx_reply *out, char *fault_name);
+int esx_session_open(esx_conn *c);
+void esx_session_close(esx_conn *c);
+/* Follows a Task to completion, reporting progress as @operation. */
+int esx_task_wait(esx_conn *c, const char *task, const char *operation, esx_reply *result);
+/* Invokes a *_Task method whose body is ready, then follows the task. */
+int esx_call_task(esx_conn *c, const char *method, const esx_buf *body, const char *operation,
+                  esx_reply *result);
+
+/* ---- esx_inventory.c ------------------------------------------------ */
+
+typedef enum esx_power {
+    ESX_POWER_UNKNOWN = 0,
+    ESX_POWER_OFF,
+    ESX_POWER_ON,
+    ESX_POWER_SUSPENDED
+} esx_power;
+
+/* What the backend knows about one VM.  Entries live until the
+ * connection closes (removed ones move to a graveyard), so a pointer taken
+ * under esx_conn.lock stays valid; fields are read and written under it. */
+typedef struct esx_vm {
+    char moref[ESX_MOREF_MAX + 1];
+    char uuid[VMHI_UUID_STRLEN + 1];
+    char name[VMHI_NAME_MAX + 1];
+    esx_power power;
+    unsigned int vcpus;
+    uint64_t memory_mib;
+    bool template_vm;
+    bool known;                /* its properties have been read once */
+    bool removed;              /* in the graveyard */
+    bool shutdown_requested;   /* ShutdownGuest sent, still powered on */
+    vmhi_state_reason reason;
+    /* Freshness (see esx_inventory.c). */
+    bool dirty;                /* must be read again before it is trusted */
+    uint64_t refreshed_ns;     /* send time of the last direct read */
+    bool mark;                 /* scratch flag of a full listing */
+    /* The reason our own operation expects for its next state change. */
+    esx_power expect_power;
+    vmhi_state_reason expect_reason;
+    /* The watcher's own view, for events (esx_watch.c). */
+    bool w_seen;
+    esx_power w_power;
+    unsigned int w_vcpus;
+    uint64_t w_memory_mib;
+    uint32_t *w_devices;       /* keys of disks and NICs, sorted */
+    uint8_t *w_kinds;          /* the vmhi_device_type of each */
+    size_t w_ndevices;
+    bool w_devices_known;
+    struct esx_vm *next_dead;
+} esx_vm;
+
+typedef struct esx_cache {
+    esx_vm **vms;
+    size_t count, cap;
+    esx_vm *graveyard;
+    /* Open-addressing indexes (size is a power of two), rebuilt on change. */
+    esx_vm **by_uuid, **by_name, **by_moref;
+    size_t index_size;
+    bool complete;             /* a full listing has been loaded */
+} esx_cache;
+
+void esx_cache_free(esx_cache *cache);
+/* Forgets that entries are fresh (after a re-login: the server may have
+ * restarted and renumbered its objects). */
+void esx_cache_invalidate(esx_cache *cache);
+esx_vm *esx_cache_find_uuid(const esx_cache *cache, const char *uuid);
+esx_vm *esx_cache_find_name(const esx_cache *cache, const char *name);
+esx_vm *esx_cache_find_moref(const esx_cache *cache, const char *moref);
+/* Returns the entry for @moref, adding an empty one when missing. */
+int esx_cache_upsert(esx_cache *cache, const char *moref, esx_vm **out);
+void esx_cache_remove(esx_cache *cache, esx_vm *vm);
+/* Rebuilds the indexes after names or UUIDs changed. */
+int esx_cache_reindex(esx_cache *cache);
+
+/* The VMHI state of @vm. */
+vmhi_vm_state esx_vm_state(const esx_vm *vm);
+esx_power esx_power_parse(const char *text);
+/* VM names: vSphere escapes '%', '/' and '\\' as %25, %2f, %5c. */
+void esx_name_decode(const char *in, char *out, size_t size);
+void esx_name_encode(esx_buf *b, const char *name);
+
+/* Reads every VM (one RetrievePropertiesEx, paged) into the cache. */
+int esx_inventory_load(esx_conn *c);
+/* Finds a VM by UUID or name and copies it to @out (pointers cleared).
+ * Reads the server when the cache cannot vouch for the entry, and always
+ * when @fresh (state checks before an operation).  VMHI_E_NO_VM if absent. */
+int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fresh,
+                      esx_vm *out);
+/* Reads one VM's properties again into the cache; VMHI_E_NO_VM if gone. */
+int esx_inventory_refresh(esx_conn *c, const char *moref, esx_vm *out);
+/* Records what our own operation on @moref is about to do, so that the
+ * state change it causes gets @reason (and the cache is re-read later). */
+void esx_inventory_expect(esx_conn *c, const char *moref, esx_power power,
+                          vmhi_state_reason reason);
+/* After our own operation: the entry must be read again before use. */
+void esx_inventory_touch(esx_conn *c, const char *moref);
+void esx_inventory_set_shutdown(esx_conn *c, const char *moref, bool requested);
+/* Applies one property (name, val) to @vm. */
+void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val);
+/* The VM properties every listing reads. */
+extern const char *const esx_vm_props[];
+/* Appends the objectSet that reaches every VM below @c's scope. */
+void esx_spec_object_set(const esx_conn *c, esx_buf *b);
+/* Reads properties @paths (NULL-terminated) of one object. */
+int esx_read_props(esx_conn *c, const char *type, const char *moref, const char *const *paths,
+                   esx_reply *out);
+/* The <val> of property @path of the first object in a reply, or NULL. */
+xmlNode *esx_reply_prop(const esx_reply *r, const char *path);
+
+/* ---- esx_watch.c ---------------------------------------------------- */
+
+typedef struct esx_watch {
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    bool live;                   /* the cache follows the server */
+    uint64_t session_gen;        /* session the collector belongs to */
+    char collector[ESX_MOREF_MAX + 1];
+    char version[128];
+    esx_transport channel;
+    bool channel_ready;
+    pthread_cond_t changed;      /* broadcast after each applied update */
+    unsigned int mask;           /* event types with subscribers */
+    bool devices_wanted;
+} esx_watch;
+
+int esx_watch_start(esx_conn *c);
+void esx_watch_stop(esx_conn *c);
+/* Whether cached entries may be trusted (the watcher follows the server). */
+bool esx_watch_live(esx_conn *c);
+/* Emits a lifecycle event for @vm now (own operations, from slot threads). */
+void esx_emit(esx_conn *c, const esx_vm *vm, vmhi_event_type type, const char *device_id,
+              uint64_t value);
+
+/* ---- the connection --------------------------------------------------- */
+
+struct esx_conn {
+    vmhi_conn *conn;
+    esx_options opts;
+    esx_session session;
+    esx_transport main;
+    esx_refs refs;
+    bool vpx;
+    char *user;                 /* the user name (never the password) */
+    pthread_mutex_t lock;       /* guards cache and watcher state */
+    esx_cache cache;
+    esx_watch watch;
+    atomic_bool never_abort;    /* the main channel's abort flag (never set) */
+    bool opened;
+};
+
+void esx_lock(esx_conn *c);
+void esx_unlock(esx_conn *c);
+void esx_log(esx_conn *c, int level, const char *fmt, ...) ESX_PRINTF(3, 4);
+
+/* URI handling (esx_entry.c). */
+int esx_options_parse(const vmhi_backend_uri *uri, esx_options *o);
+void esx_options_free(esx_options *o);
+/* Resolves the compute scope: ESX host, or a vCenter path (esx_scope.c). */
+int esx_scope_resolve(esx_conn *c, const char *path);
+
+/* ---- slots ------------------------------------------------------------- */
+
+int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx);
+int esx_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out);
+int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info);
+
+int esx_start(void *priv, const char *uuid, unsigned int flags);
+int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms);
+int esx_poweroff(void *priv, const char *uuid, unsigned int flags);
+int esx_reboot(void *priv, const char *uuid, unsigned int flags);
+int esx_reset(void *priv, const char *uuid, unsigned int flags);
+int esx_suspend(void *priv, const char *uuid, unsigned int flags);
+
+int esx_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
+int esx_undefine(void *priv, const char *uuid);
+int esx_get_config(void *priv, const char *uuid, vmhi_vm_config **out);
+
+int esx_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
+int esx_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int flags);
+int esx_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats);
+int esx_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigned int flags,
+                    char *id);
+int esx_detach_disk(void *priv, const char *uuid, const char *id, unsigned int flags,
+                    vmhi_completion *completion);
+int esx_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned int flags,
+                   char *id);
+int esx_detach_nic(void *priv, const char *uuid, const char *id, unsigned int flags,
+                   vmhi_completion *completion);
+int esx_list_devices(void *priv, const char *uuid, vmhi_backend_device_add add, void *ctx);
+int esx_events_enable(void *priv, unsigned int mask);
+
+#endif /* VMHI_ESX_H */

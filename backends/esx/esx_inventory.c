@@ -1,0 +1,447 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The VM inventory: one RetrievePropertiesEx with a traversal spec reads
+ * name, UUID, power state, vCPUs and memory of every VM below the
+ * connection's scope (continued with ContinueRetrievePropertiesEx when
+ * the server pages), into the cache of esx_cache.c.
+ *
+ * Freshness.  A cached entry answers a lookup or get_info only while the
+ * watcher (esx_watch.c) follows the server and the entry is not dirty.
+ * Our own operations mark their VM dirty when they complete, so the next
+ * read goes to the server (read-your-writes).  A direct read records its
+ * send time; the watcher applies an update to an entry only when it asked
+ * for that update after the entry's last direct read, otherwise it marks
+ * the entry dirty: a reply in flight may be older than the direct read.
+ */
+#include <string.h>
+
+#include "esx.h"
+
+const char *const esx_vm_props[] = { "name", "config.uuid", "runtime.powerState",
+                                     "config.hardware.numCPU", "config.hardware.memoryMB",
+                                     "config.template", NULL };
+
+/* ------------------------------------------------------ property values */
+
+static void apply_power(esx_vm *vm, esx_power power)
+{
+    if (power == vm->power)
+        return;
+    if (vm->known) {
+        if (vm->expect_power == power)
+            vm->reason = vm->expect_reason;
+        else if (power == ESX_POWER_ON)
+            vm->reason = vm->power == ESX_POWER_SUSPENDED ? VMHI_REASON_RESTORED
+                                                          : VMHI_REASON_BOOTED;
+        else
+            vm->reason = VMHI_REASON_HOST;
+    }
+    vm->expect_power = ESX_POWER_UNKNOWN;
+    vm->power = power;
+    if (power != ESX_POWER_ON)
+        vm->shutdown_requested = false;
+}
+
+static void apply_uuid(esx_vm *vm, const char *text)
+{
+    size_t i;
+    char out[VMHI_UUID_STRLEN + 1];
+    for (i = 0; text[i] && i < VMHI_UUID_STRLEN; i++) {
+        char ch = text[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                                 (ch >= 'A' && ch <= 'F')))
+            break;
+        out[i] = (char)(ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch);
+    }
+    out[i] = '\0';
+    if (i == VMHI_UUID_STRLEN && !text[i])
+        memcpy(vm->uuid, out, sizeof(out));
+}
+
+void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
+{
+    char text[1024];
+    uint64_t n;
+    esx_xml_text(val, text, sizeof(text));
+    if (strcmp(name, "name") == 0)
+        esx_name_decode(text, vm->name, sizeof(vm->name));
+    else if (strcmp(name, "config.uuid") == 0)
+        apply_uuid(vm, text);
+    else if (strcmp(name, "runtime.powerState") == 0)
+        apply_power(vm, esx_power_parse(text));
+    else if (strcmp(name, "config.hardware.numCPU") == 0 && esx_parse_u64(text, &n))
+        vm->vcpus = (unsigned int)n;
+    else if (strcmp(name, "config.hardware.memoryMB") == 0 && esx_parse_u64(text, &n))
+        vm->memory_mib = n;
+    else if (strcmp(name, "config.template") == 0)
+        vm->template_vm = strcmp(text, "true") == 0;
+}
+
+/* Applies every propSet of one <objects> element. */
+static void apply_object(esx_vm *vm, const xmlNode *object)
+{
+    char name[128];
+    for (const xmlNode *ps = esx_xml_child(object, "propSet"); ps;
+         ps = esx_xml_next(ps, "propSet")) {
+        if (esx_xml_child_text(ps, "name", name, sizeof(name)))
+            esx_vm_apply_prop(vm, name, esx_xml_child(ps, "val"));
+    }
+    vm->known = true;
+}
+
+/* -------------------------------------------------------------- queries */
+
+static void spec_traversal(esx_buf *b, const char *name, const char *type, const char *path,
+                           const char *const *next)
+{
+    esx_buf_add(b, "<selectSet xsi:type=\"vim25:TraversalSpec\">");
+    esx_buf_elem(b, "name", name);
+    esx_buf_elem(b, "type", type);
+    esx_buf_elem(b, "path", path);
+    esx_buf_add(b, "<skip>false</skip>");
+    for (; next && *next; next++) {
+        esx_buf_add(b, "<selectSet>");
+        esx_buf_elem(b, "name", *next);
+        esx_buf_add(b, "</selectSet>");
+    }
+    esx_buf_add(b, "</selectSet>");
+}
+
+void esx_spec_object_set(const esx_conn *c, esx_buf *b)
+{
+    static const char *const from_folder[] = { "folderToChild", "datacenterToVmFolder", NULL };
+    static const char *const from_dc[] = { "folderToChild", NULL };
+    static const char *const from_cr[] = { "hostToVm", NULL };
+    const esx_refs *r = &c->refs;
+    esx_buf_add(b, "<objectSet>");
+    esx_buf_moref(b, "obj", r->scope_type, r->scope);
+    esx_buf_add(b, "<skip>true</skip>");
+    if (strcmp(r->scope_type, "Folder") == 0 || strcmp(r->scope_type, "Datacenter") == 0) {
+        spec_traversal(b, "folderToChild", "Folder", "childEntity", from_folder);
+        spec_traversal(b, "datacenterToVmFolder", "Datacenter", "vmFolder", from_dc);
+    } else if (strcmp(r->scope_type, "HostSystem") == 0) {
+        spec_traversal(b, "hostToVm", "HostSystem", "vm", NULL);
+    } else {
+        spec_traversal(b, "computeResourceToHost", "ComputeResource", "host", from_cr);
+        spec_traversal(b, "hostToVm", "HostSystem", "vm", NULL);
+    }
+    esx_buf_add(b, "</objectSet>");
+}
+
+static void spec_props(esx_buf *b, const char *type, const char *const *paths)
+{
+    esx_buf_add(b, "<propSet>");
+    esx_buf_elem(b, "type", type);
+    for (; *paths; paths++)
+        esx_buf_elem(b, "pathSet", *paths);
+    esx_buf_add(b, "</propSet>");
+}
+
+int esx_read_props(esx_conn *c, const char *type, const char *moref, const char *const *paths,
+                   esx_reply *out)
+{
+    esx_buf b;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "RetrievePropertiesEx", "PropertyCollector",
+                   c->refs.property_collector);
+    esx_buf_add(&b, "<specSet>");
+    spec_props(&b, type, paths);
+    esx_buf_add(&b, "<objectSet>");
+    esx_buf_moref(&b, "obj", type, moref);
+    esx_buf_add(&b, "</objectSet></specSet><options/>");
+    esx_soap_end(&b, "RetrievePropertiesEx");
+    int rc = esx_call(c, "RetrievePropertiesEx", &b, out);
+    esx_buf_free(&b);
+    return rc;
+}
+
+xmlNode *esx_reply_prop(const esx_reply *r, const char *path)
+{
+    const xmlNode *objects = esx_xml_child(esx_xml_child(r->result, "returnval"), "objects");
+    char name[128];
+    for (const xmlNode *ps = esx_xml_child(objects, "propSet"); ps;
+         ps = esx_xml_next(ps, "propSet")) {
+        if (strcmp(esx_xml_child_text(ps, "name", name, sizeof(name)) ? name : "", path) == 0)
+            return esx_xml_child(ps, "val");
+    }
+    return NULL;
+}
+
+/* Applies a RetrieveResult page; marks every VM it names. */
+static int apply_page(esx_conn *c, const xmlNode *result, uint64_t sent_ns)
+{
+    char moref[ESX_MOREF_MAX + 1];
+    int rc = VMHI_OK;
+    esx_lock(c);
+    for (const xmlNode *o = esx_xml_child(result, "objects"); o && rc == VMHI_OK;
+         o = esx_xml_next(o, "objects")) {
+        esx_vm *vm;
+        if (!esx_xml_child_text(o, "obj", moref, sizeof(moref)) || !moref[0])
+            continue;
+        rc = esx_cache_upsert(&c->cache, moref, &vm);
+        if (rc < 0)
+            break;
+        apply_object(vm, o);
+        vm->mark = true;
+        vm->dirty = false;
+        vm->refreshed_ns = sent_ns;
+    }
+    esx_unlock(c);
+    return rc < 0 ? esx_error(rc, "esx: out of memory caching the inventory") : VMHI_OK;
+}
+
+static int continue_listing(esx_conn *c, const char *token, esx_reply *out)
+{
+    esx_buf b;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "ContinueRetrievePropertiesEx", "PropertyCollector",
+                   c->refs.property_collector);
+    esx_buf_elem(&b, "token", token);
+    esx_soap_end(&b, "ContinueRetrievePropertiesEx");
+    int rc = esx_call(c, "ContinueRetrievePropertiesEx", &b, out);
+    esx_buf_free(&b);
+    return rc;
+}
+
+static int first_listing(esx_conn *c, esx_reply *out)
+{
+    esx_buf b;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "RetrievePropertiesEx", "PropertyCollector",
+                   c->refs.property_collector);
+    esx_buf_add(&b, "<specSet>");
+    spec_props(&b, "VirtualMachine", esx_vm_props);
+    esx_spec_object_set(c, &b);
+    esx_buf_add(&b, "</specSet><options/>");
+    esx_soap_end(&b, "RetrievePropertiesEx");
+    int rc = esx_call(c, "RetrievePropertiesEx", &b, out);
+    esx_buf_free(&b);
+    return rc;
+}
+
+/* Drops the entries a complete listing did not name, then reindexes. */
+static int finish_listing(esx_conn *c)
+{
+    esx_lock(c);
+    for (size_t i = c->cache.count; i-- > 0;) {
+        esx_vm *vm = c->cache.vms[i];
+        if (!vm->mark)
+            esx_cache_remove(&c->cache, vm);
+    }
+    int rc = esx_cache_reindex(&c->cache);
+    c->cache.complete = rc == VMHI_OK;
+    esx_unlock(c);
+    return rc < 0 ? esx_error(rc, "esx: out of memory indexing the inventory") : VMHI_OK;
+}
+
+int esx_inventory_load(esx_conn *c)
+{
+    esx_lock(c);
+    for (size_t i = 0; i < c->cache.count; i++)
+        c->cache.vms[i]->mark = false;
+    esx_unlock(c);
+    uint64_t sent = esx_now_ns();
+    esx_reply r;
+    int rc = first_listing(c, &r);
+    while (rc == VMHI_OK) {
+        const xmlNode *result = esx_xml_child(r.result, "returnval");
+        char token[512];
+        const char *more = esx_xml_child_text(result, "token", token, sizeof(token));
+        rc = apply_page(c, result, sent);
+        esx_reply_free(&r);
+        if (rc < 0 || !more || !more[0])
+            break;
+        rc = continue_listing(c, token, &r);
+    }
+    return rc < 0 ? rc : finish_listing(c);
+}
+
+/* -------------------------------------------------------------- lookups */
+
+static void snapshot(const esx_vm *vm, esx_vm *out)
+{
+    *out = *vm;
+    out->w_devices = NULL;
+    out->w_kinds = NULL;
+    out->next_dead = NULL;
+}
+
+int esx_inventory_refresh(esx_conn *c, const char *moref, esx_vm *out)
+{
+    uint64_t sent = esx_now_ns();
+    esx_reply r;
+    int rc = esx_read_props(c, "VirtualMachine", moref, esx_vm_props, &r);
+    if (rc < 0 && rc != VMHI_E_NO_VM)
+        return rc;
+    bool have_reply = rc == VMHI_OK;
+    const xmlNode *object =
+        have_reply ? esx_xml_child(esx_xml_child(r.result, "returnval"), "objects") : NULL;
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (!object) {
+        if (vm)
+            esx_cache_remove(&c->cache, vm);
+        rc = esx_error_native(VMHI_E_NO_VM, "ManagedObjectNotFound",
+                              "esx: the VM %s no longer exists", moref);
+    } else if ((rc = vm ? VMHI_OK : esx_cache_upsert(&c->cache, moref, &vm)) == VMHI_OK) {
+        char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
+        memcpy(old_name, vm->name, sizeof(old_name));
+        memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+        apply_object(vm, object);
+        vm->dirty = false;
+        vm->refreshed_ns = sent;
+        if (strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0)
+            rc = esx_cache_reindex(&c->cache);
+        if (out)
+            snapshot(vm, out);
+    }
+    esx_unlock(c);
+    if (have_reply)
+        esx_reply_free(&r);
+    return rc;
+}
+
+static esx_vm *find_entry(esx_conn *c, const char *name, const char *uuid)
+{
+    esx_vm *vm = name ? esx_cache_find_name(&c->cache, name) : esx_cache_find_uuid(&c->cache,
+                                                                                   uuid);
+    return vm && !vm->template_vm ? vm : NULL;
+}
+
+static int not_found(const char *name, const char *uuid)
+{
+    if (name)
+        return esx_error_native(VMHI_E_NO_VM, "NotFound", "esx: no VM named '%s'", name);
+    return esx_error_native(VMHI_E_NO_VM, "NotFound", "esx: no VM with UUID %s", uuid);
+}
+
+int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fresh,
+                      esx_vm *out)
+{
+    char moref[ESX_MOREF_MAX + 1] = "";
+    esx_lock(c);
+    esx_vm *vm = find_entry(c, name, uuid);
+    if (vm && !fresh && !vm->dirty && esx_watch_live(c)) {
+        snapshot(vm, out);
+        esx_unlock(c);
+        return VMHI_OK;
+    }
+    if (vm)
+        esx_copy(moref, sizeof(moref), vm->moref);
+    esx_unlock(c);
+    if (moref[0]) {
+        int rc = esx_inventory_refresh(c, moref, out);
+        bool still = rc == VMHI_OK && !out->template_vm &&
+                     (name ? strcmp(out->name, name) == 0 : strcmp(out->uuid, uuid) == 0);
+        if (still || (rc < 0 && rc != VMHI_E_NO_VM))
+            return rc;
+    }
+    /* Unknown, renamed or gone: ask the server about every VM. */
+    int rc = esx_inventory_load(c);
+    if (rc < 0)
+        return rc;
+    esx_lock(c);
+    vm = find_entry(c, name, uuid);
+    if (vm)
+        snapshot(vm, out);
+    esx_unlock(c);
+    return vm ? VMHI_OK : not_found(name, uuid);
+}
+
+void esx_inventory_expect(esx_conn *c, const char *moref, esx_power power,
+                          vmhi_state_reason reason)
+{
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (vm) {
+        vm->expect_power = power;
+        vm->expect_reason = reason;
+    }
+    esx_unlock(c);
+}
+
+void esx_inventory_touch(esx_conn *c, const char *moref)
+{
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (vm)
+        vm->dirty = true;
+    esx_unlock(c);
+}
+
+void esx_inventory_set_shutdown(esx_conn *c, const char *moref, bool requested)
+{
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (vm)
+        vm->shutdown_requested = requested;
+    esx_unlock(c);
+}
+
+/* ---------------------------------------------------------------- slots */
+
+static void fill_ref(const esx_vm *vm, vmhi_backend_vm_ref *ref)
+{
+    memcpy(ref->uuid, vm->uuid, sizeof(ref->uuid));
+    memcpy(ref->name, vm->name, sizeof(ref->name));
+}
+
+int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
+{
+    esx_conn *c = priv;
+    esx_error_begin();
+    int rc = esx_inventory_load(c);
+    if (rc < 0)
+        return esx_keep_error(rc);
+    /* Copy out under the lock, call back without it. */
+    esx_lock(c);
+    size_t n = c->cache.count;
+    esx_vm *copy = esx_alloc(n * sizeof(*copy));
+    for (size_t i = 0; copy && i < n; i++)
+        snapshot(c->cache.vms[i], &copy[i]);
+    esx_unlock(c);
+    if (!copy)
+        return esx_keep_error(VMHI_E_NOMEM);
+    for (size_t i = 0; rc == VMHI_OK && i < n; i++) {
+        if (copy[i].template_vm || !copy[i].uuid[0])
+            continue; /* templates cannot run; VMs without a config are inaccessible */
+        vmhi_backend_vm_ref ref;
+        fill_ref(&copy[i], &ref);
+        rc = add(ctx, &ref, esx_vm_state(&copy[i]), 1);
+    }
+    esx_free(copy);
+    return esx_keep_error(rc);
+}
+
+int esx_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out)
+{
+    esx_conn *c = priv;
+    esx_vm vm;
+    esx_error_begin();
+    int rc = esx_inventory_get(c, name, uuid, false, &vm);
+    if (rc == VMHI_OK)
+        fill_ref(&vm, out);
+    return esx_keep_error(rc);
+}
+
+int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
+{
+    esx_conn *c = priv;
+    esx_vm vm;
+    esx_error_begin();
+    int rc = esx_inventory_get(c, NULL, uuid, false, &vm);
+    if (rc < 0)
+        return esx_keep_error(rc);
+    info->state = esx_vm_state(&vm);
+    info->reason = vm.reason;
+    info->vcpus = vm.vcpus;
+    info->max_vcpus = vm.vcpus;         /* ESX has one configured count */
+    info->memory_mib = vm.memory_mib;
+    info->max_memory_mib = vm.memory_mib;
+    info->cpu_time_ns = 0;              /* not in the vSphere API without perf counters */
+    info->persistent = 1;
+    return VMHI_OK;
+}

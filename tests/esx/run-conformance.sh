@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs vmhi-conformance against the vSphere simulator that the
+# esx.sim.conf.start fixture started in <sim-dir>.
+#   run-conformance.sh <vmhi-conformance> <sim-dir> [suite options...]
+# Exit 77 (skipped) when the simulator could not run here.
+set -euo pipefail
+suite=$1 dir=$2
+shift 2
+if [[ -s $dir/skip-reason ]]; then
+    echo "SKIP: $(cat "$dir/skip-reason")"
+    exit 77
+fi
+[[ -s $dir/port ]] || { echo "run-conformance.sh: no simulator running in $dir" >&2; exit 1; }
+port=$(cat "$dir/port")
+auth=$dir/auth
+(umask 077 && printf 'esx://127.0.0.1 vmhi vmhi-pass\nvpx://127.0.0.1 vmhi vmhi-pass\n' >"$auth")
+exec "$suite" --uri "esx://127.0.0.1:$port/?no_verify=1" --auth-file "$auth" \
+    --report-json "$dir/report.json" --markdown "$dir/report.md" "$@"
