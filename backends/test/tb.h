@@ -109,6 +109,14 @@ typedef struct tb_task {
 
 struct tb_conn;
 
+/* An open-addressing hash table of VMs (tb_index.c). */
+typedef struct tb_index {
+    struct tb_vm **slots;
+    size_t cap;   /* a power of two, or 0 */
+    size_t used;
+    size_t tombs;
+} tb_index;
+
 typedef struct tb_host {
     pthread_mutex_t lock;
     pthread_cond_t changed;  /* broadcast on every VM state change (shutdown waits) */
@@ -118,8 +126,10 @@ typedef struct tb_host {
     int lock_fd;             /* flock()ed <dir>/.lock, or -1 */
     unsigned refs;           /* connections using this host */
     struct tb_conn *conns;   /* those connections, for event delivery */
-    tb_vm **vms;
+    tb_vm **vms;             /* definition order, for listings */
     size_t nvms, vms_cap;
+    tb_index by_uuid;        /* the same VMs, hashed */
+    tb_index by_name;
     tb_task *tasks;          /* sorted by due_ns */
     bool worker_started;
     bool worker_stop;
@@ -153,6 +163,15 @@ char *tb_strdup(const char *s);
 int tb_host_attach(tb_conn *c, const char *dir);
 /* Detaches @c; the last connection stops the worker and frees the host. */
 void tb_host_detach(tb_conn *c);
+
+/* ---- tb_index.c ---------------------------------------------------------- */
+
+/* Makes room for one more VM (rebuilding from @vms when needed). */
+int tb_index_reserve(tb_index *ix, tb_vm *const *vms, size_t nvms, bool by_name);
+void tb_index_insert(tb_index *ix, tb_vm *vm, bool by_name);
+void tb_index_remove(tb_index *ix, const tb_vm *vm, bool by_name);
+tb_vm *tb_index_find(tb_index *ix, const char *key, bool by_name);
+void tb_index_free(tb_index *ix);
 
 tb_vm *tb_host_find_uuid(tb_host *h, const char *uuid);
 tb_vm *tb_host_find_name(tb_host *h, const char *name);

@@ -141,6 +141,8 @@ static void host_free(tb_host *h)
     for (size_t i = 0; i < h->nvms; i++)
         tb_vm_free(h->vms[i]);
     tb_free(h->vms);
+    tb_index_free(&h->by_uuid);
+    tb_index_free(&h->by_name);
     while (h->tasks) {
         tb_task *t = h->tasks;
         h->tasks = t->next;
@@ -276,18 +278,12 @@ void tb_vm_free(tb_vm *vm)
 
 tb_vm *tb_host_find_uuid(tb_host *h, const char *uuid)
 {
-    for (size_t i = 0; i < h->nvms; i++)
-        if (strcmp(h->vms[i]->uuid, uuid) == 0)
-            return h->vms[i];
-    return NULL;
+    return tb_index_find(&h->by_uuid, uuid, false);
 }
 
 tb_vm *tb_host_find_name(tb_host *h, const char *name)
 {
-    for (size_t i = 0; i < h->nvms; i++)
-        if (strcmp(h->vms[i]->name, name) == 0)
-            return h->vms[i];
-    return NULL;
+    return tb_index_find(&h->by_name, name, true);
 }
 
 int tb_host_get_vm(tb_host *h, const char *uuid, tb_vm **out)
@@ -304,6 +300,9 @@ int tb_host_add_vm(tb_host *h, tb_vm *vm)
     if (h->nvms >= TB_MAX_VMS)
         return tb_error(VMHI_E_LIMIT, "test backend: the host already holds %u VMs, its "
                         "maximum; undefine one first", TB_MAX_VMS);
+    if (tb_index_reserve(&h->by_uuid, h->vms, h->nvms, false) ||
+        tb_index_reserve(&h->by_name, h->vms, h->nvms, true))
+        return VMHI_E_NOMEM;
     if (h->nvms == h->vms_cap) {
         size_t cap = h->vms_cap ? h->vms_cap * 2 : 16;
         tb_vm **vms = tb_alloc(cap * sizeof(*vms));
@@ -316,11 +315,15 @@ int tb_host_add_vm(tb_host *h, tb_vm *vm)
         h->vms_cap = cap;
     }
     h->vms[h->nvms++] = vm;
+    tb_index_insert(&h->by_uuid, vm, false);
+    tb_index_insert(&h->by_name, vm, true);
     return VMHI_OK;
 }
 
 void tb_host_remove_vm(tb_host *h, tb_vm *vm)
 {
+    tb_index_remove(&h->by_uuid, vm, false);
+    tb_index_remove(&h->by_name, vm, true);
     for (size_t i = 0; i < h->nvms; i++) {
         if (h->vms[i] == vm) {
             /* Keep the order: listings stay in definition order. */
