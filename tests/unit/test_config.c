@@ -146,7 +146,7 @@ START_TEST(name_rules)
 {
     static const char *const bad[] = { "", ".", "..", ".hidden", "-opt", "a/b", "../x",
                                        "tab\there", "nl\n", "del\x7f", " lead", "trail ",
-                                       "bad\xff" "utf8", "\xef\xbf\xbf" };
+                                       "bad\xffutf8", "\xef\xbf\xbf" };
     vmhi_vm_config *cfg = new_config("keep");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_vmhi(vmhi_vm_config_set_name(cfg, bad[i]), VMHI_E_INVALID_ARG);
@@ -173,7 +173,7 @@ START_TEST(uuid_rules)
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, "4B1C0F3E-8A7D-4C11-9E42-0D3F5A6B7C8D"));
     ck_assert_str_eq(vmhi_vm_config_get_uuid(cfg), "4b1c0f3e-8a7d-4c11-9e42-0d3f5a6b7c8d");
     static const char *const bad[] = { "", "4b1c0f3e8a7d4c119e420d3f5a6b7c8d",
-                                       "4b1c0f3e-8a7d-4c11-9e42-0d3f5a6b7c8", 
+                                       "4b1c0f3e-8a7d-4c11-9e42-0d3f5a6b7c8",
                                        "4b1c0f3e-8a7d-4c11-9e42-0d3f5a6b7c8g",
                                        "4b1c0f3e-8a7d-4c11-9e42-0d3f5a6b7c8d0" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
