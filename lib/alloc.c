@@ -47,6 +47,20 @@ void *vmhi__realloc(void *ptr, size_t size)
     return should_fail() ? NULL : realloc(ptr, size ? size : 1);
 }
 
+int vmhi__array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem_size)
+{
+    if (count < *cap)
+        return VMHI_OK;
+    size_t new_cap = *cap ? *cap * 2 : 8;
+    void **items = items_ptr;
+    void *grown = vmhi__realloc(*items, new_cap * elem_size);
+    if (!grown)
+        return vmhi__error_oom();
+    *items = grown;
+    *cap = new_cap;
+    return VMHI_OK;
+}
+
 char *vmhi__strndup(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);

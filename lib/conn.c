@@ -292,7 +292,7 @@ int vmhi_conn_get_op_caps(vmhi_conn *conn, vmhi_op op, unsigned int *caps)
     return VMHI_OK;
 }
 
-int vmhi__check_op(vmhi_conn *conn, vmhi_op op, unsigned int affect)
+static int check_caps(vmhi_conn *conn, vmhi_op op, unsigned int affect)
 {
     if (!conn->ops->get_op_caps)
         return VMHI_OK;
@@ -317,6 +317,11 @@ int vmhi__check_op(vmhi_conn *conn, vmhi_op op, unsigned int affect)
                            "use VMHI_AFFECT_LIVE",
                            conn->ops->name, vmhi_op_name(op));
     return VMHI_OK;
+}
+
+int vmhi__op_ready(vmhi_conn *conn, vmhi_op op, bool has_slot, unsigned int affect)
+{
+    return has_slot ? check_caps(conn, op, affect) : vmhi__unsupported(conn, op);
 }
 
 int vmhi_conn_get_limit(vmhi_conn *conn, vmhi_limit limit, uint64_t *value)

@@ -120,9 +120,10 @@ void vmhi__conn_ref(vmhi_conn *conn);
 void vmhi__conn_unref(vmhi_conn *conn);
 /* Checks a handle: non-NULL and its connection still open. */
 int vmhi__check_vm(const vmhi_vm *vm);
-/* Enforces what vmhi_conn_get_op_caps() promised: an operation the backend
- * reports absent, or an affect flag it lacks, fails with VMHI_E_UNSUPPORTED
- * before the slot is called. */
-int vmhi__check_op(vmhi_conn *conn, vmhi_op op, unsigned int affect);
+/* Whether @op may be dispatched: the slot exists (@has_slot) and what
+ * vmhi_conn_get_op_caps() promised holds - an operation the backend reports
+ * absent, or an affect flag it lacks, fails with VMHI_E_UNSUPPORTED before
+ * the slot is called. */
+int vmhi__op_ready(vmhi_conn *conn, vmhi_op op, bool has_slot, unsigned int affect);
 
 #endif /* VMHI_CORE_H */

@@ -49,6 +49,9 @@ void *vmhi__realloc(void *ptr, size_t size);
 char *vmhi__strdup(const char *s);
 char *vmhi__strndup(const char *s, size_t n);
 void vmhi__free(void *ptr);
+/* Makes room for element @count of the array at *@items_ptr (a pointer to
+ * the array pointer), doubling its capacity *@cap when it is full. */
+int vmhi__array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem_size);
 /* Tests: make the n-th allocation from now fail (n >= 1); 0 disables. */
 void vmhi__alloc_fail_at(long n);
 /* Tests: number of allocations made since the process started. */

@@ -77,9 +77,7 @@ static int check_reserved_flags(unsigned int flags)
 
 static int lookup(vmhi_vm **out, vmhi_conn *conn, const char *name, const char *uuid)
 {
-    if (!conn->ops->lookup)
-        return vmhi__unsupported(conn, VMHI_OP_LIST);
-    int rc = vmhi__check_op(conn, VMHI_OP_LIST, 0);
+    int rc = vmhi__op_ready(conn, VMHI_OP_LIST, conn->ops->lookup != NULL, 0);
     if (rc)
         return rc;
     vmhi_backend_vm_ref ref;
@@ -143,15 +141,10 @@ static int list_add(void *opaque, const vmhi_backend_vm_ref *ref, vmhi_vm_state 
         return vmhi__error(VMHI_E_INTERNAL, "backend listed a NULL VM");
     if (!list_wants(ctx, state, persistent))
         return VMHI_OK;
-    if (ctx->count == ctx->cap) {
-        size_t cap = ctx->cap ? ctx->cap * 2 : 16;
-        vmhi_vm **grown = vmhi__realloc(ctx->vms, cap * sizeof(*grown));
-        if (!grown)
-            return vmhi__error_oom();
-        ctx->vms = grown;
-        ctx->cap = cap;
-    }
-    int rc = vmhi__vm_new(&ctx->vms[ctx->count], ctx->conn, ref);
+    int rc = vmhi__array_reserve(&ctx->vms, &ctx->cap, ctx->count, sizeof(*ctx->vms));
+    if (rc)
+        return rc;
+    rc = vmhi__vm_new(&ctx->vms[ctx->count], ctx->conn, ref);
     if (rc)
         return rc;
     ctx->count++;
@@ -177,9 +170,7 @@ int vmhi_conn_list_vms(vmhi_conn *conn, unsigned int filter, vmhi_vm ***vms, siz
     if (filter & ~(STATE_BITS_ALL | PERSISTENCE_BITS))
         return vmhi__error(VMHI_E_INVALID_ARG, "list filter has unknown bits 0x%x",
                            filter & ~(STATE_BITS_ALL | PERSISTENCE_BITS));
-    if (!conn->ops->list_vms)
-        return vmhi__unsupported(conn, VMHI_OP_LIST);
-    int rc = vmhi__check_op(conn, VMHI_OP_LIST, 0);
+    int rc = vmhi__op_ready(conn, VMHI_OP_LIST, conn->ops->list_vms != NULL, 0);
     if (rc)
         return rc;
     struct list_ctx ctx = { .conn = conn, .filter = filter };
@@ -272,9 +263,8 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
     int rc = check_reserved_flags(flags);
     if (rc)
         return rc;
-    if (create ? !conn->ops->create : !conn->ops->define)
-        return vmhi__unsupported(conn, create ? VMHI_OP_CREATE : VMHI_OP_DEFINE);
-    rc = vmhi__check_op(conn, create ? VMHI_OP_CREATE : VMHI_OP_DEFINE, 0);
+    bool has_slot = create ? conn->ops->create != NULL : conn->ops->define != NULL;
+    rc = vmhi__op_ready(conn, create ? VMHI_OP_CREATE : VMHI_OP_DEFINE, has_slot, 0);
     if (rc)
         return rc;
     vmhi_vm_config *owned = NULL;
@@ -328,9 +318,7 @@ typedef int (*uuid_flags_slot)(void *priv, const char *uuid, unsigned int flags)
 static int call_uuid(vmhi_vm *vm, vmhi_op op, uuid_slot slot)
 {
     vmhi_conn *conn = vm->conn;
-    if (!slot)
-        return vmhi__unsupported(conn, op);
-    int rc = vmhi__check_op(conn, op, 0);
+    int rc = vmhi__op_ready(conn, op, slot != NULL, 0);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);
@@ -342,9 +330,7 @@ static int call_uuid(vmhi_vm *vm, vmhi_op op, uuid_slot slot)
 static int call_uuid_flags(vmhi_vm *vm, vmhi_op op, uuid_flags_slot slot, unsigned int flags)
 {
     vmhi_conn *conn = vm->conn;
-    if (!slot)
-        return vmhi__unsupported(conn, op);
-    int rc = vmhi__check_op(conn, op, 0);
+    int rc = vmhi__op_ready(conn, op, slot != NULL, 0);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);
@@ -413,9 +399,7 @@ int vmhi_vm_get_info(vmhi_vm *vm, vmhi_vm_info *info)
                            "vmhi_vm_info.version is %u; initialize it with VMHI_VM_INFO_INIT",
                            info->version);
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->get_info)
-        return vmhi__unsupported(conn, VMHI_OP_GET_INFO);
-    rc = vmhi__check_op(conn, VMHI_OP_GET_INFO, 0);
+    rc = vmhi__op_ready(conn, VMHI_OP_GET_INFO, conn->ops->get_info != NULL, 0);
     if (rc)
         return rc;
     vmhi_vm_info full = VMHI_VM_INFO_INIT;
@@ -454,9 +438,7 @@ int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out)
         return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
     *out = NULL;
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->get_config)
-        return vmhi__unsupported(conn, VMHI_OP_GET_CONFIG);
-    rc = vmhi__check_op(conn, VMHI_OP_GET_CONFIG, 0);
+    rc = vmhi__op_ready(conn, VMHI_OP_GET_CONFIG, conn->ops->get_config != NULL, 0);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);

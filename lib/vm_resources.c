@@ -36,9 +36,7 @@ int vmhi_vm_set_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags)
     rc = vmhi__check_memory(conn, mib, "memory");
     if (rc)
         return rc;
-    if (!conn->ops->set_memory)
-        return vmhi__unsupported(conn, VMHI_OP_SET_MEMORY);
-    rc = vmhi__check_op(conn, VMHI_OP_SET_MEMORY, flags);
+    rc = vmhi__op_ready(conn, VMHI_OP_SET_MEMORY, conn->ops->set_memory != NULL, flags);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);
@@ -63,9 +61,7 @@ int vmhi_vm_set_max_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags)
     rc = vmhi__check_memory(conn, mib, "maximum memory");
     if (rc)
         return rc;
-    if (!conn->ops->set_max_memory)
-        return vmhi__unsupported(conn, VMHI_OP_SET_MAX_MEMORY);
-    rc = vmhi__check_op(conn, VMHI_OP_SET_MAX_MEMORY, flags);
+    rc = vmhi__op_ready(conn, VMHI_OP_SET_MAX_MEMORY, conn->ops->set_max_memory != NULL, flags);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);
@@ -88,9 +84,7 @@ int vmhi_vm_get_memory_stats(vmhi_vm *vm, vmhi_memory_stats *stats)
                            "VMHI_MEMORY_STATS_INIT",
                            stats->version);
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->get_memory_stats)
-        return vmhi__unsupported(conn, VMHI_OP_MEMORY_STATS);
-    rc = vmhi__check_op(conn, VMHI_OP_MEMORY_STATS, 0);
+    rc = vmhi__op_ready(conn, VMHI_OP_MEMORY_STATS, conn->ops->get_memory_stats != NULL, 0);
     if (rc)
         return rc;
     vmhi_memory_stats full = VMHI_MEMORY_STATS_INIT;
@@ -118,9 +112,7 @@ int vmhi_vm_set_vcpus(vmhi_vm *vm, unsigned int count, unsigned int flags)
     if (count > max)
         return vmhi__error(VMHI_E_LIMIT, "%u vCPUs requested; the host allows at most %llu",
                            count, (unsigned long long)max);
-    if (!conn->ops->set_vcpus)
-        return vmhi__unsupported(conn, VMHI_OP_SET_VCPUS);
-    rc = vmhi__check_op(conn, VMHI_OP_SET_VCPUS, flags);
+    rc = vmhi__op_ready(conn, VMHI_OP_SET_VCPUS, conn->ops->set_vcpus != NULL, flags);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);
@@ -140,14 +132,8 @@ static int vcpu_add(void *opaque, const vmhi_vcpu_info *info)
     vmhi_vcpu_list *list = opaque;
     if (!info)
         return vmhi__error(VMHI_E_INTERNAL, "backend reported a NULL vCPU");
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 8;
-        vmhi_vcpu_info *grown = vmhi__realloc(list->items, cap * sizeof(*grown));
-        if (!grown)
-            return vmhi__error_oom();
-        list->items = grown;
-        list->cap = cap;
-    }
+    if (vmhi__array_reserve(&list->items, &list->cap, list->count, sizeof(*list->items)))
+        return VMHI_E_NOMEM;
     vmhi_vcpu_info item = VMHI_VCPU_INFO_INIT;
     item.id = info->id;
     item.online = info->online;
@@ -168,9 +154,7 @@ int vmhi_vm_get_vcpus(vmhi_vm *vm, vmhi_vcpu_list **out)
         return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
     *out = NULL;
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->get_vcpus)
-        return vmhi__unsupported(conn, VMHI_OP_VCPU_INFO);
-    rc = vmhi__check_op(conn, VMHI_OP_VCPU_INFO, 0);
+    rc = vmhi__op_ready(conn, VMHI_OP_VCPU_INFO, conn->ops->get_vcpus != NULL, 0);
     if (rc)
         return rc;
     vmhi_vcpu_list *list = vmhi__calloc(1, sizeof(*list));
@@ -238,12 +222,10 @@ int vmhi_vm_attach_disk(vmhi_vm *vm, const vmhi_disk *disk, unsigned int flags, 
     if (rc)
         return rc;
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->attach_disk)
-        return vmhi__unsupported(conn, VMHI_OP_ATTACH_DISK);
-    char got[VMHI_DEVICE_ID_MAX + 1] = "";
-    rc = vmhi__check_op(conn, VMHI_OP_ATTACH_DISK, flags);
+    rc = vmhi__op_ready(conn, VMHI_OP_ATTACH_DISK, conn->ops->attach_disk != NULL, flags);
     if (rc)
         return rc;
+    char got[VMHI_DEVICE_ID_MAX + 1] = "";
     vmhi__conn_lock(conn);
     rc = conn->ops->attach_disk(conn->priv, vm->uuid, disk, flags, got);
     vmhi__conn_unlock(conn);
@@ -265,12 +247,10 @@ int vmhi_vm_attach_nic(vmhi_vm *vm, const vmhi_nic *nic, unsigned int flags, cha
     if (rc)
         return rc;
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->attach_nic)
-        return vmhi__unsupported(conn, VMHI_OP_ATTACH_NIC);
-    char got[VMHI_DEVICE_ID_MAX + 1] = "";
-    rc = vmhi__check_op(conn, VMHI_OP_ATTACH_NIC, flags);
+    rc = vmhi__op_ready(conn, VMHI_OP_ATTACH_NIC, conn->ops->attach_nic != NULL, flags);
     if (rc)
         return rc;
+    char got[VMHI_DEVICE_ID_MAX + 1] = "";
     vmhi__conn_lock(conn);
     rc = conn->ops->attach_nic(conn->priv, vm->uuid, nic, flags, got);
     vmhi__conn_unlock(conn);
@@ -294,12 +274,10 @@ static int detach(vmhi_vm *vm, vmhi_op op, const char *id, unsigned int flags,
         return rc;
     vmhi_conn *conn = vm->conn;
     detach_slot slot = op == VMHI_OP_DETACH_DISK ? conn->ops->detach_disk : conn->ops->detach_nic;
-    if (!slot)
-        return vmhi__unsupported(conn, op);
-    vmhi_completion done = VMHI_COMPLETION_DONE;
-    rc = vmhi__check_op(conn, op, flags);
+    rc = vmhi__op_ready(conn, op, slot != NULL, flags);
     if (rc)
         return rc;
+    vmhi_completion done = VMHI_COMPLETION_DONE;
     vmhi__conn_lock(conn);
     rc = slot(conn->priv, vm->uuid, id, flags, &done);
     vmhi__conn_unlock(conn);
@@ -338,14 +316,8 @@ static int device_add(void *opaque, const vmhi_device_info *info)
     vmhi_device_list *list = opaque;
     if (!info || !info->id)
         return vmhi__error(VMHI_E_INTERNAL, "backend reported a device without an id");
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 8;
-        struct device_item *grown = vmhi__realloc(list->items, cap * sizeof(*grown));
-        if (!grown)
-            return vmhi__error_oom();
-        list->items = grown;
-        list->cap = cap;
-    }
+    if (vmhi__array_reserve(&list->items, &list->cap, list->count, sizeof(*list->items)))
+        return VMHI_E_NOMEM;
     struct device_item *item = &list->items[list->count];
     item->id = vmhi__strdup(info->id);
     item->summary = vmhi__strdup(info->summary ? info->summary : "");
@@ -376,9 +348,7 @@ int vmhi_vm_list_devices(vmhi_vm *vm, vmhi_device_list **out)
         return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
     *out = NULL;
     vmhi_conn *conn = vm->conn;
-    if (!conn->ops->list_devices)
-        return vmhi__unsupported(conn, VMHI_OP_LIST_DEVICES);
-    rc = vmhi__check_op(conn, VMHI_OP_LIST_DEVICES, 0);
+    rc = vmhi__op_ready(conn, VMHI_OP_LIST_DEVICES, conn->ops->list_devices != NULL, 0);
     if (rc)
         return rc;
     vmhi_device_list *list = vmhi__calloc(1, sizeof(*list));

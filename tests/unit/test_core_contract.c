@@ -44,24 +44,6 @@ static vmhi_vm *probe_vm(vmhi_conn *c)
     return vm;
 }
 
-static vmhi_conn *open_test(void)
-{
-    vmhi_conn *c = NULL;
-    ck_vmhi_ok(vmhi_conn_open(&c, "test:///default?guest=instant", NULL));
-    return c;
-}
-
-static vmhi_vm *define_test_vm(vmhi_conn *c, const char *name)
-{
-    vmhi_vm_config *cfg = NULL;
-    ck_vmhi_ok(vmhi_vm_config_new(&cfg));
-    ck_vmhi_ok(vmhi_vm_config_set_name(cfg, name));
-    vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, c, cfg));
-    vmhi_vm_config_free(cfg);
-    return vm;
-}
-
 /* ------------------------------------------------- module contract */
 
 START_TEST(mod_10_16_priv_and_open_close_pairing)
@@ -219,8 +201,8 @@ END_TEST
 
 START_TEST(conn_13_handle_outlives_connection)
 {
-    vmhi_conn *c = open_test();
-    vmhi_vm *vm = define_test_vm(c, "orphan");
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    vmhi_vm *vm = vmhi_test_define(c, "orphan");
     vmhi_conn_close(c);
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi(vmhi_vm_get_info(vm, &info), VMHI_E_CONNECTION);
@@ -235,7 +217,7 @@ END_TEST
 
 START_TEST(err_2_entry_points_clear_the_last_error)
 {
-    vmhi_conn *c = open_test();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     vmhi_vm *vm = NULL;
     ck_vmhi(vmhi_vm_lookup_by_name(&vm, c, "missing"), VMHI_E_NO_VM);
     ck_assert_int_ne(vmhi_error_last_code(), VMHI_OK);
@@ -258,7 +240,7 @@ static void *fail_in_thread(void *arg)
 
 START_TEST(err_3_last_error_is_per_thread)
 {
-    vmhi_conn *c = open_test();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     vmhi_vm *vm = NULL;
     ck_vmhi(vmhi_vm_lookup_by_name(&vm, c, "missing"), VMHI_E_NO_VM);
     pthread_t t;
@@ -286,7 +268,7 @@ END_TEST
 
 START_TEST(cap_2_unknown_values)
 {
-    vmhi_conn *c = open_test();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     unsigned caps = 0;
     ck_vmhi(vmhi_conn_get_op_caps(c, (vmhi_op)0, &caps), VMHI_E_INVALID_ARG);
     ck_vmhi(vmhi_conn_get_op_caps(c, (vmhi_op)999, &caps), VMHI_E_INVALID_ARG);
@@ -301,11 +283,11 @@ END_TEST
 
 START_TEST(list_3_6_filters_and_lookup_arguments)
 {
-    vmhi_conn *c = open_test();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     vmhi_vm **vms = NULL;
     size_t n = 7;
     ck_vmhi(vmhi_conn_list_vms(c, 1u << 30, &vms, &n), VMHI_E_INVALID_ARG);
-    vmhi_vm *vm = define_test_vm(c, "only-off");
+    vmhi_vm *vm = vmhi_test_define(c, "only-off");
     ck_vmhi_ok(vmhi_conn_list_vms(c, VMHI_STATE_BIT(VMHI_STATE_RUNNING), &vms, &n));
     ck_assert_uint_eq(n, 0);
     vmhi_vm_list_free(vms, n);
@@ -323,8 +305,8 @@ END_TEST
 
 START_TEST(info_5_6_info_arguments_and_names)
 {
-    vmhi_conn *c = open_test();
-    vmhi_vm *vm = define_test_vm(c, "info");
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    vmhi_vm *vm = vmhi_test_define(c, "info");
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi(vmhi_vm_get_info(NULL, &info), VMHI_E_INVALID_ARG);
     ck_vmhi(vmhi_vm_get_info(vm, NULL), VMHI_E_INVALID_ARG);
@@ -355,8 +337,8 @@ END_TEST
 
 START_TEST(vcpu_7_list_accessors)
 {
-    vmhi_conn *c = open_test();
-    vmhi_vm *vm = define_test_vm(c, "lists");
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    vmhi_vm *vm = vmhi_test_define(c, "lists");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     vmhi_vcpu_list *vl = NULL;
     ck_vmhi_ok(vmhi_vm_get_vcpus(vm, &vl));
@@ -380,8 +362,8 @@ END_TEST
 
 START_TEST(dev_6_device_arguments)
 {
-    vmhi_conn *c = open_test();
-    vmhi_vm *vm = define_test_vm(c, "devargs");
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    vmhi_vm *vm = vmhi_test_define(c, "devargs");
     vmhi_disk *disk = NULL;
     ck_vmhi_ok(vmhi_disk_new(&disk));
     ck_vmhi(vmhi_vm_attach_disk(vm, NULL, 0, NULL), VMHI_E_INVALID_ARG);
@@ -404,7 +386,7 @@ START_TEST(abi_9_10_versions_and_struct_versions)
 {
     ck_assert_uint_eq(vmhi_version(), VMHI_VERSION_NUMBER);
     ck_assert_str_eq(vmhi_version_string(), VMHI_VERSION_STRING);
-    vmhi_conn *c = open_test();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     vmhi_host_info hi = VMHI_HOST_INFO_INIT;
     hi.version = 0;
     ck_vmhi(vmhi_conn_get_host_info(c, &hi), VMHI_E_INVALID_ARG);

@@ -44,24 +44,6 @@ static void record(vmhi_conn *conn, const vmhi_event *ev, void *data)
     }
 }
 
-static vmhi_conn *open_instant(void)
-{
-    vmhi_conn *c = NULL;
-    ck_vmhi_ok(vmhi_conn_open(&c, "test:///default?guest=instant", NULL));
-    return c;
-}
-
-static vmhi_vm *define_vm(vmhi_conn *c, const char *name)
-{
-    vmhi_vm_config *cfg = NULL;
-    ck_vmhi_ok(vmhi_vm_config_new(&cfg));
-    ck_vmhi_ok(vmhi_vm_config_set_name(cfg, name));
-    vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, c, cfg));
-    vmhi_vm_config_free(cfg);
-    return vm;
-}
-
 static void seen_init(struct seen *s)
 {
     memset(s, 0, sizeof(*s));
@@ -70,7 +52,7 @@ static void seen_init(struct seen *s)
 
 START_TEST(test_fd_and_dispatch)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
     int fd = -1;
@@ -79,7 +61,7 @@ START_TEST(test_fd_and_dispatch)
     ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, record, &s, NULL));
     struct pollfd p = { .fd = fd, .events = POLLIN };
     ck_assert_int_eq(poll(&p, 1, 0), 0); /* nothing yet */
-    vmhi_vm *vm = define_vm(c, "ev1");
+    vmhi_vm *vm = vmhi_test_define(c, "ev1");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_vmhi_ok(vmhi_vm_pause(vm));
     ck_assert_int_eq(poll(&p, 1, 1000), 1);
@@ -102,9 +84,9 @@ END_TEST
 
 START_TEST(test_filters)
 {
-    vmhi_conn *c = open_instant();
-    vmhi_vm *a = define_vm(c, "fa");
-    vmhi_vm *b = define_vm(c, "fb");
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    vmhi_vm *a = vmhi_test_define(c, "fa");
+    vmhi_vm *b = vmhi_test_define(c, "fb");
     struct seen only_a, only_lifecycle;
     seen_init(&only_a);
     seen_init(&only_lifecycle);
@@ -127,13 +109,13 @@ END_TEST
 
 START_TEST(test_unsubscribe_inside_callback)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
     int id = 0;
     ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, record, &s, &id));
     s.unsubscribe_id = id;
-    vmhi_vm *vm = define_vm(c, "un1");
+    vmhi_vm *vm = vmhi_test_define(c, "un1");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     vmhi_conn_dispatch_events(c, 0);
     ck_assert_int_eq(s.count, 1); /* the second event found no subscriber */
@@ -145,14 +127,14 @@ END_TEST
 
 START_TEST(test_event_thread)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
     ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, record, &s, NULL));
     ck_vmhi_ok(vmhi_conn_start_event_thread(c));
     ck_vmhi_ok(vmhi_conn_start_event_thread(c));
     ck_vmhi(vmhi_conn_dispatch_events(c, 0), VMHI_E_BUSY);
-    vmhi_vm *vm = define_vm(c, "th1");
+    vmhi_vm *vm = vmhi_test_define(c, "th1");
     for (int i = 0; i < 20; i++) {
         ck_vmhi_ok(vmhi_vm_start(vm, 0));
         ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
@@ -180,7 +162,7 @@ END_TEST
 
 START_TEST(test_dispatch_waits)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
     ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, record, &s, NULL));
@@ -193,7 +175,7 @@ END_TEST
 
 START_TEST(test_bad_subscriptions)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
     ck_vmhi(vmhi_conn_subscribe(c, 0, NULL, record, &s, NULL), VMHI_E_INVALID_ARG);
@@ -234,10 +216,10 @@ static void overflow_record(vmhi_conn *conn, const vmhi_event *ev, void *data)
  * next delivered event reports how many. */
 START_TEST(test_queue_overflow_reports_drops)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct overflow_seen s = { 0 };
     ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, overflow_record, &s, NULL));
-    vmhi_vm *vm = define_vm(c, "flood");
+    vmhi_vm *vm = vmhi_test_define(c, "flood");
     const long cycles = 33000; /* 66000 lifecycle events */
     for (long i = 0; i < cycles; i++) {
         ck_vmhi_ok(vmhi_vm_start(vm, 0));
@@ -274,7 +256,7 @@ static unsigned long long blocked_signals(const char *tid)
 /* THR-4: application signal handlers never run on the library's thread. */
 START_TEST(test_event_thread_blocks_signals)
 {
-    vmhi_conn *c = open_instant();
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     ck_vmhi_ok(vmhi_conn_start_event_thread(c));
     char self[32];
     snprintf(self, sizeof(self), "%ld", (long)gettid());

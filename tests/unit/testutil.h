@@ -22,6 +22,26 @@
 
 #define ck_vmhi_ok(call) ck_vmhi(call, VMHI_OK)
 
+/* Opens @uri or fails the test. */
+static inline vmhi_conn *vmhi_test_open(const char *uri)
+{
+    vmhi_conn *c = NULL;
+    ck_vmhi_ok(vmhi_conn_open(&c, uri, NULL));
+    return c;
+}
+
+/* Defines a VM with default settings named @name or fails the test. */
+static inline vmhi_vm *vmhi_test_define(vmhi_conn *c, const char *name)
+{
+    vmhi_vm_config *cfg = NULL;
+    ck_vmhi_ok(vmhi_vm_config_new(&cfg));
+    ck_vmhi_ok(vmhi_vm_config_set_name(cfg, name));
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, c, cfg));
+    vmhi_vm_config_free(cfg);
+    return vm;
+}
+
 /* Runs one suite and returns a process exit status. */
 static inline int vmhi_test_run(Suite *s)
 {
