@@ -221,6 +221,11 @@ void conf_discard(vmhi_vm *vm);
  * vmhi_conn_get_op_caps() reports on.  @flags goes to the calls that take
  * vmhi_affect bits; detaches name "conf-d0" / "conf-n0".  Returns its result. */
 int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags);
+/* The description as XML (free with vmhi_free()); asserts it works. */
+char *conf_config_xml(const vmhi_vm_config *cfg);
+/* vmhi_vm_get_config() of @vm as XML. */
+char *conf_vm_xml(vmhi_vm *vm);
+
 /* Operations that take vmhi_affect flags. */
 bool conf_op_takes_affect(vmhi_op op);
 

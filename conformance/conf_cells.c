@@ -39,7 +39,7 @@ static const char *const outcome_ids[][6] = {
     [CONF_OUT_TRANSIENT] = { "INFO-4", "EV-5" },
     [CONF_OUT_PERSISTENT] = { "INFO-4", "EV-5" },
     [CONF_OUT_REDEFINED] = { "EV-5" },
-    [CONF_OUT_GONE] = { "LC-GEN-5", "EV-2" },
+    [CONF_OUT_GONE] = { "LC-GEN-5", "LC-GEN-3", "EV-2" },
 };
 
 const char *conf_call_name(conf_call call)
@@ -381,6 +381,9 @@ static void check_outcome(vmhi_conn *conn, vmhi_vm *vm, const conf_cell *cell,
     case CONF_OUT_GONE:
         conf_req("LC-GEN-5");
         check_gone(conn, vm, o);
+        conf_req("LC-GEN-3");
+        conf_fail(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
+        conf_fail(vmhi_vm_poweroff(vm, 0), VMHI_E_NO_VM);
         break;
     case CONF_OUT_TRANSIENT:
     case CONF_OUT_PERSISTENT:

@@ -181,3 +181,19 @@ int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags)
         return call_inspect(vm, op);
     }
 }
+
+char *conf_config_xml(const vmhi_vm_config *cfg)
+{
+    char *xml = NULL;
+    conf_ok(vmhi_vm_config_to_xml(cfg, &xml));
+    return xml;
+}
+
+char *conf_vm_xml(vmhi_vm *vm)
+{
+    vmhi_vm_config *cfg = NULL;
+    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    char *xml = conf_config_xml(cfg);
+    vmhi_vm_config_free(cfg);
+    return xml;
+}

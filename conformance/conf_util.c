@@ -268,6 +268,9 @@ void conf_check_last_error(const char *what, int rc)
                   rc, last);
     ck_assert_msg(msg && *msg, "after %s failed with %d (%s), the last error message is empty",
                   what, rc, vmhi_strerror(rc));
+    const char *native = vmhi_error_last_native();
+    ck_assert_msg(rc != VMHI_E_BACKEND || (native && *native),
+                  "%s failed with VMHI_E_BACKEND but no native code (ERR-6): %s", what, msg);
 }
 
 bool conf_events_checked(void)

@@ -1,0 +1,174 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The error model as a backend must keep it (spec section 15.1): specific
+ * codes for specific conditions, the last error matching the result,
+ * invalid arguments refused whatever the VM's state, vanished VMs
+ * reported as such, native codes with VMHI_E_BACKEND.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+
+enum { E_NO_VM, E_INVALID_STATE, E_EXISTS, E_NO_DEVICE, E_LIMIT, E_COUNT };
+static const char *const condition_names[E_COUNT] = {
+    "no-vm", "invalid-state", "exists", "no-device", "limit",
+};
+
+static void describe_condition(size_t row, conf_row *out)
+{
+    snprintf(out->name, sizeof(out->name), "%s", condition_names[row]);
+}
+
+/* Provokes condition @row; returns the result (or 1 with a skip noted). */
+static int provoke(vmhi_conn *conn, size_t row, int *expected)
+{
+    vmhi_vm *vm = NULL, *other = NULL;
+    vmhi_vm_config *cfg = NULL;
+    vmhi_completion done;
+    uint64_t lim = 0;
+    int rc = 1;
+    switch (row) {
+    case E_NO_VM:
+        *expected = VMHI_E_NO_VM;
+        return vmhi_vm_lookup_by_name(&vm, conn, "vmhi-conf-no-such-vm");
+    case E_INVALID_STATE:
+        *expected = VMHI_E_INVALID_STATE;
+        vm = conf_define(conn);
+        rc = vmhi_vm_poweroff(vm, 0); /* shut off already */
+        break;
+    case E_EXISTS:
+        *expected = VMHI_E_EXISTS;
+        vm = conf_define(conn);
+        conf_ok(vmhi_vm_config_new(&cfg));
+        conf_ok(vmhi_vm_config_set_name(cfg, vmhi_vm_get_name(vm)));
+        rc = vmhi_vm_define(&other, conn, cfg); /* same name, another UUID */
+        break;
+    case E_NO_DEVICE:
+        *expected = VMHI_E_NO_DEVICE;
+        if (!(conf_op_caps(conn, VMHI_OP_DETACH_DISK) & VMHI_CAP_CONFIG)) {
+            conf_note_skip("detaching disks from a definition is not supported");
+            return 1;
+        }
+        vm = conf_define(conn);
+        rc = vmhi_vm_detach_disk(vm, "vmhi-conf-no-such-disk", VMHI_AFFECT_CONFIG, &done);
+        break;
+    case E_LIMIT:
+        *expected = VMHI_E_LIMIT;
+        if (vmhi_conn_get_limit(conn, VMHI_LIMIT_MAX_VCPUS, &lim) != VMHI_OK ||
+            lim >= UINT32_MAX) {
+            conf_note_skip("the backend reports no vCPU limit");
+            return 1;
+        }
+        cfg = conf_config_new();
+        conf_ok(vmhi_vm_config_set_max_vcpus(cfg, (unsigned int)lim + 1));
+        rc = vmhi_vm_define(&other, conn, cfg);
+        break;
+    }
+    int last = vmhi_error_last_code();
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", vmhi_error_last_message());
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_free(other);
+    vmhi_vm_free(vm);
+    ck_assert_msg(last == rc, "after a call failed with %d the last error code is %d", rc,
+                  last);
+    ck_assert_msg(rc >= 0 || msg[0], "the call failed with %d and an empty message", rc);
+    return rc;
+}
+
+VMHI_CONF_TABLE(specific_error_codes, VMHI_PROFILE_CORE, E_COUNT, describe_condition,
+                "ERR-7", "ERR-4")
+{
+    vmhi_conn *conn = conf_open();
+    int expected = 0;
+    conf_req("ERR-4");
+    int rc = provoke(conn, conf_row_index, &expected);
+    if (rc == 1)
+        return;
+    conf_req("ERR-7");
+    ck_assert_msg(rc == expected, "%s: got %d (%s), expected %d (%s)",
+                  condition_names[conf_row_index], rc, vmhi_strerror(rc), expected,
+                  vmhi_strerror(expected));
+    vmhi_conn_close(conn);
+}
+
+VMHI_CONF_TEST(invalid_arguments_whatever_the_state, VMHI_PROFILE_CORE, "ERR-8")
+{
+    vmhi_conn *conn = conf_open();
+    bool vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_SUPPORTED;
+    bool memory = conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_SUPPORTED;
+    vmhi_vm *vm = conf_define(conn);
+    conf_req("ERR-8");
+    for (int round = 0; round < 2; round++) {
+        if (vcpus)
+            conf_fail(vmhi_vm_set_vcpus(vm, 0, VMHI_AFFECT_CURRENT), VMHI_E_INVALID_ARG);
+        if (memory)
+            conf_fail(vmhi_vm_set_memory(vm, 0, VMHI_AFFECT_CURRENT), VMHI_E_INVALID_ARG);
+        if (round == 0) {
+            conf_ok(vmhi_vm_start(vm, 0));
+            conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
+        }
+    }
+    conf_ok(vmhi_vm_poweroff(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
+    conf_ok(vmhi_vm_undefine(vm));
+    /* Second half: the VM is gone, so a call valid in any state that it
+     * was in reports NO_VM, not that the (absent) VM is in a wrong state. */
+    conf_fail(vmhi_vm_poweroff(vm, 0), VMHI_E_NO_VM);
+    conf_fail(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    conf_fail(vmhi_vm_get_info(vm, &info), VMHI_E_NO_VM);
+    if (!vcpus && !memory)
+        conf_note("neither vCPU nor memory changes are supported: only the vanished VM "
+                  "half was checked");
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+
+VMHI_CONF_TEST(backend_errors_carry_native_codes, VMHI_PROFILE_CORE, "ERR-6")
+{
+    /* A VMHI_E_BACKEND cannot be provoked on purpose; every failure the
+     * suite provokes goes through conf_check_last_error(), which holds
+     * each VMHI_E_BACKEND to this rule.  Here, a few more. */
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = conf_define(conn);
+    int rcs[4];
+    rcs[0] = vmhi_vm_poweroff(vm, 0);
+    const char *native0 = vmhi_error_last_native();
+    conf_req("ERR-6");
+    ck_assert_msg(rcs[0] != VMHI_E_BACKEND || (native0 && *native0),
+                  "VMHI_E_BACKEND without a native code");
+    rcs[1] = vmhi_vm_undefine(vm);
+    rcs[2] = vmhi_vm_undefine(vm);
+    ck_assert_msg(rcs[2] != VMHI_E_BACKEND || (vmhi_error_last_native() &&
+                                               *vmhi_error_last_native()),
+                  "VMHI_E_BACKEND without a native code");
+    rcs[3] = vmhi_vm_start(vm, 0);
+    ck_assert_msg(rcs[3] != VMHI_E_BACKEND || (vmhi_error_last_native() &&
+                                               *vmhi_error_last_native()),
+                  "VMHI_E_BACKEND without a native code");
+    bool any = false;
+    for (int i = 0; i < 4; i++)
+        any |= rcs[i] == VMHI_E_BACKEND;
+    if (!any)
+        conf_note("no call failed with VMHI_E_BACKEND");
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+
+VMHI_CONF_TEST(invalid_state_message_names_vm_and_state, VMHI_PROFILE_CORE, "ERR-5")
+{
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = conf_define(conn);
+    conf_req("ERR-5");
+    conf_fail(vmhi_vm_poweroff(vm, 0), VMHI_E_INVALID_STATE);
+    const char *msg = vmhi_error_last_message();
+    ck_assert_msg(strstr(msg, vmhi_vm_get_name(vm)) && strstr(msg, "shutoff"),
+                  "the message does not name the VM '%s' and its state shutoff: %s",
+                  vmhi_vm_get_name(vm), msg);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
