@@ -301,8 +301,10 @@ int esx_inventory_refresh(esx_conn *c, const char *moref, esx_vm *out);
  * state change it causes gets @reason (and the cache is re-read later). */
 void esx_inventory_expect(esx_conn *c, const char *moref, esx_power power,
                           vmhi_state_reason reason);
-/* After our own operation: the entry must be read again before use. */
-void esx_inventory_touch(esx_conn *c, const char *moref);
+/* After our own operation: the entry must be read again before use.  When
+ * @power is known (not ESX_POWER_UNKNOWN) the VM is in it now, for @reason. */
+void esx_inventory_done(esx_conn *c, const char *moref, esx_power power,
+                        vmhi_state_reason reason);
 void esx_inventory_set_shutdown(esx_conn *c, const char *moref, bool requested);
 /* Applies one property (name, val) to @vm. */
 void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val);

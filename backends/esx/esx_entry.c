@@ -297,6 +297,12 @@ static const vmhi_backend_ops esx_ops = {
     .get_limit = esx_get_limit,
     .list_vms = esx_list_vms,
     .lookup = esx_lookup,
+    .start = esx_start,
+    .shutdown = esx_shutdown,
+    .poweroff = esx_poweroff,
+    .reboot = esx_reboot,
+    .reset = esx_reset,
+    .suspend = esx_suspend,
     .get_info = esx_get_info,
 };
 

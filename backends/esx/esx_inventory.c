@@ -363,12 +363,20 @@ void esx_inventory_expect(esx_conn *c, const char *moref, esx_power power,
     esx_unlock(c);
 }
 
-void esx_inventory_touch(esx_conn *c, const char *moref)
+void esx_inventory_done(esx_conn *c, const char *moref, esx_power power,
+                        vmhi_state_reason reason)
 {
     esx_lock(c);
     esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
-    if (vm)
+    if (vm) {
         vm->dirty = true;
+        if (power != ESX_POWER_UNKNOWN) {
+            vm->power = power;
+            vm->reason = reason;
+            vm->expect_power = ESX_POWER_UNKNOWN;
+            vm->shutdown_requested = false;
+        }
+    }
     esx_unlock(c);
 }
 
