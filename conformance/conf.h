@@ -120,6 +120,17 @@ void conf_note_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         }                                \
     } while (0)
 
+/* The same, running @cleanup (statements freeing what the test holds)
+ * first, so that a skipped test leaks nothing. */
+#define CONF_SKIP_CLEAN_IF(cond, cleanup, ...) \
+    do {                                       \
+        if (cond) {                            \
+            conf_note_skip(__VA_ARGS__);       \
+            cleanup;                           \
+            return;                            \
+        }                                      \
+    } while (0)
+
 /* Adds a remark to the row's result (shown in the reports). */
 void conf_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -194,15 +194,18 @@ VMHI_CONF_TABLE(define_beyond_limits, VMHI_PROFILE_CORE, BEYOND_COUNT * 2, descr
     int what = (int)(conf_row_index / 2);
     bool create = conf_row_index % 2;
     vmhi_conn *conn = conf_open();
-    CONF_SKIP_IF(create && !(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
-                 "vmhi_vm_create() is not supported (optional)");
+    CONF_SKIP_CLEAN_IF(create && !(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
+                       vmhi_conn_close(conn), "vmhi_vm_create() is not supported (optional)");
     uint64_t lim = 0;
     int rc = vmhi_conn_get_limit(conn, beyond_limit[what], &lim);
-    CONF_SKIP_IF(rc != VMHI_OK, "the backend reports no %s limit", beyond_names[what]);
+    CONF_SKIP_CLEAN_IF(rc != VMHI_OK, vmhi_conn_close(conn), "the backend reports no %s limit",
+                       beyond_names[what]);
     vmhi_vm_config *cfg = conf_config_new();
-    CONF_SKIP_IF(!exceed(conn, cfg, what, lim), "a description beyond the %s limit (%llu) "
-                 "cannot be built: the description model refuses it already",
-                 beyond_names[what], (unsigned long long)lim);
+    CONF_SKIP_CLEAN_IF(!exceed(conn, cfg, what, lim),
+                       (vmhi_vm_config_free(cfg), vmhi_conn_close(conn)),
+                       "a description beyond the %s limit (%llu) cannot be built: the "
+                       "description model refuses it already", beyond_names[what],
+                       (unsigned long long)lim);
     vmhi_vm *vm = NULL;
     conf_req("CAP-7");
     if (create)

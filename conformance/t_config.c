@@ -136,7 +136,8 @@ VMHI_CONF_TEST(devices_get_unique_ids_and_macs, VMHI_PROFILE_CORE, "CFG-4")
 VMHI_CONF_TEST(live_config_shows_live_changes, VMHI_PROFILE_CORE, "CFG-2")
 {
     vmhi_conn *conn = conf_open();
-    CONF_SKIP_IF(!(conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_LIVE),
+    CONF_SKIP_CLEAN_IF(!(conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_LIVE),
+                       vmhi_conn_close(conn),
                  "live memory changes are not supported; CFG-2 is checked with pending "
                  "detaches by the Devices tests");
     vmhi_vm *vm = conf_define(conn);

@@ -107,8 +107,8 @@ VMHI_CONF_TEST(define_refuses_taken_identity, VMHI_PROFILE_CORE, "LC-DEFINE-3")
 VMHI_CONF_TEST(create_refuses_taken_identity, VMHI_PROFILE_CORE, "LC-CREATE-2")
 {
     vmhi_conn *conn = conf_open();
-    CONF_SKIP_IF(!(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
-                 "vmhi_vm_create() is not supported (optional)");
+    CONF_SKIP_CLEAN_IF(!(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
+                       vmhi_conn_close(conn), "vmhi_vm_create() is not supported (optional)");
     vmhi_vm *vm = conf_define(conn);
     size_t count = count_vms(conn);
     conf_req("LC-CREATE-2");
@@ -133,8 +133,8 @@ VMHI_CONF_TEST(create_refuses_taken_identity, VMHI_PROFILE_CORE, "LC-CREATE-2")
 VMHI_CONF_TEST(create_runs_transient_vm, VMHI_PROFILE_CORE, "LC-CREATE-1", "INFO-4")
 {
     vmhi_conn *conn = conf_open();
-    CONF_SKIP_IF(!(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
-                 "vmhi_vm_create() is not supported (optional)");
+    CONF_SKIP_CLEAN_IF(!(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
+                       vmhi_conn_close(conn), "vmhi_vm_create() is not supported (optional)");
     vmhi_vm_config *cfg = conf_config_new();
     vmhi_vm *vm = NULL;
     conf_req("LC-CREATE-1");

@@ -86,8 +86,10 @@ VMHI_CONF_TABLE(specific_error_codes, VMHI_PROFILE_CORE, E_COUNT, describe_condi
     int expected = 0;
     conf_req("ERR-4");
     int rc = provoke(conn, conf_row_index, &expected);
-    if (rc == 1)
+    if (rc == 1) {
+        vmhi_conn_close(conn);
         return;
+    }
     conf_req("ERR-7");
     ck_assert_msg(rc == expected, "%s: got %d (%s), expected %d (%s)",
                   condition_names[conf_row_index], rc, vmhi_strerror(rc), expected,

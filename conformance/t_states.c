@@ -90,7 +90,8 @@ VMHI_CONF_TABLE(state_table, VMHI_PROFILE_CORE, NSTATES * CONF_CALL_COUNT, descr
     conf_need_op(conn, conf_call_needs(call), 0);
     vmhi_vm *vm = conf_define(conn);
     char why[512];
-    CONF_SKIP_IF(!conf_drive(vm, states[si], why, sizeof(why)), "%s", why);
+    CONF_SKIP_CLEAN_IF(!conf_drive(vm, states[si], why, sizeof(why)),
+                       (conf_discard(vm), vmhi_conn_close(conn)), "%s", why);
     conf_cell_run(conn, vm, call, &table[si][call]);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);

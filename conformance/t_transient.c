@@ -68,7 +68,7 @@ static vmhi_vm *transient_vm(vmhi_conn *conn, size_t row)
         char why[512];
         if (!conf_drive(vm, row_states[row], why, sizeof(why))) {
             conf_note_skip("%s", why);
-            vmhi_vm_free(vm);
+            conf_discard(vm);
             return NULL;
         }
         conf_ok(vmhi_vm_undefine(vm));
@@ -86,13 +86,16 @@ VMHI_CONF_TABLE(transient_table, VMHI_PROFILE_CORE, NROWS * NCALLS, describe_cel
 {
     size_t row = conf_row_index / NCALLS, c = conf_row_index % NCALLS;
     vmhi_conn *conn = conf_open();
-    CONF_SKIP_IF(row == ROW_CREATED &&
-                 !(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
+    CONF_SKIP_CLEAN_IF(row == ROW_CREATED &&
+                       !(conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED),
+                       vmhi_conn_close(conn),
                  "vmhi_vm_create() is not supported (optional)");
     conf_need_op(conn, conf_call_needs(calls[c]), 0);
     vmhi_vm *vm = transient_vm(conn, row);
-    if (!vm)
+    if (!vm) {
+        vmhi_conn_close(conn);
         return;
+    }
     conf_cell_run(conn, vm, calls[c], &cells[c]);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);

@@ -1,0 +1,269 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * What the state tables cannot show in one call: waiting for a graceful
+ * shutdown, a guest that complies or never does, power-off cancelling a
+ * request the guest has not acted on, and suspend/restore keeping the
+ * live configuration.  Whether the guest complies is the guest's choice;
+ * the suite accepts either and checks what follows from it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "conf_events.h"
+
+/* How long a guest is given before the suite concludes it ignores us. */
+#define GUEST_WAIT_MS 400u
+
+static vmhi_vm *running_vm(vmhi_conn *conn, bool transient)
+{
+    vmhi_vm *vm = conf_define(conn);
+    conf_ok(vmhi_vm_start(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
+    if (transient)
+        conf_ok(vmhi_vm_undefine(vm));
+    return vm;
+}
+
+static conf_recorder *lifecycle_recorder(vmhi_conn *conn, vmhi_vm *vm)
+{
+    if (!conf_events_checked())
+        return NULL;
+    return conf_recorder_new(conn, VMHI_EVENT_LIFECYCLE, vmhi_vm_get_uuid(vm), false);
+}
+
+static void describe_kind(size_t row, conf_row *out)
+{
+    snprintf(out->name, sizeof(out->name), "%s", row ? "transient" : "persistent");
+}
+
+VMHI_CONF_TABLE(shutdown_waits_for_guest, VMHI_PROFILE_LIFECYCLE_FULL, 2, describe_kind,
+                "LC-SHUTDOWN-5", "LC-SHUTDOWN-6")
+{
+    bool transient = conf_row_index == 1;
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, transient);
+    int rc = vmhi_vm_shutdown(vm, conf_ms(GUEST_WAIT_MS));
+    vmhi_vm_state st = 0;
+    int look = vmhi_vm_get_state(vm, &st, NULL);
+    if (rc == VMHI_OK) {
+        conf_req("LC-SHUTDOWN-5");
+        if (transient)
+            ck_assert_msg(look == VMHI_E_NO_VM, "a transient VM shut down but still exists "
+                          "(%s)", vmhi_vm_state_name(st));
+        else
+            ck_assert_msg(look == VMHI_OK && st == VMHI_STATE_SHUTOFF, "shutdown returned "
+                          "VMHI_OK but the VM is %s", vmhi_vm_state_name(st));
+        conf_note("the guest complied within %u ms", conf_ms(GUEST_WAIT_MS));
+    } else {
+        conf_req("LC-SHUTDOWN-6");
+        ck_assert_msg(rc == VMHI_E_TIMEOUT, "shutdown with a timeout returned %d (%s): %s", rc,
+                      vmhi_strerror(rc), vmhi_error_last_message());
+        ck_assert_msg(look == VMHI_OK && st == VMHI_STATE_SHUTTING_DOWN, "after "
+                      "VMHI_E_TIMEOUT the VM is %s, not shutting-down",
+                      look == VMHI_OK ? vmhi_vm_state_name(st) : "gone");
+        conf_note("the guest did not comply within %u ms", conf_ms(GUEST_WAIT_MS));
+    }
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+/* Requests a shutdown and waits for the guest; false (skip noted) if it
+ * does not comply within GUEST_WAIT_MS. */
+static bool guest_complies(vmhi_vm *vm)
+{
+    conf_ok(vmhi_vm_shutdown(vm, 0));
+    uint64_t deadline = conf_now_ms() + conf_ms(GUEST_WAIT_MS);
+    vmhi_vm_state st = VMHI_STATE_SHUTTING_DOWN;
+    while (conf_now_ms() < deadline) {
+        if (vmhi_vm_get_state(vm, &st, NULL) != VMHI_OK || st == VMHI_STATE_SHUTOFF)
+            return true;
+        conf_sleep_ms(5);
+    }
+    conf_note_skip("the guest did not comply with the shutdown request within %u ms",
+                   conf_ms(GUEST_WAIT_MS));
+    return false;
+}
+
+VMHI_CONF_TABLE(guest_shuts_down, VMHI_PROFILE_LIFECYCLE_FULL, 2, describe_kind,
+                "LC-SHUTDOWN-2", "LC-GEN-7", "LC-GEN-5", "EV-2")
+{
+    bool transient = conf_row_index == 1;
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, transient);
+    conf_recorder *rec = lifecycle_recorder(conn, vm);
+    if (!guest_complies(vm)) {
+        conf_recorder_free(rec);
+        conf_discard(vm);
+        vmhi_conn_close(conn);
+        return;
+    }
+    vmhi_vm_state st = 0;
+    vmhi_state_reason why = 0;
+    int look = vmhi_vm_get_state(vm, &st, &why);
+    if (transient) {
+        conf_req("LC-GEN-5");
+        ck_assert_msg(look == VMHI_E_NO_VM, "a transient VM whose guest shut down still "
+                      "exists (%s)", vmhi_vm_state_name(st));
+    } else {
+        conf_req("LC-SHUTDOWN-2");
+        ck_assert_msg(st == VMHI_STATE_SHUTOFF && why == VMHI_REASON_SHUTDOWN_GUEST,
+                      "after the guest shut down the VM is %s/%s", vmhi_vm_state_name(st),
+                      vmhi_state_reason_name(why));
+        conf_req("LC-GEN-7");
+        ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_GUEST);
+    }
+    if (rec) {
+        conf_req("EV-2");
+        conf_recorder_wait(rec, 2, conf_ms(CONF_WAIT_MS));
+        conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+        char seen[512];
+        conf_recorder_describe(rec, seen, sizeof(seen));
+        ck_assert_msg(conf_recorder_count(rec) == 2, "expected shutting-down then shutoff, "
+                      "got: %s", seen);
+        conf_event last = conf_recorder_get(rec, 1);
+        ck_assert_msg(last.state == VMHI_STATE_SHUTOFF &&
+                          last.reason == VMHI_REASON_SHUTDOWN_GUEST, "got: %s", seen);
+    }
+    conf_recorder_free(rec);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+VMHI_CONF_TEST(shutting_down_lasts_while_guest_ignores, VMHI_PROFILE_LIFECYCLE_FULL,
+               "LC-SHUTDOWN-7")
+{
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, false);
+    conf_ok(vmhi_vm_shutdown(vm, 0));
+    conf_sleep_ms(conf_ms(60));
+    vmhi_state_reason why;
+    CONF_SKIP_CLEAN_IF(conf_state(vm, &why) != VMHI_STATE_SHUTTING_DOWN,
+                       (conf_discard(vm), vmhi_conn_close(conn)),
+                 "the guest complies with shutdown requests; run on a URI whose guest "
+                 "ignores them");
+    conf_recorder *rec = lifecycle_recorder(conn, vm);
+    conf_req("LC-SHUTDOWN-7");
+    conf_sleep_ms(conf_ms(GUEST_WAIT_MS));
+    vmhi_vm_state st = conf_state(vm, &why);
+    ck_assert_msg(st == VMHI_STATE_SHUTTING_DOWN && why == VMHI_REASON_SHUTDOWN_REQUESTED,
+                  "a VM whose guest ignores the request became %s/%s on its own",
+                  vmhi_vm_state_name(st), vmhi_state_reason_name(why));
+    if (rec) {
+        conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+        ck_assert_uint_eq(conf_recorder_count(rec), 0);
+    }
+    conf_recorder_free(rec);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+static void describe_request(size_t row, conf_row *out)
+{
+    snprintf(out->name, sizeof(out->name), "%s", row ? "reboot" : "shutdown");
+}
+
+VMHI_CONF_TABLE(poweroff_cancels_guest_requests, VMHI_PROFILE_LIFECYCLE_FULL, 2,
+                describe_request, "LC-POWEROFF-3")
+{
+    bool reboot = conf_row_index == 1;
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, false);
+    conf_ok(reboot ? vmhi_vm_reboot(vm, 0) : vmhi_vm_shutdown(vm, 0));
+    vmhi_state_reason why;
+    vmhi_vm_state st = conf_state(vm, &why);
+    CONF_SKIP_CLEAN_IF(st == VMHI_STATE_SHUTOFF || why == VMHI_REASON_REBOOTED,
+                       (conf_discard(vm), vmhi_conn_close(conn)),
+                 "the guest complied before the suite could power the VM off");
+    conf_recorder *rec = lifecycle_recorder(conn, vm);
+    conf_req("LC-POWEROFF-3");
+    conf_ok(vmhi_vm_poweroff(vm, 0));
+    conf_ok(vmhi_vm_start(vm, 0));
+    conf_sleep_ms(conf_ms(GUEST_WAIT_MS / 2));
+    st = conf_state(vm, &why);
+    ck_assert_msg(st == VMHI_STATE_RUNNING && why == VMHI_REASON_BOOTED,
+                  "a %s request outstanding at power-off acted later: the restarted VM is "
+                  "%s/%s", reboot ? "reboot" : "shutdown", vmhi_vm_state_name(st),
+                  vmhi_state_reason_name(why));
+    if (rec) {
+        conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+        char seen[512];
+        conf_recorder_describe(rec, seen, sizeof(seen));
+        ck_assert_msg(conf_recorder_count(rec) == 2, "expected shutoff/poweroff and "
+                      "running/booted only, got: %s", seen);
+    }
+    conf_recorder_free(rec);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+/* Changes what it can of the running VM live; returns what it changed. */
+static void change_live(vmhi_conn *conn, vmhi_vm *vm, bool *memory, bool *vcpus, bool *disk)
+{
+    *memory = conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_LIVE;
+    *vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_LIVE;
+    *disk = conf_op_caps(conn, VMHI_OP_ATTACH_DISK) & VMHI_CAP_LIVE;
+    if (*memory)
+        conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_LIVE));
+    if (*vcpus)
+        conf_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_LIVE));
+    if (*disk) {
+        char path[512];
+        vmhi_disk *d = NULL;
+        conf_disk_path(path, sizeof(path), "restore");
+        conf_ok(vmhi_disk_new(&d));
+        conf_ok(vmhi_disk_set_id(d, "conf-live"));
+        conf_ok(vmhi_disk_set_path(d, path));
+        conf_ok(vmhi_vm_attach_disk(vm, d, VMHI_AFFECT_LIVE, NULL));
+        vmhi_disk_free(d);
+    }
+}
+
+VMHI_CONF_TEST(restore_keeps_live_configuration, VMHI_PROFILE_LIFECYCLE_FULL, "LC-START-3")
+{
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, false);
+    bool memory, vcpus, disk;
+    change_live(conn, vm, &memory, &vcpus, &disk);
+    char *before = conf_vm_xml(vm);
+    conf_ok(vmhi_vm_suspend(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SUSPENDED));
+    conf_req("LC-START-3");
+    conf_ok(vmhi_vm_start(vm, 0));
+    vmhi_state_reason why;
+    ck_assert_int_eq(conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING)),
+                     VMHI_STATE_RUNNING);
+    conf_state(vm, &why);
+    ck_assert_msg(why == VMHI_REASON_RESTORED, "a restored VM runs with reason %s",
+                  vmhi_state_reason_name(why));
+    char *after = conf_vm_xml(vm);
+    ck_assert_msg(strcmp(before, after) == 0, "the live configuration before suspend\n%s\n"
+                  "differs from the restored one\n%s", before, after);
+    if (!memory && !vcpus && !disk)
+        conf_note("no live change is supported: the restored configuration equals the "
+                  "started one");
+    vmhi_free(before);
+    vmhi_free(after);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+VMHI_CONF_TEST(paused_vm_uses_no_cpu_time, VMHI_PROFILE_LIFECYCLE_FULL, "LC-PAUSE-3")
+{
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, false);
+    conf_ok(vmhi_vm_pause(vm));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_PAUSED));
+    vmhi_vm_info a = VMHI_VM_INFO_INIT, b = VMHI_VM_INFO_INIT;
+    conf_ok(vmhi_vm_get_info(vm, &a));
+    conf_sleep_ms(conf_ms(30));
+    conf_ok(vmhi_vm_get_info(vm, &b));
+    conf_req("LC-PAUSE-3");
+    ck_assert_msg(a.cpu_time_ns == b.cpu_time_ns, "cpu_time_ns grew from %llu to %llu while "
+                  "paused", (unsigned long long)a.cpu_time_ns,
+                  (unsigned long long)b.cpu_time_ns);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
