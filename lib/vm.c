@@ -156,7 +156,7 @@ void vmhi_vm_list_free(vmhi_vm **vms, size_t count)
     if (!vms)
         return;
     for (size_t i = 0; i < count; i++)
-        vmhi__free(vms[i]);
+        vmhi_vm_free(vms[i]);
     vmhi__free(vms);
 }
 
