@@ -33,7 +33,8 @@ void vmhi__error_reset(void);
 int vmhi__error(int code, const char *fmt, ...) VMHI_PRINTF(2, 3);
 /* Same, with the backend's native code or fault name. */
 int vmhi__error_native(int code, const char *native, const char *fmt, ...) VMHI_PRINTF(3, 4);
-int vmhi__error_nativev(int code, const char *native, const char *fmt, va_list ap);
+int vmhi__error_nativev(int code, const char *native, const char *fmt, va_list ap)
+    VMHI_PRINTF(3, 0);
 /* A VMHI_E_PARSE error with a document location (1-based; 0 = unknown). */
 int vmhi__error_parse(unsigned line, unsigned column, const char *fmt, ...) VMHI_PRINTF(3, 4);
 /* Out of memory: no allocation needed to record it. */

@@ -9,7 +9,7 @@
 
 #include "core.h"
 
-static int service_set_error(int code, const char *native, const char *fmt, ...)
+static VMHI_PRINTF(3, 4) int service_set_error(int code, const char *native, const char *fmt, ...)
 {
     if (code >= 0)
         code = VMHI_E_INTERNAL;
@@ -20,7 +20,7 @@ static int service_set_error(int code, const char *native, const char *fmt, ...)
     return code;
 }
 
-static void service_log(vmhi_conn *conn, int level, const char *fmt, ...)
+static VMHI_PRINTF(3, 4) void service_log(vmhi_conn *conn, int level, const char *fmt, ...)
 {
     if (!conn || !conn->opts.log_cb || level > conn->opts.log_level)
         return;
