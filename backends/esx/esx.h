@@ -191,6 +191,13 @@ typedef struct esx_refs {
     char pool[ESX_MOREF_MAX + 1];
     char host[ESX_MOREF_MAX + 1];      /* a HostSystem of the scope */
     char datastore[128];               /* name of the first datastore */
+    /* The datacenter's datastores: names and the host paths they are
+     * mounted at (summary.url without "ds://"), for disk paths. */
+    size_t ndatastores;
+    struct esx_datastore {
+        char name[128];
+        char path[512];
+    } datastores[32];
 } esx_refs;
 
 struct esx_session {
@@ -233,8 +240,11 @@ typedef struct esx_vm {
     char name[VMHI_NAME_MAX + 1];
     esx_power power;
     unsigned int vcpus;
-    uint64_t memory_mib;
+    unsigned int max_vcpus;    /* extraConfig vmhi.maxVcpus, else vcpus */
+    uint64_t memory_mib;       /* config.hardware.memoryMB: the maximum */
+    int64_t memory_limit_mib;  /* config.memoryAllocation.limit: the current (-1: none) */
     bool template_vm;
+    bool transient;            /* extraConfig vmhi.transient (see esx_define.c) */
     bool known;                /* its properties have been read once */
     bool removed;              /* in the graveyard */
     bool shutdown_requested;   /* ShutdownGuest sent, still powered on */
@@ -317,6 +327,65 @@ int esx_read_props(esx_conn *c, const char *type, const char *moref, const char 
                    esx_reply *out);
 /* The <val> of property @path of the first object in a reply, or NULL. */
 xmlNode *esx_reply_prop(const esx_reply *r, const char *path);
+
+/* ---- esx_spec.c ----------------------------------------------------- */
+
+#define ESX_PATH_MAX 4096
+
+/* One device of config.hardware.device, as far as VMHI cares. */
+typedef struct esx_device {
+    uint32_t key;
+    vmhi_device_type kind;       /* 0 for devices VMHI does not manage */
+    char type[48];               /* VirtualDisk, VirtualVmxnet3, ParaVirtualSCSIController... */
+    int32_t controller_key;
+    int32_t unit;
+    int32_t bus;                 /* controllers: busNumber */
+    char path[ESX_PATH_MAX];     /* disks: the VMHI path (/vmfs/volumes/...) */
+    char mac[18];                /* NICs */
+    char network[256];           /* NICs: port group or network name */
+    uint64_t capacity_kib;       /* disks */
+} esx_device;
+
+typedef struct esx_devices {
+    esx_device *items;
+    size_t count;
+} esx_devices;
+
+/* Parses an ArrayOfVirtualDevice value. */
+int esx_devices_parse(const esx_refs *r, const xmlNode *array, esx_devices *out);
+void esx_devices_free(esx_devices *d);
+const esx_device *esx_devices_find(const esx_devices *d, uint32_t key);
+/* The VMHI device id of a device ("disk-2000", "nic-4000") and back. */
+void esx_device_id(const esx_device *dev, char id[VMHI_DEVICE_ID_MAX + 1]);
+bool esx_device_id_parse(const char *id, vmhi_device_type *kind, uint32_t *key);
+/* The disk bus a controller type stands for. */
+vmhi_disk_bus esx_controller_bus(const char *type);
+
+/* Datastore paths "[ds] dir/f.vmdk" <-> VMHI paths: the host's path of the
+ * file (the datastore's mount point, or /vmfs/volumes/<ds>/dir/f.vmdk). */
+int esx_path_to_datastore(const esx_refs *r, const char *path, char *out, size_t size);
+void esx_path_from_datastore(const esx_refs *r, const char *ds_path, char *out, size_t size);
+/* VMHI's current and maximum memory and vCPUs of @vm. */
+uint64_t esx_vm_memory(const esx_vm *vm);
+unsigned int esx_vm_max_vcpus(const esx_vm *vm);
+
+/* Where new disks go: the controller key to use (negative when added in
+ * the same spec) and the next free unit on it. */
+typedef struct esx_slots {
+    int32_t scsi_key, sata_key;
+    bool scsi_new, sata_new;       /* the controller must be added */
+    unsigned int scsi_used, sata_used, ide_used; /* unit bitmaps / count */
+    int32_t next_temp_key;         /* negative keys for added devices */
+} esx_slots;
+
+void esx_slots_init(esx_slots *s, const esx_devices *existing);
+/* Appends the deviceChange that adds @disk (and its controller when
+ * needed).  Checks format, path and bus. */
+int esx_spec_add_disk(const esx_refs *r, esx_buf *b, esx_slots *s, const vmhi_disk *disk,
+                      bool create_ok);
+int esx_spec_add_nic(esx_buf *b, esx_slots *s, const vmhi_nic *nic);
+/* Appends a deviceChange that removes @dev (and its file for disks: never). */
+void esx_spec_remove_device(esx_buf *b, const esx_device *dev);
 
 /* ---- esx_watch.c ---------------------------------------------------- */
 

@@ -220,6 +220,19 @@ vmhi_vm_state esx_vm_state(const esx_vm *vm)
     }
 }
 
+uint64_t esx_vm_memory(const esx_vm *vm)
+{
+    /* The limit caps what the guest gets (the balloon makes up the rest). */
+    if (vm->memory_limit_mib >= 0 && (uint64_t)vm->memory_limit_mib < vm->memory_mib)
+        return (uint64_t)vm->memory_limit_mib;
+    return vm->memory_mib;
+}
+
+unsigned int esx_vm_max_vcpus(const esx_vm *vm)
+{
+    return vm->max_vcpus > vm->vcpus ? vm->max_vcpus : vm->vcpus;
+}
+
 static int hex_value(char ch)
 {
     return isdigit((unsigned char)ch) ? ch - '0' : tolower((unsigned char)ch) - 'a' + 10;

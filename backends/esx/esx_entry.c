@@ -286,7 +286,7 @@ static const vmhi_backend_ops esx_ops = {
     .struct_size = sizeof(vmhi_backend_ops),
     .name = "esx",
     .schemes = esx_schemes,
-    .profiles = 0, /* claimed as the operations land */
+    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_PERSISTENCE,
     .flags = 0,
     .conn_priv_size = sizeof(esx_conn),
     .version = VMHI_VERSION_STRING,
@@ -297,6 +297,8 @@ static const vmhi_backend_ops esx_ops = {
     .get_limit = esx_get_limit,
     .list_vms = esx_list_vms,
     .lookup = esx_lookup,
+    .define = esx_define,
+    .undefine = esx_undefine,
     .start = esx_start,
     .shutdown = esx_shutdown,
     .poweroff = esx_poweroff,
@@ -304,6 +306,7 @@ static const vmhi_backend_ops esx_ops = {
     .reset = esx_reset,
     .suspend = esx_suspend,
     .get_info = esx_get_info,
+    .get_config = esx_get_config,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *core,

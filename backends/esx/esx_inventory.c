@@ -21,6 +21,7 @@
 
 const char *const esx_vm_props[] = { "name", "config.uuid", "runtime.powerState",
                                      "config.hardware.numCPU", "config.hardware.memoryMB",
+                                     "config.memoryAllocation.limit", "config.extraConfig",
                                      "config.template", NULL };
 
 /* ------------------------------------------------------ property values */
@@ -61,10 +62,34 @@ static void apply_uuid(esx_vm *vm, const char *text)
         memcpy(vm->uuid, out, sizeof(out));
 }
 
+/* The VMHI settings kept in the VM's extraConfig (the last value of a
+ * key counts: some servers append instead of replacing). */
+static void apply_extra_config(esx_vm *vm, const xmlNode *array)
+{
+    char key[64], value[64];
+    uint64_t n;
+    vm->max_vcpus = 0;
+    vm->transient = false;
+    for (const xmlNode *o = array ? array->children : NULL; o; o = o->next) {
+        if (o->type != XML_ELEMENT_NODE || !esx_xml_child_text(o, "key", key, sizeof(key)) ||
+            !esx_xml_child_text(o, "value", value, sizeof(value)))
+            continue;
+        if (strcmp(key, "vmhi.maxVcpus") == 0)
+            vm->max_vcpus = esx_parse_u64(value, &n) && n <= 4096 ? (unsigned int)n : 0;
+        else if (strcmp(key, "vmhi.transient") == 0)
+            vm->transient = strcmp(value, "TRUE") == 0;
+    }
+}
+
 void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
 {
     char text[1024];
     uint64_t n;
+    int64_t i;
+    if (strcmp(name, "config.extraConfig") == 0) {
+        apply_extra_config(vm, val);
+        return;
+    }
     esx_xml_text(val, text, sizeof(text));
     if (strcmp(name, "name") == 0)
         esx_name_decode(text, vm->name, sizeof(vm->name));
@@ -76,6 +101,8 @@ void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
         vm->vcpus = (unsigned int)n;
     else if (strcmp(name, "config.hardware.memoryMB") == 0 && esx_parse_u64(text, &n))
         vm->memory_mib = n;
+    else if (strcmp(name, "config.memoryAllocation.limit") == 0 && esx_parse_i64(text, &i))
+        vm->memory_limit_mib = i;
     else if (strcmp(name, "config.template") == 0)
         vm->template_vm = strcmp(text, "true") == 0;
 }
@@ -84,6 +111,10 @@ void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
 static void apply_object(esx_vm *vm, const xmlNode *object)
 {
     char name[128];
+    /* Unset properties are missing from the reply: reset their defaults. */
+    vm->memory_limit_mib = -1;
+    vm->max_vcpus = 0;
+    vm->transient = false;
     for (const xmlNode *ps = esx_xml_child(object, "propSet"); ps;
          ps = esx_xml_next(ps, "propSet")) {
         if (esx_xml_child_text(ps, "name", name, sizeof(name)))
@@ -418,7 +449,7 @@ int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
             continue; /* templates cannot run; VMs without a config are inaccessible */
         vmhi_backend_vm_ref ref;
         fill_ref(&copy[i], &ref);
-        rc = add(ctx, &ref, esx_vm_state(&copy[i]), 1);
+        rc = add(ctx, &ref, esx_vm_state(&copy[i]), !copy[i].transient);
     }
     esx_free(copy);
     return esx_keep_error(rc);
@@ -446,10 +477,10 @@ int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
     info->state = esx_vm_state(&vm);
     info->reason = vm.reason;
     info->vcpus = vm.vcpus;
-    info->max_vcpus = vm.vcpus;         /* ESX has one configured count */
-    info->memory_mib = vm.memory_mib;
+    info->max_vcpus = esx_vm_max_vcpus(&vm);
+    info->memory_mib = esx_vm_memory(&vm);
     info->max_memory_mib = vm.memory_mib;
     info->cpu_time_ns = 0;              /* not in the vSphere API without perf counters */
-    info->persistent = 1;
+    info->persistent = !vm.transient;
     return VMHI_OK;
 }

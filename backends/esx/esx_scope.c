@@ -148,6 +148,41 @@ static int resolve_vpx_path(esx_conn *c, const char *path)
     return VMHI_OK;
 }
 
+/* Reads the datacenter's datastores: names and mount points. */
+static int read_datastores(esx_conn *c)
+{
+    static const char *const paths[] = { "datastore", NULL };
+    esx_refs *r = &c->refs;
+    esx_reply list;
+    int rc = esx_read_props(c, "Datacenter", r->datacenter, paths, &list);
+    if (rc < 0)
+        return rc;
+    r->ndatastores = 0;
+    for (const xmlNode *n = esx_xml_first_element(esx_reply_prop(&list, "datastore"));
+         n && rc == VMHI_OK && r->ndatastores < sizeof(r->datastores) / sizeof(r->datastores[0]);
+         n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        char ds[ESX_MOREF_MAX + 1], url[512];
+        struct esx_datastore *d = &r->datastores[r->ndatastores];
+        esx_xml_text(n, ds, sizeof(ds));
+        rc = read_text(c, "Datastore", ds, "name", d->name, sizeof(d->name));
+        if (rc == VMHI_OK)
+            rc = read_text(c, "Datastore", ds, "summary.url", url, sizeof(url));
+        if (rc == VMHI_OK) {
+            esx_copy(d->path, sizeof(d->path), strncmp(url, "ds://", 5) == 0 ? url + 5 : url);
+            r->ndatastores++;
+        } else if (rc == VMHI_E_NO_VM) {
+            rc = VMHI_OK; /* listed but gone (the simulator keeps a stale one) */
+            esx_error_begin();
+        }
+    }
+    esx_reply_free(&list);
+    if (rc == VMHI_OK && r->ndatastores && !r->datastore[0])
+        esx_copy(r->datastore, sizeof(r->datastore), r->datastores[0].name);
+    return rc;
+}
+
 /* Finds the host, pool and datastore new VMs of this scope use. */
 static int resolve_placement(esx_conn *c)
 {
@@ -196,6 +231,8 @@ static int resolve_placement(esx_conn *c)
         rc = read_text(c, ctype, compute, "datastore", ds, sizeof(ds));
     if (rc == VMHI_OK && ds[0])
         rc = read_text(c, "Datastore", ds, "name", r->datastore, sizeof(r->datastore));
+    if (rc == VMHI_OK)
+        rc = read_datastores(c);
     return rc;
 }
 

@@ -12,7 +12,13 @@ if [[ -s $dir/skip-reason ]]; then
 fi
 [[ -s $dir/port ]] || { echo "run-conformance.sh: no simulator running in $dir" >&2; exit 1; }
 port=$(cat "$dir/port")
+# Disk images go on the simulator's datastore (a local directory), where
+# the backend's datastore paths and the suite's local files meet.
+datastore=$(ls -d "$dir"/tmp/govcsim-*LocalDS_0* 2>/dev/null | head -n1)
+[[ -n $datastore ]] || { echo "run-conformance.sh: no datastore under $dir/tmp" >&2; exit 1; }
+mkdir -p "$datastore/vmhi-conf"
 auth=$dir/auth
 (umask 077 && printf 'esx://127.0.0.1 vmhi vmhi-pass\nvpx://127.0.0.1 vmhi vmhi-pass\n' >"$auth")
 exec "$suite" --uri "esx://127.0.0.1:$port/?no_verify=1" --auth-file "$auth" \
+    --disk-dir "$datastore/vmhi-conf" \
     --report-json "$dir/report.json" --markdown "$dir/report.md" "$@"

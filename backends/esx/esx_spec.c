@@ -1,0 +1,375 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * VMHI devices in vSphere terms.
+ *
+ *  - Disks are VMDKs on a datastore.  VMHI paths are the host's own paths
+ *    of the files: /vmfs/volumes/<datastore>/<dir>/<file>.vmdk, or under
+ *    the datastore's mount point (its summary.url; /vmfs/volumes/<uuid> on
+ *    ESX, a directory for the simulator), which is "[<datastore>]
+ *    <dir>/<file>.vmdk" in the API.  Paths read back use the mount point.  A disk with a size
+ *    is created (thin); one without must exist.  virtio and SCSI disks go
+ *    on a paravirtual SCSI controller, SATA disks on an AHCI controller,
+ *    IDE disks on the two IDE controllers every VM has.  raw and vmdk
+ *    formats are both taken as VMDK (a flat VMDK is raw); qcow2 is refused.
+ *  - NICs: vmxnet3 and virtio (ESX's paravirtual NIC stands in for it) are
+ *    VirtualVmxnet3, e1000 is VirtualE1000; rtl8139 has no ESX model.  The
+ *    network is a port group name; "default" means "VM Network".
+ *  - Device ids are derived from the device keys ESX assigns: "disk-2000",
+ *    "nic-4000".  They are stable for the life of the device.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esx.h"
+
+#define VOLUMES "/vmfs/volumes/"
+#define DEFAULT_NETWORK "VM Network"
+#define SCSI_UNITS 16u
+#define SCSI_CONTROLLER_UNIT 7u
+
+/* ------------------------------------------------------------- parsing */
+
+static bool is_nic_type(const char *type)
+{
+    static const char *const nics[] = { "VirtualE1000", "VirtualE1000e", "VirtualVmxnet",
+                                        "VirtualVmxnet2", "VirtualVmxnet3", "VirtualPCNet32",
+                                        "VirtualVmxnet3Vrdma", "VirtualSriovEthernetCard" };
+    for (size_t i = 0; i < sizeof(nics) / sizeof(nics[0]); i++)
+        if (strcmp(type, nics[i]) == 0)
+            return true;
+    return false;
+}
+
+static int32_t child_int(const xmlNode *node, const char *name, int32_t fallback)
+{
+    char text[32];
+    int64_t v;
+    const char *t = esx_xml_child_text(node, name, text, sizeof(text));
+    return t && esx_parse_i64(t, &v) ? (int32_t)v : fallback;
+}
+
+static void parse_backing(const esx_refs *r, const xmlNode *dev, esx_device *out)
+{
+    const xmlNode *backing = esx_xml_child(dev, "backing");
+    char text[ESX_PATH_MAX];
+    if (out->kind == VMHI_DEVICE_DISK) {
+        const char *file = esx_xml_child_text(backing, "fileName", text, sizeof(text));
+        esx_path_from_datastore(r, file ? file : "", out->path, sizeof(out->path));
+    } else if (out->kind == VMHI_DEVICE_NIC) {
+        const char *name = esx_xml_child_text(backing, "deviceName", text, sizeof(text));
+        if (!name) { /* distributed port group: name it by its key */
+            const xmlNode *port = esx_xml_child(backing, "port");
+            name = esx_xml_child_text(port, "portgroupKey", text, sizeof(text));
+        }
+        esx_copy(out->network, sizeof(out->network), name ? name : "");
+        const char *mac = esx_xml_child_text(dev, "macAddress", text, sizeof(text));
+        esx_copy(out->mac, sizeof(out->mac), mac ? mac : "");
+    }
+}
+
+static void parse_device(const esx_refs *r, const xmlNode *dev, esx_device *out)
+{
+    char text[32];
+    uint64_t v;
+    memset(out, 0, sizeof(*out));
+    esx_xml_xsi_type(dev, out->type, sizeof(out->type));
+    out->key = (uint32_t)child_int(dev, "key", 0);
+    out->controller_key = child_int(dev, "controllerKey", -1);
+    out->unit = child_int(dev, "unitNumber", -1);
+    out->bus = child_int(dev, "busNumber", -1);
+    if (strcmp(out->type, "VirtualDisk") == 0)
+        out->kind = VMHI_DEVICE_DISK;
+    else if (is_nic_type(out->type))
+        out->kind = VMHI_DEVICE_NIC;
+    const char *cap = esx_xml_child_text(dev, "capacityInKB", text, sizeof(text));
+    if (cap && esx_parse_u64(cap, &v))
+        out->capacity_kib = v;
+    parse_backing(r, dev, out);
+}
+
+int esx_devices_parse(const esx_refs *r, const xmlNode *array, esx_devices *out)
+{
+    size_t n = 0;
+    out->items = NULL;
+    out->count = 0;
+    for (const xmlNode *d = array ? array->children : NULL; d; d = d->next)
+        n += d->type == XML_ELEMENT_NODE;
+    if (!n)
+        return VMHI_OK;
+    if (!(out->items = esx_alloc(n * sizeof(esx_device))))
+        return VMHI_E_NOMEM;
+    for (const xmlNode *d = array->children; d; d = d->next)
+        if (d->type == XML_ELEMENT_NODE)
+            parse_device(r, d, &out->items[out->count++]);
+    return VMHI_OK;
+}
+
+void esx_devices_free(esx_devices *d)
+{
+    esx_free(d->items);
+    d->items = NULL;
+    d->count = 0;
+}
+
+const esx_device *esx_devices_find(const esx_devices *d, uint32_t key)
+{
+    for (size_t i = 0; i < d->count; i++)
+        if (d->items[i].key == key)
+            return &d->items[i];
+    return NULL;
+}
+
+void esx_device_id(const esx_device *dev, char id[VMHI_DEVICE_ID_MAX + 1])
+{
+    snprintf(id, VMHI_DEVICE_ID_MAX + 1, "%s-%u", dev->kind == VMHI_DEVICE_DISK ? "disk" : "nic",
+             dev->key);
+}
+
+bool esx_device_id_parse(const char *id, vmhi_device_type *kind, uint32_t *key)
+{
+    const char *num;
+    if (strncmp(id, "disk-", 5) == 0) {
+        *kind = VMHI_DEVICE_DISK;
+        num = id + 5;
+    } else if (strncmp(id, "nic-", 4) == 0) {
+        *kind = VMHI_DEVICE_NIC;
+        num = id + 4;
+    } else {
+        return false;
+    }
+    uint64_t v;
+    if (!esx_parse_u64(num, &v) || v > UINT32_MAX)
+        return false;
+    *key = (uint32_t)v;
+    return true;
+}
+
+vmhi_disk_bus esx_controller_bus(const char *type)
+{
+    if (strcmp(type, "VirtualAHCIController") == 0)
+        return VMHI_DISK_BUS_SATA;
+    if (strcmp(type, "VirtualIDEController") == 0)
+        return VMHI_DISK_BUS_IDE;
+    return VMHI_DISK_BUS_SCSI;
+}
+
+/* --------------------------------------------------------------- paths */
+
+/* Whether @path starts with the directory @dir; *rest is what follows. */
+static bool under(const char *path, const char *dir, const char **rest)
+{
+    size_t n = strlen(dir);
+    while (n && dir[n - 1] == '/')
+        n--;
+    if (!n || strncmp(path, dir, n) != 0 || path[n] != '/' || !path[n + 1])
+        return false;
+    *rest = path + n + 1;
+    return true;
+}
+
+int esx_path_to_datastore(const esx_refs *r, const char *path, char *out, size_t size)
+{
+    const char *name = NULL, *rest = NULL;
+    char by_name[512];
+    for (size_t i = 0; i < r->ndatastores && !name; i++) {
+        snprintf(by_name, sizeof(by_name), VOLUMES "%s", r->datastores[i].name);
+        if (under(path, by_name, &rest) || under(path, r->datastores[i].path, &rest))
+            name = r->datastores[i].name;
+    }
+    if (!name)
+        return esx_error(VMHI_E_INVALID_ARG, "esx: disk path '%s' is not on a datastore of "
+                         "this host; ESX disks are named /vmfs/volumes/<datastore>/<dir>/<file>"
+                         "%s%s", path, r->ndatastores ? " (datastores: " : "",
+                         r->ndatastores ? r->datastores[0].name : "");
+    int n = snprintf(out, size, "[%s] %s", name, rest);
+    if (n < 0 || (size_t)n >= size)
+        return esx_error(VMHI_E_INVALID_ARG, "esx: disk path '%s' is too long", path);
+    return VMHI_OK;
+}
+
+void esx_path_from_datastore(const esx_refs *r, const char *ds_path, char *out, size_t size)
+{
+    const char *close = ds_path[0] == '[' ? strchr(ds_path, ']') : NULL;
+    if (!close) {
+        esx_copy(out, size, ds_path);
+        return;
+    }
+    const char *rest = close + 1;
+    while (*rest == ' ')
+        rest++;
+    int len = (int)(close - ds_path - 1);
+    for (size_t i = 0; i < r->ndatastores; i++) {
+        const char *mount = r->datastores[i].path;
+        if ((int)strlen(r->datastores[i].name) == len &&
+            strncmp(r->datastores[i].name, ds_path + 1, (size_t)len) == 0 && mount[0] == '/') {
+            size_t m = strlen(mount);
+            snprintf(out, size, "%.*s/%s", (int)(m && mount[m - 1] == '/' ? m - 1 : m), mount,
+                     rest);
+            return;
+        }
+    }
+    snprintf(out, size, VOLUMES "%.*s/%s", len, ds_path + 1, rest);
+}
+
+/* ------------------------------------------------------------ building */
+
+void esx_slots_init(esx_slots *s, const esx_devices *existing)
+{
+    memset(s, 0, sizeof(*s));
+    s->next_temp_key = -100;
+    s->scsi_used = 1u << SCSI_CONTROLLER_UNIT;
+    bool have_scsi = false, have_sata = false;
+    for (size_t i = 0; existing && i < existing->count; i++) {
+        const esx_device *d = &existing->items[i];
+        if (!have_scsi && strstr(d->type, "SCSIController") != NULL && d->bus == 0) {
+            s->scsi_key = (int32_t)d->key;
+            have_scsi = true;
+        } else if (!have_sata && strcmp(d->type, "VirtualAHCIController") == 0) {
+            s->sata_key = (int32_t)d->key;
+            have_sata = true;
+        }
+    }
+    for (size_t i = 0; existing && i < existing->count; i++) {
+        const esx_device *d = &existing->items[i];
+        if (d->unit < 0 || d->unit >= 32)
+            continue;
+        if (have_scsi && d->controller_key == s->scsi_key)
+            s->scsi_used |= 1u << d->unit;
+        else if (have_sata && d->controller_key == s->sata_key)
+            s->sata_used |= 1u << d->unit;
+        else if (d->controller_key == 200 || d->controller_key == 201)
+            s->ide_used |= 1u << ((d->controller_key - 200) * 2 + d->unit);
+    }
+    s->scsi_new = !have_scsi;
+    s->sata_new = !have_sata;
+    if (!have_scsi)
+        s->scsi_key = s->next_temp_key--;
+    if (!have_sata)
+        s->sata_key = s->next_temp_key--;
+}
+
+static void add_controller(esx_buf *b, const char *type, int32_t key)
+{
+    esx_buf_add(b, "<deviceChange><operation>add</operation>");
+    esx_buf_addf(b, "<device xsi:type=\"vim25:%s\"><key>%d</key><busNumber>0</busNumber>", type,
+                 key);
+    if (strcmp(type, "ParaVirtualSCSIController") == 0)
+        esx_buf_add(b, "<sharedBus>noSharing</sharedBus>");
+    esx_buf_add(b, "</device></deviceChange>");
+}
+
+static int free_unit(unsigned int *used, unsigned int units, const char *bus)
+{
+    for (unsigned int u = 0; u < units; u++) {
+        if (!(*used & (1u << u))) {
+            *used |= 1u << u;
+            return (int)u;
+        }
+    }
+    return esx_error(VMHI_E_LIMIT, "esx: no free %s slot for another disk", bus);
+}
+
+/* Picks controller and unit for a disk on @bus, adding the controller. */
+static int place_disk(esx_buf *b, esx_slots *s, vmhi_disk_bus bus, int32_t *ctl, int *unit)
+{
+    if (bus == VMHI_DISK_BUS_IDE) {
+        int slot = free_unit(&s->ide_used, 4, "IDE");
+        if (slot < 0)
+            return slot;
+        *ctl = 200 + slot / 2;
+        *unit = slot % 2;
+        return VMHI_OK;
+    }
+    bool sata = bus == VMHI_DISK_BUS_SATA;
+    int u = sata ? free_unit(&s->sata_used, 30, "SATA") : free_unit(&s->scsi_used, SCSI_UNITS,
+                                                                      "SCSI");
+    if (u < 0)
+        return u;
+    if (sata && s->sata_new) {
+        add_controller(b, "VirtualAHCIController", s->sata_key);
+        s->sata_new = false;
+    } else if (!sata && s->scsi_new) {
+        add_controller(b, "ParaVirtualSCSIController", s->scsi_key);
+        s->scsi_new = false;
+    }
+    *ctl = sata ? s->sata_key : s->scsi_key;
+    *unit = u;
+    return VMHI_OK;
+}
+
+int esx_spec_add_disk(const esx_refs *r, esx_buf *b, esx_slots *s, const vmhi_disk *disk,
+                      bool create_ok)
+{
+    if (vmhi_disk_get_format(disk) == VMHI_DISK_FORMAT_QCOW2)
+        return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX disks are VMDK; qcow2 images cannot be "
+                         "attached (convert them with qemu-img convert -O vmdk)");
+    if (vmhi_disk_get_readonly(disk))
+        return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX has no read-only disks");
+    char file[ESX_PATH_MAX + 64];
+    int rc = esx_path_to_datastore(r, vmhi_disk_get_path(disk), file, sizeof(file));
+    int32_t ctl = 0;
+    int unit = 0;
+    if (rc == VMHI_OK)
+        rc = place_disk(b, s, vmhi_disk_get_bus(disk), &ctl, &unit);
+    if (rc < 0)
+        return rc;
+    uint64_t size = vmhi_disk_get_size_mib(disk);
+    esx_buf_add(b, "<deviceChange><operation>add</operation>");
+    if (size && create_ok)
+        esx_buf_add(b, "<fileOperation>create</fileOperation>");
+    esx_buf_addf(b, "<device xsi:type=\"vim25:VirtualDisk\"><key>%d</key>", s->next_temp_key--);
+    esx_buf_add(b, "<backing xsi:type=\"vim25:VirtualDiskFlatVer2BackingInfo\">");
+    esx_buf_elem(b, "fileName", file);
+    esx_buf_add(b, "<diskMode>persistent</diskMode>");
+    if (size)
+        esx_buf_add(b, "<thinProvisioned>true</thinProvisioned>");
+    esx_buf_addf(b, "</backing><controllerKey>%d</controllerKey><unitNumber>%d</unitNumber>", ctl,
+                 unit);
+    if (size)
+        esx_buf_addf(b, "<capacityInKB>%llu</capacityInKB>", (unsigned long long)size * 1024u);
+    esx_buf_add(b, "</device></deviceChange>");
+    return VMHI_OK;
+}
+
+int esx_spec_add_nic(esx_buf *b, esx_slots *s, const vmhi_nic *nic)
+{
+    const char *type;
+    switch (vmhi_nic_get_model(nic)) {
+    case VMHI_NIC_MODEL_E1000: type = "VirtualE1000"; break;
+    case VMHI_NIC_MODEL_VIRTIO:
+    case VMHI_NIC_MODEL_VMXNET3: type = "VirtualVmxnet3"; break;
+    default:
+        return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX has no %s NIC; use vmxnet3 or e1000",
+                         vmhi_nic_model_name(vmhi_nic_get_model(nic)));
+    }
+    const char *network = vmhi_nic_get_network(nic);
+    if (!network || strcmp(network, "default") == 0)
+        network = DEFAULT_NETWORK;
+    const char *mac = vmhi_nic_get_mac(nic);
+    esx_buf_add(b, "<deviceChange><operation>add</operation>");
+    esx_buf_addf(b, "<device xsi:type=\"vim25:%s\"><key>%d</key>", type, s->next_temp_key--);
+    esx_buf_add(b, "<backing xsi:type=\"vim25:VirtualEthernetCardNetworkBackingInfo\">");
+    esx_buf_elem(b, "deviceName", network);
+    esx_buf_add(b, "</backing><connectable><startConnected>true</startConnected>"
+                   "<allowGuestControl>true</allowGuestControl><connected>true</connected>"
+                   "</connectable>");
+    if (mac) {
+        esx_buf_add(b, "<addressType>manual</addressType>");
+        esx_buf_elem(b, "macAddress", mac);
+    } else {
+        esx_buf_add(b, "<addressType>generated</addressType>");
+    }
+    esx_buf_add(b, "</device></deviceChange>");
+    return VMHI_OK;
+}
+
+void esx_spec_remove_device(esx_buf *b, const esx_device *dev)
+{
+    /* Disks are detached, never deleted: the image stays on the datastore. */
+    esx_buf_add(b, "<deviceChange><operation>remove</operation>");
+    esx_buf_addf(b, "<device xsi:type=\"vim25:%s\"><key>%u</key></device></deviceChange>",
+                 dev->type, dev->key);
+}
