@@ -66,11 +66,19 @@ conf_recorder *conf_recorder_new(vmhi_conn *conn, unsigned int mask, const char 
     return rec;
 }
 
+void conf_recorder_unsubscribe(conf_recorder *rec)
+{
+    if (rec && rec->conn) {
+        vmhi_conn_unsubscribe(rec->conn, rec->sub_id);
+        rec->conn = NULL;
+    }
+}
+
 void conf_recorder_free(conf_recorder *rec)
 {
     if (!rec)
         return;
-    vmhi_conn_unsubscribe(rec->conn, rec->sub_id);
+    conf_recorder_unsubscribe(rec);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->grew);
     free(rec->ev);
@@ -111,6 +119,7 @@ static void wait_threaded(conf_recorder *rec, size_t n, uint64_t deadline_ms)
 size_t conf_recorder_wait(conf_recorder *rec, size_t n, unsigned int timeout_ms)
 {
     uint64_t deadline = conf_now_ms() + timeout_ms;
+    ck_assert_msg(rec->conn, "suite bug: waiting on an unsubscribed recorder");
     if (rec->threaded) {
         wait_threaded(rec, n, deadline);
         return conf_recorder_count(rec);

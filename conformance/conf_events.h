@@ -43,6 +43,9 @@ conf_recorder *conf_recorder_new(vmhi_conn *conn, unsigned int mask, const char 
                                  bool threaded);
 /* Unsubscribes and frees.  Accepts NULL. */
 void conf_recorder_free(conf_recorder *rec);
+/* Only unsubscribes.  With the event thread, a callback may still be
+ * running: free the recorder after vmhi_conn_close() then. */
+void conf_recorder_unsubscribe(conf_recorder *rec);
 
 /* Waits up to @timeout_ms until at least @n events were recorded (in all);
  * returns how many there are. */
