@@ -457,6 +457,7 @@ int esx_undefine(void *priv, const char *uuid);
 int esx_get_config(void *priv, const char *uuid, vmhi_vm_config **out);
 
 int esx_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
+int esx_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
 int esx_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int flags);
 int esx_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats);
 int esx_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigned int flags,

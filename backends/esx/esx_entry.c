@@ -249,6 +249,7 @@ static int esx_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
         *caps = sup | VMHI_CAP_ASYNC;
         return VMHI_OK;
     case VMHI_OP_SET_MEMORY:
+    case VMHI_OP_SET_MAX_MEMORY:
     case VMHI_OP_SET_VCPUS:
         /* Changes apply while the VM is off: no hotplug, no pending config. */
         *caps = sup | VMHI_CAP_CONFIG;
@@ -286,7 +287,7 @@ static const vmhi_backend_ops esx_ops = {
     .struct_size = sizeof(vmhi_backend_ops),
     .name = "esx",
     .schemes = esx_schemes,
-    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_PERSISTENCE,
+    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_DEVICES | VMHI_PROFILE_PERSISTENCE,
     .flags = 0,
     .conn_priv_size = sizeof(esx_conn),
     .version = VMHI_VERSION_STRING,
@@ -307,6 +308,15 @@ static const vmhi_backend_ops esx_ops = {
     .suspend = esx_suspend,
     .get_info = esx_get_info,
     .get_config = esx_get_config,
+    .set_memory = esx_set_memory,
+    .set_max_memory = esx_set_max_memory,
+    .get_memory_stats = esx_get_memory_stats,
+    .set_vcpus = esx_set_vcpus,
+    .attach_disk = esx_attach_disk,
+    .detach_disk = esx_detach_disk,
+    .attach_nic = esx_attach_nic,
+    .detach_nic = esx_detach_nic,
+    .list_devices = esx_list_devices,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *core,
