@@ -119,6 +119,13 @@ static int sk_get_limit(void *priv, vmhi_limit limit, uint64_t *value)
 
 static const char *const sk_schemes[] = { "skeleton", NULL };
 
+/* The profiles claimed.  A macro only so that VMHI's own tests can build an
+ * over-claiming copy and check that certification then fails; your module
+ * simply writes its bits into the table. */
+#ifndef SKELETON_PROFILES
+#define SKELETON_PROFILES VMHI_PROFILE_CORE
+#endif
+
 static const vmhi_backend_ops sk_ops = {
     .abi_version = VMHI_BACKEND_ABI_VERSION,
     .struct_size = sizeof(vmhi_backend_ops),
@@ -127,7 +134,7 @@ static const vmhi_backend_ops sk_ops = {
     /* Claim a profile only once vmhi-conformance certifies it.  Core is
      * what this skeleton implements; add the bit of each further profile
      * as you implement and certify it (docs/porting.md, "Profiles"). */
-    .profiles = VMHI_PROFILE_CORE,
+    .profiles = SKELETON_PROFILES,
     /* No VMHI_BACKEND_FLAG_THREADSAFE: the core serializes the calls of a
      * connection (THR-2), so the per-connection table needs no lock.  Set
      * the flag only when every slot does its own locking. */
