@@ -55,6 +55,7 @@ extern const vmhi_core_services *esx_core;
 #define ESX_COOKIE_MAX 255       /* vmware_soap_session value, as the server set it */
 #define ESX_DEFAULT_TIMEOUT_MS 60000u
 #define ESX_CONNECT_TIMEOUT_MS 10000u
+#define ESX_DEFAULT_CACHE_MS 500u
 
 /* ---- esx_buf.c ------------------------------------------------------ */
 
@@ -104,6 +105,7 @@ typedef struct esx_options {
     bool no_verify;       /* no_verify=1 */
     bool plain_http;      /* transport=http */
     unsigned int timeout_ms;
+    unsigned int cache_ms;   /* how long a listing's facts are trusted */
 } esx_options;
 
 typedef struct esx_session esx_session;
@@ -406,8 +408,8 @@ typedef struct esx_watch {
 
 int esx_watch_start(esx_conn *c);
 void esx_watch_stop(esx_conn *c);
-/* Whether cached entries may be trusted (the watcher follows the server). */
-bool esx_watch_live(esx_conn *c);
+/* Whether the cached entry @vm may answer without asking the server. */
+bool esx_cache_trusted(esx_conn *c, const esx_vm *vm);
 /* Emits a lifecycle event for @vm now (own operations, from slot threads). */
 void esx_emit(esx_conn *c, const esx_vm *vm, vmhi_event_type type, const char *device_id,
               uint64_t value);

@@ -11,6 +11,9 @@
  *   cafile=<PEM file>   CA certificates that sign the server's certificate
  *   no_verify=1         do not verify the certificate (insecure; logged)
  *   transport=http      plain HTTP instead of HTTPS (tests, proxies)
+ *   cache_ms=N          how long facts read by a listing answer lookups and
+ *                       get_info without asking the server (default 500;
+ *                       0: always ask).  Own changes are always re-read.
  * The user name comes from the URI or the credential callback; the
  * password always from the callback.
  */
@@ -87,14 +90,23 @@ static int parse_param(esx_options *o, const char *name, const char *value)
         o->plain_http = strcmp(value, "http") == 0;
         return VMHI_OK;
     }
+    if (strcmp(name, "cache_ms") == 0) {
+        uint64_t ms;
+        if (!esx_parse_u64(value, &ms) || ms > 3600000u)
+            return esx_error(VMHI_E_INVALID_ARG, "esx: cache_ms=%s: give milliseconds, "
+                             "0 to 3600000", value);
+        o->cache_ms = (unsigned int)ms;
+        return VMHI_OK;
+    }
     return esx_error(VMHI_E_INVALID_ARG, "esx: unknown URI parameter '%s'; known: cafile=, "
-                     "no_verify=1, transport=http", name);
+                     "no_verify=1, transport=http, cache_ms=", name);
 }
 
 int esx_options_parse(const vmhi_backend_uri *uri, esx_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->timeout_ms = ESX_DEFAULT_TIMEOUT_MS;
+    o->cache_ms = ESX_DEFAULT_CACHE_MS;
     if (!uri->host)
         return esx_error(VMHI_E_INVALID_ARG, "esx: '%s' names no host; use %s://host[:port]/",
                          uri->uri, uri->scheme);
@@ -287,7 +299,7 @@ static const vmhi_backend_ops esx_ops = {
     .struct_size = sizeof(vmhi_backend_ops),
     .name = "esx",
     .schemes = esx_schemes,
-    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_DEVICES | VMHI_PROFILE_PERSISTENCE,
+    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_PERSISTENCE,
     .flags = 0,
     .conn_priv_size = sizeof(esx_conn),
     .version = VMHI_VERSION_STRING,

@@ -355,7 +355,7 @@ int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fres
     char moref[ESX_MOREF_MAX + 1] = "";
     esx_lock(c);
     esx_vm *vm = find_entry(c, name, uuid);
-    if (vm && !fresh && !vm->dirty && esx_watch_live(c)) {
+    if (vm && !fresh && esx_cache_trusted(c, vm)) {
         snapshot(vm, out);
         esx_unlock(c);
         return VMHI_OK;
