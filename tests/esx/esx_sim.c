@@ -73,6 +73,7 @@ int esx_sim_restart(esx_sim *sim, const char *args)
     char more[512];
     int port = sim->port;
     esx_sim_stop(sim);
+    sim->port = port;
     snprintf(more, sizeof(more), "--port %d %s", port, args ? args : "");
     return start_in_dir(sim, more);
 }
@@ -81,7 +82,7 @@ void esx_sim_stop(esx_sim *sim)
 {
     const char *script = getenv("VMHI_ESX_SIM_SCRIPT");
     if (!sim->running || !script)
-        return;
+        return; /* keeps sim->port for esx_sim_restart() */
     char cmd[1024];
     snprintf(cmd, sizeof(cmd), "'%s' stop '%s'", script, sim->dir);
     run_script(cmd);
