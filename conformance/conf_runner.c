@@ -105,8 +105,8 @@ static bool case_selected(const conf_case *c, const conf_options *opt)
 static void print_case(const conf_case *c, bool verbose)
 {
     if (c->status == CONF_FAIL) {
-        printf("FAIL  %s (%s)\n      %s\n", c->name, conf_profile_label(c->profile),
-               c->message ? c->message : "");
+        printf("FAIL  %s (%s, %.3f s)\n      %s\n", c->name, conf_profile_label(c->profile),
+               c->seconds, c->message ? c->message : "");
     } else if (verbose) {
         printf("%-4s  %s (%.3f s)%s%s\n", c->status == CONF_PASS ? "ok" : "n/a", c->name,
                c->seconds, c->message ? ": " : "", c->message ? c->message : "");
