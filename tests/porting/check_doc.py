@@ -3,11 +3,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Keeps the porting guide in step with the header and the specification.
 
-    check_doc.py docs/porting.md include/vmhi/backend.h spec/requirements.json
+    check_doc.py docs/porting.md include/vmhi/backend.h spec/requirements.json [FILE...]
 
 Fails (exit 1, listing what is wrong) when the guide does not mention, in
 backquotes, every field of vmhi_backend_ops and of vmhi_core_services (so
-that a slot added to the table at its end gets documented), or when it
+that a slot added to the table at its end gets documented), or when the
+guide or one of the further FILEs (the skeleton's sources and README)
 cites a requirement ID that spec/requirements.json does not define.
 """
 import json
@@ -32,7 +33,7 @@ def struct_fields(header, name):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 4:
         raise SystemExit(__doc__)
     doc = open(sys.argv[1], encoding="utf-8").read()
     header = open(sys.argv[2], encoding="utf-8").read()
@@ -46,11 +47,14 @@ def main():
         if missing:
             problems.append(f"{struct} fields not mentioned in `backquotes`: {', '.join(missing)}")
     cited = set(ID_RE.findall(doc))
-    unknown = sorted(cited - known)
-    if unknown:
-        problems.append(f"requirement IDs cited but not in the index: {', '.join(unknown)}")
     if not cited:
         problems.append("the guide cites no requirement ID")
+    for path in [sys.argv[1]] + sys.argv[4:]:
+        text = doc if path == sys.argv[1] else open(path, encoding="utf-8").read()
+        unknown = sorted(set(ID_RE.findall(text)) - known)
+        if unknown:
+            problems.append(f"{path} cites requirement IDs not in the index: "
+                            f"{', '.join(unknown)}")
     for p in problems:
         print(f"FAIL: {p}", file=sys.stderr)
     if not problems:
