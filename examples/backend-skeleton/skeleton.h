@@ -94,7 +94,7 @@ int sk_state_is_active(vmhi_vm_state state);
  * Reaching shutoff drops the live configuration and removes a transient
  * VM altogether (LC-GEN-5): @vm must not be used afterwards then. */
 void sk_transition(sk_conn *c, sk_vm *vm, vmhi_vm_state state, vmhi_state_reason reason);
-/* Emits a DEFINED or UNDEFINED event for @vm (EV-5). */
+/* Emits an event of @type about @vm, with its current state and reason. */
 void sk_emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type);
 
 /* ---- skeleton_config.c --------------------------------------------------- */

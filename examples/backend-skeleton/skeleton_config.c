@@ -74,8 +74,11 @@ static int needs_mac(const vmhi_vm_config *cfg)
  * setter in place, so the NICs are re-added, in their order, as copies. */
 static int fill_macs(sk_conn *c, vmhi_vm_config *cfg)
 {
-    vmhi_nic *copies[SK_MAX_NICS]; /* the core refused more (CAP-7) */
+    vmhi_nic *copies[SK_MAX_NICS];
     size_t n = vmhi_vm_config_get_nic_count(cfg), made = 0;
+    if (n > SK_MAX_NICS) /* the core refuses such a config (CAP-7); never trust it blindly */
+        return sk_error(VMHI_E_LIMIT, "skeleton backend: VM '%s' has %zu NICs; at most %u",
+                        vmhi_vm_config_get_name(cfg), n, SK_MAX_NICS);
     int rc = VMHI_OK;
     for (; rc == VMHI_OK && made < n; made++) {
         const vmhi_nic *nic = vmhi_vm_config_get_nic(cfg, made);

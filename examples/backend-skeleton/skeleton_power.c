@@ -18,7 +18,7 @@
  * are copied, so stack data is fine.  emit_event may be called from any
  * thread (MOD-13) - a backend with its own watcher thread calls it there.
  * Without subscribers (or without the Events profile) the core drops them. */
-static void emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type)
+void sk_emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type)
 {
     vmhi_backend_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -31,16 +31,11 @@ static void emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type)
     sk_core->emit_event(c->conn, &ev);
 }
 
-void sk_emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type)
-{
-    emit(c, vm, type);
-}
-
 void sk_transition(sk_conn *c, sk_vm *vm, vmhi_vm_state state, vmhi_state_reason reason)
 {
     vm->state = state;
     vm->reason = reason;
-    emit(c, vm, VMHI_EVENT_LIFECYCLE); /* EV-2, in the order of the changes (EV-3) */
+    sk_emit(c, vm, VMHI_EVENT_LIFECYCLE); /* EV-2, in the order of the changes (EV-3) */
     if (state != VMHI_STATE_SHUTOFF)
         return;
     /* The live configuration ends with the run; the next start uses the
