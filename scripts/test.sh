@@ -19,12 +19,17 @@ record() { # <stage> <status> [detail]
     return 0
 }
 
-# ctest's own tally line plus the tests it skipped, for the summary.
+# ctest's own tally line, the tests it skipped and the ones that failed.
 ctest_detail() {
-    local log=$1 tally skipped
+    local log=$1 tally skipped failed
     tally=$(grep -E '^[0-9]+% tests passed' "$log" | tail -n1)
     skipped=$(grep -cE '\*\*\*Skipped' "$log")
-    printf '%s%s' "${tally:-no tally}" "$( ((skipped)) && printf ', %d skipped' "$skipped")"
+    failed=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (\(Failed\|Timeout\|Not Run\|.*Exception\|SEGFAULT\|Subprocess aborted\))$/\1/p' "$log" |
+             paste -sd' ' -)
+    printf '%s' "${tally:-no tally}"
+    ((skipped)) && printf ', %d skipped' "$skipped"
+    [[ -n $failed ]] && printf '; failed: %s' "$failed"
+    return 0
 }
 
 # run_stage <name> <build-dir> <cmake args...>: configure, build, ctest.
