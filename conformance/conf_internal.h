@@ -119,6 +119,7 @@ typedef struct conf_profile_result {
     size_t req_pass, req_fail, req_untested; /* requirements of the profile */
     size_t warnings;                       /* failed SHOULD/MAY requirements */
     char *missing_ops;                     /* ops the profile needs but caps deny */
+    const char *note;                      /* why failed besides its own results */
 } conf_profile_result;
 
 typedef struct conf_run {

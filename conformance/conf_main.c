@@ -257,6 +257,11 @@ static int certify(conf_run *run, conf_options *opt)
     context.timeout_scale = opt->timeout_scale;
     context.disk_dir = opt->disk_dir;
     context.claimed = claimed;
+    if (opt->requested && !(opt->requested & VMHI_PROFILE_CORE)) {
+        /* Spec 3.2: every profile is certified together with Core. */
+        printf("certifying Core as well: a profile conforms only together with Core\n");
+        opt->requested |= VMHI_PROFILE_CORE;
+    }
     context.selected = opt->requested ? opt->requested & claimed : claimed;
     context.verbose = opt->verbose;
     init_profiles(run, claimed, opt->requested);

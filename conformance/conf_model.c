@@ -225,14 +225,32 @@ static conf_verdict verdict_of(const conf_profile_result *pr)
     return CONF_CERTIFIED;
 }
 
+/* Spec 3.2: a backend conforms to a profile when it meets that profile
+ * and Core; a profile cannot be certified on a failed Core. */
+static void require_core(conf_run *run)
+{
+    const conf_profile_result *core = profile_of(run, VMHI_PROFILE_CORE);
+    if (core->verdict != CONF_FAILED)
+        return;
+    for (size_t i = 0; i < CONF_NPROFILES; i++) {
+        conf_profile_result *pr = &run->profiles[i];
+        if (pr->bit != VMHI_PROFILE_CORE && pr->verdict == CONF_CERTIFIED) {
+            pr->verdict = CONF_FAILED;
+            pr->note = "Core failed (spec 3.2: a profile conforms only together with Core)";
+        }
+    }
+}
+
 void conf_model_finish(conf_run *run)
 {
     count_cases(run);
     count_requirements(run);
+    for (size_t i = 0; i < CONF_NPROFILES; i++)
+        run->profiles[i].verdict = verdict_of(&run->profiles[i]);
+    require_core(run);
     bool all = !run->run_errors, any = false;
     for (size_t i = 0; i < CONF_NPROFILES; i++) {
         conf_profile_result *pr = &run->profiles[i];
-        pr->verdict = verdict_of(pr);
         any |= pr->verdict == CONF_CERTIFIED;
         if (pr->verdict == CONF_FAILED || pr->verdict == CONF_UNTESTED ||
             (pr->requested && !pr->claimed))

@@ -61,6 +61,7 @@ static json_object *profile_json(const conf_profile_result *pr)
     add(reqs, "not_tested", json_object_new_int64((int64_t)pr->req_untested));
     add(o, "requirements", reqs);
     add(o, "missing_ops", missing_ops_array(pr->missing_ops));
+    add(o, "note", text_or_null(pr->note));
     return o;
 }
 

@@ -78,6 +78,11 @@ static void write_profile(FILE *f, const conf_run *run, const conf_profile_resul
             tests, failures, skipped, seconds, run->date);
     fprintf(f, "    <properties>\n      <property name=\"verdict\" value=\"%s\"/>\n",
             conf_verdict_name(pr->verdict));
+    if (pr->note) {
+        fputs("      <property name=\"note\" value=\"", f);
+        xml_text(f, pr->note);
+        fputs("\"/>\n", f);
+    }
     if (pr->missing_ops) {
         fputs("      <property name=\"missing_ops\" value=\"", f);
         xml_text(f, pr->missing_ops);

@@ -37,8 +37,8 @@ static void md_facts(FILE *f, const conf_run *run)
 static void md_profiles(FILE *f, const conf_run *run)
 {
     fprintf(f, "## Profiles\n\n| Profile | Verdict | Tests passed | failed | n/a | warnings "
-               "| Requirements passed | failed | not tested | Missing operations |\n"
-               "|---|---|---|---|---|---|---|---|---|---|\n");
+               "| Requirements passed | failed | not tested | Missing operations | Note |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < CONF_NPROFILES; i++) {
         const conf_profile_result *pr = &run->profiles[i];
         fprintf(f, "| %s | **%s** | %zu | %zu | %zu | %zu | %zu | %zu | %zu | ",
@@ -46,6 +46,8 @@ static void md_profiles(FILE *f, const conf_run *run)
                 pr->failed, pr->skipped, pr->warnings, pr->req_pass, pr->req_fail,
                 pr->req_untested);
         md_cell(f, pr->missing_ops ? pr->missing_ops : "");
+        fputs(" | ", f);
+        md_cell(f, pr->note ? pr->note : "");
         fprintf(f, " |\n");
     }
     fputc('\n', f);
@@ -138,6 +140,8 @@ void conf_report_summary(FILE *out, const conf_run *run)
                     pr->req_untested);
         if (pr->missing_ops)
             fprintf(out, "; missing operations: %s", pr->missing_ops);
+        if (pr->note)
+            fprintf(out, "; %s", pr->note);
         fputc('\n', out);
     }
     if (run->run_errors)
