@@ -99,6 +99,9 @@ typedef struct conf_context {
     unsigned int selected;    /* profiles being certified in this run */
     long run_id;              /* the suite's pid: VM names start "vmhi-conf-<run_id>-" */
     bool verbose;
+    /* Whether guests on this URI comply with a shutdown request / a live
+     * unplug, as probed before the tests: 1 yes, 0 no, -1 unknown. */
+    int guest_shuts_down, guest_releases;
 } conf_context;
 
 extern const conf_context *conf;
@@ -164,6 +167,8 @@ unsigned int conf_ms(unsigned int base_ms);
 #define CONF_SETTLE_MS 20u
 /* Upper bound for a state change or an event to arrive. */
 #define CONF_WAIT_MS 5000u
+/* How long the probe gives a guest to comply before calling it deaf. */
+#define CONF_GUEST_PROBE_MS 1000u
 
 uint64_t conf_now_ms(void);
 void conf_sleep_ms(unsigned int ms);

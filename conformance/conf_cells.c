@@ -400,6 +400,26 @@ static void check_outcome(vmhi_conn *conn, vmhi_vm *vm, const conf_cell *cell,
     }
 }
 
+/* When guests on this URI comply, waits (bounded) until this one has, so
+ * that state and events are read from a VM that is quiescent. */
+static void await_guest(vmhi_vm *vm, conf_outcome out)
+{
+    if (!guest_involved(out) || conf->guest_shuts_down != 1)
+        return;
+    uint64_t deadline = conf_now_ms() + conf_ms(CONF_WAIT_MS);
+    for (;;) {
+        vmhi_vm_state st = 0;
+        vmhi_state_reason why = 0;
+        bool exists;
+        look(vm, &st, &why, &exists);
+        bool done = out == CONF_OUT_SHUTDOWN ? !exists || st == VMHI_STATE_SHUTOFF
+                                              : why == VMHI_REASON_REBOOTED;
+        if (done || conf_now_ms() >= deadline)
+            return;
+        conf_sleep_ms(2);
+    }
+}
+
 void conf_cell_run(vmhi_conn *conn, vmhi_vm *vm, conf_call call, const conf_cell *cell)
 {
     observed o;
@@ -414,6 +434,8 @@ void conf_cell_run(vmhi_conn *conn, vmhi_vm *vm, conf_call call, const conf_cell
     o.last_code = vmhi_error_last_code();
     snprintf(o.last_msg, sizeof(o.last_msg), "%s", vmhi_error_last_message());
     look(vm, &o.st1, &o.why1, &o.exists1);
+    if (o.rc == VMHI_OK)
+        await_guest(vm, cell->out);
 
     unsigned int settle = guest_involved(cell->out) ? conf_ms(GUEST_ACTS_MS)
                                                      : conf_ms(CONF_SETTLE_MS);

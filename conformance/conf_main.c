@@ -193,6 +193,11 @@ static void init_profiles(conf_run *run, unsigned int claimed, unsigned int requ
     }
 }
 
+static const char *guest_word(int v)
+{
+    return v > 0 ? "comply with" : v == 0 ? "ignore" : "cannot be asked about";
+}
+
 static void stamp_date(conf_run *run)
 {
     time_t now = time(NULL);
@@ -266,6 +271,9 @@ static int certify(conf_run *run, conf_options *opt)
     context.verbose = opt->verbose;
     init_profiles(run, claimed, opt->requested);
     conf_probe_missing_ops(run, opt->uri, claimed);
+    conf_probe_guest(opt->uri, &context.guest_shuts_down, &context.guest_releases);
+    printf("guests on %s %s shutdown requests and %s unplug requests\n", opt->uri,
+           guest_word(context.guest_shuts_down), guest_word(context.guest_releases));
 
     stamp_date(run);
     double t0 = seconds_now();

@@ -161,3 +161,102 @@ void conf_census_free(conf_census *c)
     free(c->vms);
     free(c);
 }
+
+/* ------------------------------------------------------------------ guest */
+
+/* A running VM of this run (optionally with disk conf-d0), or NULL. */
+static vmhi_vm *probe_vm(vmhi_conn *conn, bool disk)
+{
+    char name[64], path[512];
+    vmhi_vm_config *cfg = NULL;
+    vmhi_disk *d = NULL;
+    vmhi_vm *vm = NULL;
+    conf_vm_name(name, sizeof(name));
+    int rc = vmhi_vm_config_new(&cfg);
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_config_set_name(cfg, name);
+    if (rc == VMHI_OK && disk) {
+        snprintf(path, sizeof(path), "%s/probe-%ld.img", conf->disk_dir, conf->run_id);
+        rc = vmhi_disk_new(&d);
+        if (rc == VMHI_OK)
+            rc = vmhi_disk_set_id(d, "conf-d0");
+        if (rc == VMHI_OK)
+            rc = vmhi_disk_set_path(d, path);
+        if (rc == VMHI_OK)
+            rc = vmhi_vm_config_add_disk(cfg, d);
+    }
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_define(&vm, conn, cfg);
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_start(vm, 0);
+    vmhi_disk_free(d);
+    vmhi_vm_config_free(cfg);
+    if (rc != VMHI_OK) {
+        vmhi_vm_free(vm);
+        return NULL;
+    }
+    return vm;
+}
+
+/* Whether the disk conf-d0 is still live (detach not yet done). */
+static bool disk_live(vmhi_vm *vm)
+{
+    vmhi_device_list *list = NULL;
+    bool live = false;
+    if (vmhi_vm_list_devices(vm, &list) != VMHI_OK)
+        return false;
+    for (size_t i = 0; i < vmhi_device_list_count(list); i++) {
+        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+        if (vmhi_device_list_get(list, i, &info) == VMHI_OK && strcmp(info.id, "conf-d0") == 0)
+            live = info.live != 0;
+    }
+    vmhi_device_list_free(list);
+    return live;
+}
+
+/* Makes the request and waits for the guest: 1 complied, 0 not within
+ * the wait, -1 the probe could not be made. */
+static int probe_guest(vmhi_conn *conn, bool unplug)
+{
+    vmhi_vm *vm = probe_vm(conn, unplug);
+    if (!vm)
+        return -1;
+    vmhi_completion done = VMHI_COMPLETION_DONE;
+    int rc = unplug ? vmhi_vm_detach_disk(vm, "conf-d0", VMHI_AFFECT_LIVE, &done)
+                    : vmhi_vm_shutdown(vm, 0);
+    int result = rc == VMHI_OK ? 0 : -1;
+    uint64_t deadline = conf_now_ms() + conf_ms(CONF_GUEST_PROBE_MS);
+    while (result == 0) {
+        vmhi_vm_state st = 0;
+        if (unplug ? !disk_live(vm)
+                   : vmhi_vm_get_state(vm, &st, NULL) == VMHI_OK && st == VMHI_STATE_SHUTOFF)
+            result = 1;
+        else if (conf_now_ms() >= deadline)
+            break;
+        else
+            conf_sleep_ms(5);
+    }
+    vmhi_vm_undefine(vm);
+    vmhi_vm_poweroff(vm, 0);
+    vmhi_vm_free(vm);
+    return result;
+}
+
+static bool supported(vmhi_conn *conn, vmhi_op op)
+{
+    unsigned int caps = 0;
+    return vmhi_conn_get_op_caps(conn, op, &caps) == VMHI_OK && (caps & VMHI_CAP_SUPPORTED);
+}
+
+void conf_probe_guest(const char *uri, int *shutdown, int *unplug)
+{
+    vmhi_conn *conn = NULL;
+    *shutdown = *unplug = -1;
+    if (conf_conn_open(&conn, uri) < 0)
+        return;
+    if (supported(conn, VMHI_OP_SHUTDOWN))
+        *shutdown = probe_guest(conn, false);
+    if (supported(conn, VMHI_OP_DETACH_DISK) && supported(conn, VMHI_OP_LIST_DEVICES))
+        *unplug = probe_guest(conn, true);
+    vmhi_conn_close(conn);
+}

@@ -32,7 +32,9 @@ static vmhi_vm *reopen(vmhi_conn **conn, const char *uuid)
     *conn = conf_open();
     vmhi_vm *vm = NULL;
     int rc = vmhi_vm_lookup_by_uuid(&vm, *conn, uuid);
-    ck_assert_msg(rc == VMHI_OK, "VM %s is gone after reconnecting to %s (%d: %s)", uuid,
+    ck_assert_msg(rc == VMHI_OK, "VM %s is gone after reconnecting to %s (%d: %s); if this "
+                  "URI form is not one the backend documents as persistent (spec section 14), "
+                  "certify Persistence on one that is, or leave it out with --profile", uuid,
                   conf->uri, rc, vmhi_error_last_message());
     return vm;
 }
