@@ -97,11 +97,14 @@ VMHI_CONF_TABLE(specific_error_codes, VMHI_PROFILE_CORE, E_COUNT, describe_condi
     vmhi_conn_close(conn);
 }
 
+/* ERR-8: arguments invalid for any VM are refused as such in every state
+ * and even when the VM is gone; other calls on a gone VM report NO_VM. */
 VMHI_CONF_TEST(invalid_arguments_whatever_the_state, VMHI_PROFILE_CORE, "ERR-8")
 {
     vmhi_conn *conn = conf_open();
     bool vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_SUPPORTED;
     bool memory = conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_SUPPORTED;
+    bool detach = conf_op_caps(conn, VMHI_OP_DETACH_DISK) & VMHI_CAP_SUPPORTED;
     vmhi_vm *vm = conf_define(conn);
     conf_req("ERR-8");
     for (int round = 0; round < 2; round++) {
@@ -117,12 +120,28 @@ VMHI_CONF_TEST(invalid_arguments_whatever_the_state, VMHI_PROFILE_CORE, "ERR-8")
     conf_ok(vmhi_vm_poweroff(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
     conf_ok(vmhi_vm_undefine(vm));
-    /* Second half: the VM is gone, so a call valid in any state that it
-     * was in reports NO_VM, not that the (absent) VM is in a wrong state. */
+    /* The VM is gone: invalid arguments are still invalid arguments... */
+    if (vcpus)
+        conf_fail(vmhi_vm_set_vcpus(vm, 0, VMHI_AFFECT_CURRENT), VMHI_E_INVALID_ARG);
+    if (memory)
+        conf_fail(vmhi_vm_set_memory(vm, 0, VMHI_AFFECT_CURRENT), VMHI_E_INVALID_ARG);
+    uint64_t lim = 0;
+    if (vcpus && vmhi_conn_get_limit(conn, VMHI_LIMIT_MAX_VCPUS, &lim) == VMHI_OK &&
+        lim < UINT32_MAX)
+        conf_fail(vmhi_vm_set_vcpus(vm, (unsigned int)lim + 1, VMHI_AFFECT_CURRENT),
+                  VMHI_E_LIMIT);
+    vmhi_completion done;
+    if (detach)
+        conf_fail(vmhi_vm_detach_disk(vm, "not a device id!", VMHI_AFFECT_CURRENT, &done),
+                  VMHI_E_INVALID_ARG);
+    /* ...and any other call reports NO_VM, not a wrong state or device. */
     conf_fail(vmhi_vm_poweroff(vm, 0), VMHI_E_NO_VM);
     conf_fail(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     conf_fail(vmhi_vm_get_info(vm, &info), VMHI_E_NO_VM);
+    if (detach)
+        conf_fail(vmhi_vm_detach_disk(vm, "conf-none", VMHI_AFFECT_CURRENT, &done),
+                  VMHI_E_NO_VM);
     if (!vcpus && !memory)
         conf_note("neither vCPU nor memory changes are supported: only the vanished VM "
                   "half was checked");
