@@ -1,0 +1,125 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * QMP events -> VM states and VMHI events (monitor thread, host locked).
+ *
+ *   STOP            running/shutting-down -> paused (user when we asked, else host)
+ *   RESUME          paused -> running (user when we asked, else host)
+ *   SHUTDOWN        remembered with its guest flag and reason; the state
+ *                   changes when the process exits (kvm_monitor.c): guest ->
+ *                   shutoff (shutdown-guest), host-signal -> shutoff (host),
+ *                   guest-panic -> crashed.  During a graceful reboot QEMU
+ *                   pauses instead of exiting, and we reset and resume it.
+ *   RESET           lifecycle event running (rebooted when the guest did it,
+ *                   reset when a client did)
+ *   DEVICE_DELETED  completes a pending detach (kvm_devices.c) or a vCPU unplug
+ *   BALLOON_CHANGE  memory event with the guest's current size in MiB
+ *   POWERDOWN       the ACPI request reached the guest: nothing to do
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm.h"
+
+static void on_stop(kvm_host *h, kvm_vm *vm)
+{
+    kvm_run *run = vm->run;
+    if (run->fake_reboot || run->shutdown_seen)
+        return; /* QEMU pauses on a shutdown it was told to hold */
+    if (vm->state != VMHI_STATE_RUNNING && vm->state != VMHI_STATE_SHUTTING_DOWN)
+        return;
+    vmhi_state_reason why = run->pause_requested ? VMHI_REASON_USER : VMHI_REASON_HOST;
+    run->pause_requested = false;
+    kvm_vm_transition(h, vm, VMHI_STATE_PAUSED, why);
+}
+
+static void on_resume(kvm_host *h, kvm_vm *vm)
+{
+    kvm_run *run = vm->run;
+    if (run->fake_reboot) {
+        run->fake_reboot = false;
+        kvm_vm_transition(h, vm, VMHI_STATE_RUNNING, VMHI_REASON_REBOOTED);
+        return;
+    }
+    if (vm->state != VMHI_STATE_PAUSED)
+        return;
+    vmhi_state_reason why = run->resume_requested ? VMHI_REASON_USER : VMHI_REASON_HOST;
+    run->resume_requested = false;
+    kvm_vm_transition(h, vm, VMHI_STATE_RUNNING, why);
+}
+
+static void on_shutdown(kvm_host *h, kvm_vm *vm, json_object *data)
+{
+    kvm_run *run = vm->run;
+    bool guest = false;
+    const char *reason = kvm_json_str(data, "reason");
+    kvm_json_bool(data, "guest", &guest);
+    if (run->fake_reboot && guest) {
+        /* The guest powered off for a reboot and QEMU held it paused:
+         * start it again, and let later power-offs end the process. */
+        json_object *act = json_object_new_object();
+        json_object_object_add(act, "shutdown", json_object_new_string("poweroff"));
+        kvm_qmp_send_async(h, run, "system_reset", NULL);
+        kvm_qmp_send_async(h, run, "cont", NULL);
+        kvm_qmp_send_async(h, run, "set-action", act);
+        return;
+    }
+    run->shutdown_seen = true;
+    run->shutdown_by_guest = guest;
+    snprintf(run->shutdown_reason, sizeof(run->shutdown_reason), "%s",
+             reason ? reason : "unknown");
+}
+
+static void on_reset(kvm_host *h, kvm_vm *vm, json_object *data)
+{
+    kvm_run *run = vm->run;
+    if (run->fake_reboot || !kvm_state_is_active(vm->state))
+        return;
+    bool guest = false;
+    kvm_json_bool(data, "guest", &guest);
+    run->reset_requested = false;
+    kvm_vm_transition(h, vm, vm->state, guest ? VMHI_REASON_REBOOTED : VMHI_REASON_RESET);
+}
+
+static void on_device_deleted(kvm_host *h, kvm_vm *vm, json_object *data)
+{
+    const char *dev = kvm_json_str(data, "device");
+    const char *path = kvm_json_str(data, "path");
+    if (dev && strncmp(dev, "vmhi-", 5) == 0) {
+        kvm_devices_deleted(h, vm, dev);
+        return;
+    }
+    if (path && !strstr(path, "/virtio-backend")) {
+        vm->run->vcpu_deleted++; /* set_vcpus() re-reads the vCPUs */
+        pthread_cond_broadcast(&h->changed);
+    }
+}
+
+static void on_balloon(kvm_host *h, kvm_vm *vm, json_object *data)
+{
+    int64_t actual;
+    if (kvm_json_int(data, "actual", &actual) && actual >= 0)
+        kvm_emit(h, vm, VMHI_EVENT_MEMORY, NULL, (uint64_t)actual >> 20);
+}
+
+void kvm_events_handle(kvm_host *h, kvm_vm *vm, const qmp_msg *msg)
+{
+    const char *ev = msg->event;
+    if (!vm->run)
+        return;
+    if (strcmp(ev, "STOP") == 0)
+        on_stop(h, vm);
+    else if (strcmp(ev, "RESUME") == 0)
+        on_resume(h, vm);
+    else if (strcmp(ev, "SHUTDOWN") == 0)
+        on_shutdown(h, vm, msg->value);
+    else if (strcmp(ev, "RESET") == 0)
+        on_reset(h, vm, msg->value);
+    else if (strcmp(ev, "DEVICE_DELETED") == 0)
+        on_device_deleted(h, vm, msg->value);
+    else if (strcmp(ev, "BALLOON_CHANGE") == 0)
+        on_balloon(h, vm, msg->value);
+    else if (strcmp(ev, "GUEST_PANICKED") == 0)
+        kvm_store_log(h, VMHI_LOG_WARN, "kvm: the guest of VM '%s' panicked", vm->name);
+}
