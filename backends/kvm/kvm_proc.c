@@ -281,11 +281,21 @@ int kvm_proc_run(const char *const *argv, char *out, size_t cap, unsigned int ti
     int child_errno = 0;
     bool failed = read_full(f.err[0], &child_errno, sizeof(child_errno)) ==
                   (ssize_t)sizeof(child_errno);
-    read_output(pipefd[0], out, cap, kvm_now_ns() + (uint64_t)timeout_ms * 1000000u);
+    uint64_t deadline = kvm_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    read_output(pipefd[0], out, cap, deadline);
     close(pipefd[0]);
     spawn_fds_close(&f);
+    /* The output ended; give the helper the rest of its time to exit. */
+    kvm_proc child = { .pid = pid, .pidfd = pidfd_open_(pid) };
+    bool watched = child.pidfd >= 0;
+    if (watched) {
+        uint64_t now = kvm_now_ns();
+        kvm_proc_wait_exit(&child, now < deadline ? (unsigned int)((deadline - now) / 1000000u)
+                                                  : 0);
+        kvm_proc_close(&child);
+    }
     int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
+    if (waitpid(pid, &status, watched ? WNOHANG : 0) == 0) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
         return kvm_error(VMHI_E_TIMEOUT, "kvm: %s did not finish within %u ms", argv[0],

@@ -1,0 +1,363 @@
+/*
+ * The KVM backend against real QEMU, without a guest OS: connections,
+ * definitions, start/pause/resume/reset/poweroff, crash detection,
+ * reconnect from a new connection, stale state, transient VMs.
+ * Uses -accel kvm where /dev/kvm works, TCG otherwise.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <sys/wait.h>
+
+#include "kvmtest.h"
+
+#define URI "kvm:///session"
+
+START_TEST(host_info_reports_accelerator)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_host_info info = VMHI_HOST_INFO_INIT;
+    ck_vmhi_ok(vmhi_conn_get_host_info(conn, &info));
+    ck_assert_msg(strcmp(info.hypervisor, "QEMU/KVM") == 0 ||
+                  strcmp(info.hypervisor, "QEMU/TCG") == 0, "hypervisor %s", info.hypervisor);
+    ck_assert_msg(info.hypervisor_version[0] >= '1' && info.hypervisor_version[0] <= '9',
+                  "version %s", info.hypervisor_version);
+    ck_assert_uint_gt(info.cpus, 0);
+    ck_assert_uint_gt(info.memory_mib, 0);
+    ck_assert_str_eq(vmhi_conn_get_backend(conn), "kvm");
+    vmhi_conn_close(conn);
+
+    conn = kvmtest_open(URI "?accel=tcg");
+    ck_vmhi_ok(vmhi_conn_get_host_info(conn, &info));
+    ck_assert_str_eq(info.hypervisor, "QEMU/TCG");
+    unsigned int caps = 0;
+    ck_vmhi_ok(vmhi_conn_get_op_caps(conn, VMHI_OP_SUSPEND, &caps));
+    ck_assert_uint_eq(caps, 0);
+    ck_vmhi_ok(vmhi_conn_get_op_caps(conn, VMHI_OP_DETACH_DISK, &caps));
+    ck_assert(caps & VMHI_CAP_ASYNC);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(bad_uris_are_refused)
+{
+    vmhi_conn *conn = NULL;
+    ck_vmhi(vmhi_conn_open(&conn, "kvm:///nowhere", NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_open(&conn, URI "?accel=xen", NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_open(&conn, URI "?bogus=1", NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_open(&conn, URI "?qemu=/nonexistent/qemu", NULL), VMHI_E_CONNECTION);
+    ck_vmhi(vmhi_conn_open(&conn, "kvm://otherhost/session", NULL), VMHI_E_INVALID_ARG);
+    ck_assert_ptr_null(conn);
+}
+END_TEST
+
+START_TEST(definitions_persist)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "alpha");
+    char uuid[VMHI_UUID_STRLEN + 1];
+    snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
+    vmhi_vm *dup = NULL;
+    vmhi_vm_config *other = kvmtest_config("alpha");
+    ck_vmhi(vmhi_vm_define(&dup, conn, other), VMHI_E_EXISTS);
+    vmhi_vm_config_free(other);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+
+    conn = kvmtest_open(URI);
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "alpha"));
+    ck_assert_str_eq(vmhi_vm_get_uuid(vm), uuid);
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    vmhi_vm_config *cfg = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), 128);
+    ck_assert_uint_eq(vmhi_vm_config_get_max_vcpus(cfg), 4);
+    vmhi_vm_config_free(cfg);
+    vmhi_vm **list = NULL;
+    size_t n = 0;
+    ck_vmhi_ok(vmhi_conn_list_vms(conn, 0, &list, &n));
+    ck_assert_uint_eq(n, 1);
+    vmhi_vm_list_free(list, n);
+    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+
+    conn = kvmtest_open(URI);
+    ck_vmhi(vmhi_vm_lookup_by_name(&vm, conn, "alpha"), VMHI_E_NO_VM);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(unsupported_devices_are_refused)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm_config *cfg = kvmtest_config("ide");
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, "/tmp/none.img"));
+    ck_vmhi_ok(vmhi_disk_set_bus(disk, VMHI_DISK_BUS_IDE));
+    ck_vmhi_ok(vmhi_vm_config_add_disk(cfg, disk));
+    vmhi_disk_free(disk);
+    vmhi_vm *vm = NULL;
+    ck_vmhi(vmhi_vm_define(&vm, conn, cfg), VMHI_E_UNSUPPORTED);
+    vmhi_vm_config_free(cfg);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(start_pause_resume_reset_poweroff)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = kvmtest_define(conn, "beta");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_INVALID_STATE);
+    int i = kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_RUNNING, NULL, 2000);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(ev.ev[i].reason, VMHI_REASON_BOOTED);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_int_eq(info.state, VMHI_STATE_RUNNING);
+    ck_assert_uint_eq(info.vcpus, 1);
+    ck_assert_uint_eq(info.memory_mib, 128);
+    ck_assert_int_eq(info.persistent, 1);
+
+    ck_vmhi_ok(vmhi_vm_pause(vm));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_PAUSED);
+    ck_assert_int_eq(why, VMHI_REASON_USER);
+    ck_vmhi(vmhi_vm_pause(vm), VMHI_E_INVALID_STATE);
+    ck_vmhi_ok(vmhi_vm_resume(vm));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_USER);
+    while (vmhi_conn_dispatch_events(conn, 0) > 0)
+        ; /* the resume's event */
+    int mark = ev.n;
+    ck_vmhi_ok(vmhi_vm_reset(vm, 0));
+    i = kvmtest_wait_event(conn, &ev, mark, VMHI_EVENT_LIFECYCLE, VMHI_STATE_RUNNING, NULL, 2000);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(ev.ev[i].reason, VMHI_REASON_RESET);
+
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    ck_assert_int_gt(pid, 0);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(why, VMHI_REASON_POWEROFF);
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".qmp"));
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".state"));
+    ck_vmhi(vmhi_vm_poweroff(vm, 0), VMHI_E_INVALID_STATE);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(killed_qemu_is_a_crash_and_restartable)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = kvmtest_define(conn, "gamma");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+    int i = kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_CRASHED, NULL, 3000);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(ev.ev[i].reason, VMHI_REASON_CRASHED);
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_CRASHED);
+    vmhi_conn_close(conn);
+
+    /* A new connection still sees the crash, and can start the VM again. */
+    conn = kvmtest_open(URI);
+    vmhi_vm_free(vm);
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "gamma"));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_CRASHED);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    /* SIGTERM by hand: QEMU says "host-signal" before it exits: shut off by the host. */
+    kvmtest_subscribe(conn, &ev);
+    pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    ck_assert_int_eq(kill((pid_t)pid, SIGTERM), 0);
+    i = kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_SHUTOFF, NULL, 3000);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(ev.ev[i].reason, VMHI_REASON_HOST);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(reconnect_from_a_new_connection)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "delta");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_pause(vm));
+    char uuid[VMHI_UUID_STRLEN + 1];
+    snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn); /* QEMU keeps running */
+    long pid = kvmtest_qemu_pid(uuid);
+    ck_assert_int_eq(kill((pid_t)pid, 0), 0);
+
+    /* A child process (a new management process) takes the VM over. */
+    pid_t child = fork();
+    if (child == 0) {
+        vmhi_conn *c2 = NULL;
+        vmhi_vm *v2 = NULL;
+        vmhi_state_reason why;
+        vmhi_vm_state st = 0;
+        int ok = vmhi_conn_open(&c2, URI, NULL) == 0 &&
+                 vmhi_vm_lookup_by_uuid(&v2, c2, uuid) == 0 &&
+                 vmhi_vm_get_state(v2, &st, &why) == 0 && st == VMHI_STATE_PAUSED &&
+                 why == VMHI_REASON_USER && vmhi_vm_resume(v2) == 0 &&
+                 vmhi_vm_get_state(v2, &st, NULL) == 0 && st == VMHI_STATE_RUNNING;
+        vmhi_vm_free(v2);
+        vmhi_conn_close(c2);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed");
+
+    conn = kvmtest_open(URI);
+    ck_vmhi_ok(vmhi_vm_lookup_by_uuid(&vm, conn, uuid));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(second_process_is_busy)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    pid_t child = fork();
+    if (child == 0) {
+        vmhi_conn *c2 = NULL;
+        int rc = vmhi_conn_open(&c2, URI, NULL);
+        _exit(rc == VMHI_E_BUSY && strstr(vmhi_error_last_message(), "another process") ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child did not get BUSY");
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(stale_state_is_cleaned_up)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "epsilon");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_vm_config *cfg = kvmtest_config("transient");
+    vmhi_vm *tvm = NULL;
+    ck_vmhi_ok(vmhi_vm_create(&tvm, conn, cfg, 0));
+    vmhi_vm_config_free(cfg);
+    char uuid[VMHI_UUID_STRLEN + 1], tuuid[VMHI_UUID_STRLEN + 1];
+    snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
+    snprintf(tuuid, sizeof(tuuid), "%s", vmhi_vm_get_uuid(tvm));
+    vmhi_vm_free(vm);
+    vmhi_vm_free(tvm);
+    vmhi_conn_close(conn);
+    long pids[2] = { kvmtest_qemu_pid(uuid), kvmtest_qemu_pid(tuuid) };
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(kill((pid_t)pids[i], SIGKILL), 0);
+        ck_assert(kvmtest_wait_gone(pids[i], 2000));
+    }
+
+    conn = kvmtest_open(URI);
+    ck_vmhi_ok(vmhi_vm_lookup_by_uuid(&vm, conn, uuid));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(why, VMHI_REASON_UNKNOWN);
+    ck_vmhi(vmhi_vm_lookup_by_uuid(&tvm, conn, tuuid), VMHI_E_NO_VM);
+    ck_assert(!kvmtest_file_exists(uuid, ".state"));
+    ck_assert(!kvmtest_file_exists(tuuid, ".state"));
+    ck_assert(!kvmtest_file_exists(uuid, ".qmp"));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(transient_vm_vanishes_at_poweroff)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm_config *cfg = kvmtest_config("zeta");
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_create(&vm, conn, cfg, 0));
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_int_eq(info.state, VMHI_STATE_RUNNING);
+    ck_assert_int_eq(info.persistent, 0);
+    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_INVALID_STATE);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm *again = NULL;
+    ck_vmhi(vmhi_vm_lookup_by_name(&again, conn, "zeta"), VMHI_E_NO_VM);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(shutdown_without_guest_times_out)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "eta");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi(vmhi_vm_shutdown(vm, 300), VMHI_E_TIMEOUT);
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTTING_DOWN);
+    ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_REQUESTED);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTOFF);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(undefine_running_makes_transient)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "theta");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_int_eq(info.persistent, 0);
+    ck_assert_int_eq(info.state, VMHI_STATE_RUNNING);
+    vmhi_conn_close(conn);
+    conn = kvmtest_open(URI); /* the runtime record keeps the transient VM */
+    vmhi_vm_free(vm);
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "theta"));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm *again = NULL;
+    ck_vmhi(vmhi_vm_lookup_by_name(&again, conn, "theta"), VMHI_E_NO_VM);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+int main(void)
+{
+    kvmtest_require_qemu();
+    Suite *s = suite_create("kvm_lifecycle");
+    TCase *tc = tcase_create("lifecycle");
+    tcase_add_checked_fixture(tc, kvmtest_setup, kvmtest_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, host_info_reports_accelerator);
+    tcase_add_test(tc, bad_uris_are_refused);
+    tcase_add_test(tc, definitions_persist);
+    tcase_add_test(tc, unsupported_devices_are_refused);
+    tcase_add_test(tc, start_pause_resume_reset_poweroff);
+    tcase_add_test(tc, killed_qemu_is_a_crash_and_restartable);
+    tcase_add_test(tc, reconnect_from_a_new_connection);
+    tcase_add_test(tc, second_process_is_busy);
+    tcase_add_test(tc, stale_state_is_cleaned_up);
+    tcase_add_test(tc, transient_vm_vanishes_at_poweroff);
+    tcase_add_test(tc, shutdown_without_guest_times_out);
+    tcase_add_test(tc, undefine_running_makes_transient);
+    suite_add_tcase(s, tc);
+    return vmhi_test_run(s);
+}
