@@ -1,0 +1,216 @@
+/*
+ * The KVM backend with a cooperating guest: the tiny Linux guest of
+ * scripts/kvm/build-guest.sh booted under TCG (this machine kind's nested
+ * KVM cannot boot Linux).  ACPI shutdown, graceful reboot, device unplug,
+ * balloon and vCPU hot(un)plug all need the guest to act.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <stdbool.h>
+
+#include "kvmtest.h"
+
+static char uri[4096];
+
+/* Skips (77) unless the guest was built. */
+static void require_guest(void)
+{
+    const char *dir = getenv("VMHI_KVM_GUEST_DIR");
+    char kernel[512], initrd[512];
+    snprintf(kernel, sizeof(kernel), "%s/vmlinux", dir ? dir : "");
+    snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio.gz", dir ? dir : "");
+    if (!dir || access(kernel, R_OK) != 0 || access(initrd, R_OK) != 0) {
+        printf("SKIP: the test guest is not built in %s (scripts/kvm/build-guest.sh)\n",
+               dir ? dir : "$VMHI_KVM_GUEST_DIR");
+        exit(KVMTEST_SKIP);
+    }
+    snprintf(uri, sizeof(uri), "kvm:///session?accel=tcg&kernel=%s&initrd=%s"
+             "&append=console%%3DttyS0%%20quiet%%20panic%%3D-1", kernel, initrd);
+}
+
+/* Waits until the guest printed VMHI-READY @count times on its console. */
+static int wait_ready(const char *uuid, int count, int timeout_ms)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/run/vmhi/kvm/%s.console", kvmtest_dir, uuid);
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+        FILE *f = fopen(path, "r");
+        char line[512];
+        int seen = 0;
+        while (f && fgets(line, sizeof(line), f))
+            seen += strstr(line, "VMHI-READY") != NULL;
+        if (f)
+            fclose(f);
+        if (seen >= count)
+            return 1;
+        poll(NULL, 0, 50);
+    }
+    return 0;
+}
+
+static vmhi_vm *boot_guest(vmhi_conn *conn, const char *name)
+{
+    vmhi_vm *vm = kvmtest_define(conn, name);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_msg(wait_ready(vmhi_vm_get_uuid(vm), 1, 60000), "the guest did not boot");
+    return vm;
+}
+
+START_TEST(acpi_shutdown)
+{
+    vmhi_conn *conn = kvmtest_open(uri);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = boot_guest(conn, "sd");
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_GUEST);
+    int i = kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_SHUTTING_DOWN,
+                               NULL, 1000);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_ge(kvmtest_wait_event(conn, &ev, i, VMHI_EVENT_LIFECYCLE, VMHI_STATE_SHUTOFF,
+                                        NULL, 1000), 0);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(graceful_reboot)
+{
+    vmhi_conn *conn = kvmtest_open(uri);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = boot_guest(conn, "rb");
+    while (vmhi_conn_dispatch_events(conn, 0) > 0)
+        ;
+    int mark = ev.n;
+    ck_vmhi_ok(vmhi_vm_reboot(vm, 0));
+    int i = kvmtest_wait_event(conn, &ev, mark, VMHI_EVENT_LIFECYCLE, VMHI_STATE_RUNNING, NULL,
+                               30000);
+    ck_assert_msg(i >= 0, "no running event after reboot");
+    ck_assert_int_eq(ev.ev[i].reason, VMHI_REASON_REBOOTED);
+    ck_assert_msg(wait_ready(vmhi_vm_get_uuid(vm), 2, 60000), "the guest did not boot again");
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    /* The reboot handling is over: a power-off ends the process again. */
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTOFF);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+static void detach_and_wait(vmhi_conn *conn, kvmtest_events *ev, vmhi_vm *vm, const char *id,
+                            bool disk)
+{
+    vmhi_completion done = 0;
+    int mark = ev->n;
+    if (disk)
+        ck_vmhi_ok(vmhi_vm_detach_disk(vm, id, VMHI_AFFECT_LIVE, &done));
+    else
+        ck_vmhi_ok(vmhi_vm_detach_nic(vm, id, VMHI_AFFECT_LIVE, &done));
+    if (done == VMHI_COMPLETION_PENDING) {
+        vmhi_completion again;
+        int rc = disk ? vmhi_vm_detach_disk(vm, id, VMHI_AFFECT_LIVE, &again)
+                      : vmhi_vm_detach_nic(vm, id, VMHI_AFFECT_LIVE, &again);
+        ck_assert_msg(rc == VMHI_E_BUSY || rc == VMHI_E_NO_DEVICE, "second detach: %d", rc);
+    }
+    ck_assert_msg(kvmtest_wait_event(conn, ev, mark, VMHI_EVENT_DEVICE_REMOVED, 0, id, 20000) >= 0,
+                  "no device-removed event for %s", id);
+    vmhi_device_list *list = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &list));
+    for (size_t i = 0; i < vmhi_device_list_count(list); i++) {
+        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+        ck_vmhi_ok(vmhi_device_list_get(list, i, &info));
+        ck_assert_str_ne(info.id, id);
+    }
+    vmhi_device_list_free(list);
+}
+
+START_TEST(hotplug_unplug_balloon_vcpus)
+{
+    vmhi_conn *conn = kvmtest_open(uri);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = boot_guest(conn, "hp");
+
+    /* A disk the backend creates, and a NIC, hot-plugged. */
+    char path[700], id[VMHI_DEVICE_ID_MAX + 1] = "";
+    snprintf(path, sizeof(path), "%s/data.img", kvmtest_dir);
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, path));
+    ck_vmhi_ok(vmhi_disk_set_size_mib(disk, 8));
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, id));
+    vmhi_disk_free(disk);
+    ck_assert_str_eq(id, "disk0");
+    ck_assert_int_eq(access(path, F_OK), 0);
+    vmhi_nic *nic = NULL;
+    char nid[VMHI_DEVICE_ID_MAX + 1] = "";
+    ck_vmhi_ok(vmhi_nic_new(&nic));
+    ck_vmhi_ok(vmhi_nic_set_network(nic, "user"));
+    ck_vmhi_ok(vmhi_vm_attach_nic(vm, nic, VMHI_AFFECT_LIVE, nid));
+    vmhi_nic_free(nic);
+    vmhi_device_list *list = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &list));
+    ck_assert_uint_eq(vmhi_device_list_count(list), 2);
+    vmhi_device_list_free(list);
+    ck_assert_int_ge(kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_DEVICE_ADDED, 0, "disk0", 100),
+                     0);
+    poll(NULL, 0, 1500); /* let the guest bind its drivers before unplugging */
+    detach_and_wait(conn, &ev, vm, "disk0", true);
+    detach_and_wait(conn, &ev, vm, nid, false);
+
+    /* Balloon: the guest's driver gives memory back. */
+    ck_vmhi_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_LIVE));
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_uint_eq(info.memory_mib, 96);
+    vmhi_memory_stats st = VMHI_MEMORY_STATS_INIT;
+    for (int i = 0; i < 100; i++) {
+        st = (vmhi_memory_stats)VMHI_MEMORY_STATS_INIT;
+        ck_vmhi_ok(vmhi_vm_get_memory_stats(vm, &st));
+        if (st.actual_kib == 96u * 1024u)
+            break;
+        poll(NULL, 0, 100);
+    }
+    ck_assert_uint_eq(st.actual_kib, 96u * 1024u);
+    ck_assert(st.rss_kib != UINT64_MAX);
+
+    /* vCPUs: plug one, then unplug it (the guest ejects it). */
+    ck_vmhi_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_LIVE));
+    vmhi_vcpu_list *vl = NULL;
+    ck_vmhi_ok(vmhi_vm_get_vcpus(vm, &vl));
+    ck_assert_uint_eq(vmhi_vcpu_list_count(vl), 4);
+    int online = 0;
+    for (size_t i = 0; i < vmhi_vcpu_list_count(vl); i++) {
+        vmhi_vcpu_info vi = VMHI_VCPU_INFO_INIT;
+        ck_vmhi_ok(vmhi_vcpu_list_get(vl, i, &vi));
+        online += vi.online;
+    }
+    vmhi_vcpu_list_free(vl);
+    ck_assert_int_eq(online, 2);
+    poll(NULL, 0, 1000);
+    ck_vmhi_ok(vmhi_vm_set_vcpus(vm, 1, VMHI_AFFECT_LIVE));
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_uint_eq(info.vcpus, 1);
+
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+int main(void)
+{
+    kvmtest_require_qemu();
+    require_guest();
+    Suite *s = suite_create("kvm_guest");
+    TCase *tc = tcase_create("guest");
+    tcase_add_checked_fixture(tc, kvmtest_setup, kvmtest_teardown);
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, acpi_shutdown);
+    tcase_add_test(tc, graceful_reboot);
+    tcase_add_test(tc, hotplug_unplug_balloon_vcpus);
+    suite_add_tcase(s, tc);
+    return vmhi_test_run(s);
+}
