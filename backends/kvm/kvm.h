@@ -235,7 +235,8 @@ typedef struct kvm_vm {
     vmhi_vm_state state;
     vmhi_state_reason reason;
     kvm_run *run;            /* the QEMU process; NULL unless active */
-    bool busy;               /* a start is spawning its QEMU (lock released) */
+    bool busy;               /* a call is changing it (and may release the lock) */
+    pthread_t busy_owner;    /* that call's thread */
 } kvm_vm;
 
 struct kvm_conn;
@@ -315,6 +316,11 @@ void kvm_host_detach(kvm_conn *c);
 kvm_vm *kvm_host_find_uuid(kvm_host *h, const char *uuid);
 kvm_vm *kvm_host_find_name(kvm_host *h, const char *name);
 int kvm_host_get_vm(kvm_host *h, const char *uuid, kvm_vm **out);
+/* Marks @vm as being changed by this thread: other threads' calls on it
+ * wait in kvm_host_get_vm() until kvm_vm_release(), so changes to one VM
+ * are serialized even while the lock is released for QEMU. */
+void kvm_vm_claim(kvm_vm *vm);
+void kvm_vm_release(kvm_host *h, const char *uuid);
 int kvm_host_add_vm(kvm_host *h, kvm_vm *vm);
 void kvm_host_remove_vm(kvm_host *h, kvm_vm *vm);
 void kvm_vm_free(kvm_vm *vm);

@@ -269,8 +269,11 @@ static int attach(void *priv, const char *uuid, const vmhi_disk *disk, const vmh
     vmhi_vm_config *def = NULL;
     if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG))
         rc = config_with(vm, vm->def, &r, &def);
-    if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE))
+    if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE)) {
+        kvm_vm_claim(vm);
         rc = attach_live(c, vm, &r);
+        kvm_vm_release(h, uuid);
+    }
     if (rc == VMHI_OK && def && (rc = kvm_host_get_vm(h, uuid, &vm)) == VMHI_OK &&
         (rc = kvm_store_save_def(h, uuid, def)) == VMHI_OK && vm->def) {
         vmhi_vm_config_free(vm->def);
@@ -414,8 +417,11 @@ static int detach(void *priv, const char *uuid, vmhi_device_type type, const cha
             kvm_emit(h, vm, VMHI_EVENT_DEVICE_REMOVED, id, 0);
     }
     vmhi_vm_config_free(def);
-    if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE))
+    if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE)) {
+        kvm_vm_claim(vm);
         rc = unplug(h, vm, id, completion);
+        kvm_vm_release(h, uuid);
+    }
     return kvm_unlock(h, rc);
 }
 

@@ -298,11 +298,29 @@ kvm_vm *kvm_host_find_name(kvm_host *h, const char *name)
 
 int kvm_host_get_vm(kvm_host *h, const char *uuid, kvm_vm **out)
 {
-    *out = kvm_host_find_uuid(h, uuid);
+    /* Calls on a VM whose QEMU is being spawned wait for the start to end,
+     * so that they see its outcome (serialized, as on one connection). */
+    while ((*out = kvm_host_find_uuid(h, uuid)) && (*out)->busy &&
+           !pthread_equal((*out)->busy_owner, pthread_self()))
+        pthread_cond_wait(&h->changed, &h->lock);
     if (!*out)
         return kvm_error(VMHI_E_NO_VM, "kvm: no VM with UUID %s (it may have been undefined, "
                          "or was transient and stopped)", uuid);
     return VMHI_OK;
+}
+
+void kvm_vm_claim(kvm_vm *vm)
+{
+    vm->busy = true;
+    vm->busy_owner = pthread_self();
+}
+
+void kvm_vm_release(kvm_host *h, const char *uuid)
+{
+    kvm_vm *vm = kvm_host_find_uuid(h, uuid);
+    if (vm && vm->busy && pthread_equal(vm->busy_owner, pthread_self()))
+        vm->busy = false;
+    pthread_cond_broadcast(&h->changed);
 }
 
 int kvm_host_add_vm(kvm_host *h, kvm_vm *vm)

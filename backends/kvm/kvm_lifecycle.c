@@ -42,14 +42,6 @@ static int check_no_flags(unsigned int flags, const char *op)
     return VMHI_OK;
 }
 
-static int check_not_busy(const kvm_vm *vm)
-{
-    if (vm->busy)
-        return kvm_error(VMHI_E_BUSY, "kvm: VM '%s' is being started by another call; try "
-                         "again when it returns", vm->name);
-    return VMHI_OK;
-}
-
 int kvm_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
@@ -155,8 +147,6 @@ int kvm_undefine(void *priv, const char *uuid)
         rc = kvm_error(VMHI_E_INVALID_STATE, "VM '%s' is transient; it has no definition to "
                        "remove (power it off to remove it)", vm->name);
     if (rc == VMHI_OK)
-        rc = check_not_busy(vm);
-    if (rc == VMHI_OK)
         rc = kvm_store_remove_def(h, uuid);
     if (rc < 0)
         return kvm_unlock(h, rc);
@@ -177,9 +167,11 @@ int kvm_undefine(void *priv, const char *uuid)
 static int boot(kvm_conn *c, kvm_vm *vm)
 {
     kvm_host *h = c->host;
-    vm->busy = true;
+    char uuid[VMHI_UUID_STRLEN + 1];
+    snprintf(uuid, sizeof(uuid), "%s", vm->uuid);
+    kvm_vm_claim(vm);
     int rc = kvm_start_process(c, vm);
-    vm->busy = false;
+    kvm_vm_release(h, uuid);
     if (rc < 0)
         return rc;
     kvm_vm_transition(h, vm, VMHI_STATE_RUNNING, VMHI_REASON_BOOTED);
@@ -227,8 +219,6 @@ int kvm_start(void *priv, const char *uuid, unsigned int flags)
     int rc = check_no_flags(flags, "start");
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
-    if (rc == VMHI_OK)
-        rc = check_not_busy(vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, "start", BIT(SHUTOFF) | BIT(CRASHED));
     vmhi_vm_config *old_live = NULL, *fresh = NULL;
@@ -311,10 +301,21 @@ int kvm_poweroff(void *priv, const char *uuid, unsigned int flags)
                                BIT(RUNNING) | BIT(PAUSED) | BIT(SHUTTING_DOWN) | BIT(CRASHED));
     if (rc < 0)
         return kvm_unlock(h, rc);
-    if (vm->run)
+    kvm_vm_claim(vm);
+    if (vm->run && vm->run->quit_sent) {
+        /* Another call is powering it off: report the outcome it reaches. */
+        kvm_run *run = vm->run;
+        kvm_run_ref(run);
+        wait_retired(h, uuid, run, KVM_QUIT_WAIT_MS + KVM_TERM_WAIT_MS + KVM_KILL_WAIT_MS);
+        kvm_run_unref(run);
+        rc = kvm_error(VMHI_E_INVALID_STATE, "kvm: VM %s was powered off by another call",
+                       uuid);
+    } else if (vm->run) {
         rc = stop_process(h, vm);
-    else
+    } else {
         kvm_vm_transition(h, vm, VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
+    }
+    kvm_vm_release(h, uuid);
     return kvm_unlock(h, rc);
 }
 
@@ -345,10 +346,14 @@ int kvm_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, "shutdown", BIT(RUNNING) | BIT(SHUTTING_DOWN));
-    if (rc == VMHI_OK)
+    if (rc == VMHI_OK) {
+        kvm_vm_claim(vm);
         rc = kvm_qmp_call(h, vm, "system_powerdown", NULL, NULL);
-    if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) && vm->state == VMHI_STATE_RUNNING)
-        kvm_vm_transition(h, vm, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
+        if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) &&
+            vm->state == VMHI_STATE_RUNNING)
+            kvm_vm_transition(h, vm, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
+        kvm_vm_release(h, uuid); /* others may act while we wait, poweroff included */
+    }
     if (rc == VMHI_OK && timeout_ms)
         rc = wait_shutoff(h, uuid, timeout_ms);
     return kvm_unlock(h, rc);
@@ -364,6 +369,8 @@ int kvm_reboot(void *priv, const char *uuid, unsigned int flags)
         rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, "reboot", BIT(RUNNING));
+    if (rc == VMHI_OK)
+        kvm_vm_claim(vm);
     if (rc == VMHI_OK) {
         json_object *act = json_object_new_object();
         json_object_object_add(act, "shutdown", json_object_new_string("pause"));
@@ -373,6 +380,7 @@ int kvm_reboot(void *priv, const char *uuid, unsigned int flags)
         vm->run->fake_reboot = true;
         rc = kvm_qmp_call(h, vm, "system_powerdown", NULL, NULL);
     }
+    kvm_vm_release(h, uuid);
     return kvm_unlock(h, rc);
 }
 
@@ -396,7 +404,9 @@ static int simple_command(void *priv, const char *uuid, const char *op, unsigned
         vm->run->pause_requested |= which == REQ_PAUSE;
         vm->run->resume_requested |= which == REQ_RESUME;
         vm->run->reset_requested |= which == REQ_RESET;
+        kvm_vm_claim(vm);
         rc = kvm_qmp_call(h, vm, cmd, NULL, NULL);
+        kvm_vm_release(h, uuid);
     }
     return kvm_unlock(h, rc);
 }

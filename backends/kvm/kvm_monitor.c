@@ -336,7 +336,11 @@ bool kvm_wait_until(kvm_host *h, uint64_t deadline_ns)
 static int usable(const kvm_vm *vm, const char *cmd)
 {
     const kvm_run *run = vm->run;
-    if (!run || run->exited || run->qmp_closed)
+    if (!run || run->exited || (run->quit_sent && strcmp(cmd, "quit") != 0))
+        return kvm_error(VMHI_E_INVALID_STATE, "VM '%s' is %s; %s needs it running",
+                         vm->name, run ? "being powered off" : vmhi_vm_state_name(vm->state),
+                         cmd);
+    if (run->qmp_closed)
         return kvm_error(VMHI_E_CONNECTION, "kvm: cannot send %s: the QEMU of VM '%s' is "
                          "not running or closed its QMP connection", cmd, vm->name);
     return VMHI_OK;
@@ -353,7 +357,8 @@ static int write_unlocked(kvm_host *h, kvm_run *run, const char *text, size_t le
     return rc;
 }
 
-static int call_result(kvm_req *req, const char *cmd, const char *name, json_object **reply)
+static int call_result(kvm_req *req, const char *cmd, const char *name, bool stopping,
+                       json_object **reply)
 {
     if (req->rc == VMHI_OK) {
         if (reply)
@@ -362,6 +367,9 @@ static int call_result(kvm_req *req, const char *cmd, const char *name, json_obj
             json_object_put(req->reply);
         return VMHI_OK;
     }
+    if (req->rc == VMHI_E_CONNECTION && stopping)
+        return kvm_error(VMHI_E_INVALID_STATE, "VM '%s' stopped before QEMU answered %s",
+                         name, cmd);
     if (req->rc == VMHI_E_CONNECTION)
         return kvm_error(VMHI_E_CONNECTION, "kvm: %s failed: the QEMU of VM '%s' went away",
                          cmd, name);
@@ -402,8 +410,9 @@ int kvm_qmp_call(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args,
     }
     if (!req.done)
         req_unlink(run, &req);
+    bool stopping = run->exited || run->quit_sent;
     kvm_run_unref(run);
-    return rc < 0 ? rc : call_result(&req, cmd, name, reply);
+    return rc < 0 ? rc : call_result(&req, cmd, name, stopping, reply);
 }
 
 int kvm_qmp_send_async(kvm_host *h, kvm_run *run, const char *cmd, json_object *args)

@@ -107,11 +107,17 @@ static void child_daemonize(const kvm_spawn *sp, int nullfd, int logfd, int errf
         child_fail(errfd);
     if (pid == 0)
         child_exec(sp, nullfd, logfd, errfd);
-    close(errfd);
     if (write(infofd, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
         _exit(1);
+    /* Keep nothing but the go pipe: another thread's spawn may have left
+     * its pipes (or a lock file) in this copy of the fd table. */
+    if (dup2(gofd, 0) < 0)
+        _exit(1);
+    if (syscall(SYS_close_range, 1u, ~0u, 0u) != 0)
+        for (int fd = 1; fd < 4096; fd++)
+            close(fd);
     char c;
-    while (read(gofd, &c, 1) < 0 && errno == EINTR)
+    while (read(0, &c, 1) < 0 && errno == EINTR)
         ;
     _exit(0);
 }
@@ -181,6 +187,12 @@ static int spawn_collect(const kvm_spawn *sp, pid_t mid, spawn_fds *f, kvm_proc 
         pid = mid;
     out->pid = pid;
     out->pidfd = pid > 0 ? pidfd_open_(pid) : -1;
+    /* An explicit byte, not end-of-file: a concurrent spawn in another
+     * thread may hold a copy of this pipe's write end for a moment. */
+    char go = 1;
+    if (write(f->go[1], &go, 1) != 1) {
+        /* The intermediate child is gone already. */
+    }
     close_fd(&f->go[1]); /* the intermediate child exits now */
     int child_errno = 0;
     bool failed = read_full(f->err[0], &child_errno, sizeof(child_errno)) ==

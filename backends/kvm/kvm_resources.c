@@ -118,6 +118,7 @@ int kvm_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flag
     if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG))
         rc = check_memory(vm, vm->def, mib, "configured");
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE)) {
+        kvm_vm_claim(vm);
         json_object *args = json_object_new_object();
         json_object_object_add(args, "value", json_object_new_int64((int64_t)(mib << 20)));
         rc = kvm_qmp_call(h, vm, "balloon", args, NULL);
@@ -126,6 +127,7 @@ int kvm_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flag
             kvm_runstate_save(h, vm);
             kvm_emit(h, vm, VMHI_EVENT_MEMORY, NULL, mib);
         }
+        kvm_vm_release(h, uuid);
     }
     if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG))
         rc = edit_def(h, vm, set_memory_field, mib);
@@ -188,7 +190,11 @@ int kvm_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
     }
     if (rc == VMHI_OK && (rc = kvm_host_get_vm(h, uuid, &vm)) == VMHI_OK) {
         json_object *s = kvm_json_get(guest, "stats");
-        stats->actual_kib = stat_value(balloon, "actual", true);
+        /* Without a balloon driver in the guest (it never reported), QEMU's
+         * "actual" is only the boot size, not what the guest has: unknown. */
+        int64_t updated = 0;
+        kvm_json_int(guest, "last-update", &updated);
+        stats->actual_kib = updated > 0 ? stat_value(balloon, "actual", true) : UINT64_MAX;
         stats->available_kib = stat_value(s, "stat-total-memory", true);
         stats->unused_kib = stat_value(s, "stat-free-memory", true);
         stats->usable_kib = stat_value(s, "stat-available-memory", true);
@@ -312,6 +318,9 @@ int kvm_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int
         rc = kvm_resolve_affect(vm, flags, "vCPU change", &f);
     if (rc == VMHI_OK)
         rc = check_vcpus(vm, count, f);
+    bool claimed = rc == VMHI_OK && (f & VMHI_AFFECT_LIVE);
+    if (claimed)
+        kvm_vm_claim(vm);
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE))
         rc = count_cpus(h, uuid, &cur);
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE) && cur != count)
@@ -328,6 +337,8 @@ int kvm_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int
         }
         rc = saved < 0 ? kvm_keep_error(saved) : saved;
     }
+    if (claimed)
+        kvm_vm_release(h, uuid);
     if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG) && (rc = kvm_host_get_vm(h, uuid, &vm)) == 0)
         rc = edit_def(h, vm, set_vcpus_field, count);
     return kvm_unlock(h, rc);
