@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Every test case runs in its own forked process with XDG_RUNTIME_DIR and
- * XDG_DATA_HOME pointed at a fresh directory under $VMHI_KVM_TEST_DIR, so
+ * XDG_DATA_HOME pointed at a fresh directory under /tmp, so
  * kvm:///session never touches real state and cases never collide.
  */
 #ifndef VMHI_KVMTEST_H
@@ -39,11 +39,9 @@ static inline void kvmtest_require_qemu(void)
 /* Checked fixture: a private session directory for this case. */
 static inline void kvmtest_setup(void)
 {
-    const char *base = getenv("VMHI_KVM_TEST_DIR");
-    char tmpl[512];
-    snprintf(tmpl, sizeof(tmpl), "%s/case-XXXXXX", base && *base ? base : "/tmp");
-    if (base && *base)
-        mkdir(base, 0700);
+    /* Under /tmp, not the build tree: QMP socket paths must fit the 107
+     * bytes of a unix socket address, and build trees can be deep. */
+    char tmpl[512] = "/tmp/vmhi-kvm-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(tmpl));
     snprintf(kvmtest_dir, sizeof(kvmtest_dir), "%s", tmpl);
     char run[600], data[600];

@@ -11,7 +11,9 @@ if [[ ! -x /usr/bin/qemu-system-x86_64 ]]; then
     exit 77
 fi
 mkdir -p "$work"
-dir=$(mktemp -d "$work/conf-XXXXXX")
+# Under /tmp: QMP socket paths must fit a unix socket address (107 bytes).
+dir=$(mktemp -d /tmp/vmhi-kvm-conf-XXXXXX)
+cd "$work"
 export XDG_RUNTIME_DIR=$dir/run XDG_DATA_HOME=$dir/data
 cleanup() {
     for f in "$dir"/run/vmhi/kvm/*.state; do
