@@ -171,7 +171,7 @@ START_TEST(reader_handles_partial_lines)
     send_all(sv[1], "urn\": {}}\r\n{\"event\":", 20);
     ck_assert_int_eq(take_lines(&r, sv[0], lines, 8), 1);
     ck_assert_str_eq(lines[0], "{\"return\": {}}");
-    send_all(sv[1], " \"X\"}\n\xff\xfe garbage\n", 20);
+    send_all(sv[1], " \"X\"}\n\xff\xfe garbage\n", strlen(" \"X\"}\n\xff\xfe garbage\n"));
     ck_assert_int_eq(take_lines(&r, sv[0], lines, 8), 2);
     ck_assert_str_eq(lines[0], "{\"event\": \"X\"}");
     close(sv[1]);
