@@ -18,6 +18,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,8 +237,15 @@ static int adopt(kvm_host *h, const char *uuid, record *rec)
             run = NULL; /* linked */
     }
     kvm_free(sock);
+    if (run && run->proc.pid > 0 && kvm_proc_alive(&run->proc)) {
+        /* Alive but unreachable over QMP: nothing could manage it again. */
+        kvm_store_log(h, VMHI_LOG_WARN, "kvm: killing the unreachable QEMU of VM '%s'",
+                      vm->name);
+        kvm_proc_signal(&run->proc, SIGKILL);
+        kvm_proc_wait_exit(&run->proc, KVM_KILL_WAIT_MS);
+    }
     kvm_run_unref(run);
-    if (rc == VMHI_OK || !vm)
+    if (rc == VMHI_OK)
         return VMHI_OK;
     /* Its QEMU is gone (or unreachable): nobody saw why it stopped. */
     kvm_store_log(h, VMHI_LOG_INFO, "kvm: VM '%s' stopped while no process managed it",
