@@ -102,6 +102,9 @@ typedef struct conf_context {
     /* Whether guests on this URI comply with a shutdown request / a live
      * unplug, as probed before the tests: 1 yes, 0 no, -1 unknown. */
     int guest_shuts_down, guest_releases;
+    /* How long after vmhi_vm_start() returned the probe's guests took to
+     * comply (the longer of the two probes; 0 when neither complied). */
+    unsigned int guest_ready_ms;
 } conf_context;
 
 extern const conf_context *conf;
@@ -172,6 +175,12 @@ unsigned int conf_ms(unsigned int base_ms);
 
 uint64_t conf_now_ms(void);
 void conf_sleep_ms(unsigned int ms);
+/* For a test that needs the guest's cooperation (a live unplug) in a VM
+ * started at @started_ms (conf_now_ms() after vmhi_vm_start()): waits
+ * until the guest has had twice the time the probe's guests needed to
+ * comply, so that requests reach a booted guest.  No wait when the
+ * probe found no complying guest. */
+void conf_wait_guest_ready(uint64_t started_ms);
 
 /* -------------------------------------------------------- capabilities */
 

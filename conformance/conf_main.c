@@ -271,9 +271,13 @@ static int certify(conf_run *run, conf_options *opt)
     context.verbose = opt->verbose;
     init_profiles(run, claimed, opt->requested);
     conf_probe_missing_ops(run, opt->uri, claimed);
-    conf_probe_guest(opt->uri, &context.guest_shuts_down, &context.guest_releases);
-    printf("guests on %s %s shutdown requests and %s unplug requests\n", opt->uri,
+    conf_probe_guest(opt->uri, &context.guest_shuts_down, &context.guest_releases,
+                     &context.guest_ready_ms);
+    printf("guests on %s %s shutdown requests and %s unplug requests", opt->uri,
            guest_word(context.guest_shuts_down), guest_word(context.guest_releases));
+    if (context.guest_ready_ms)
+        printf(" (%u ms after the start)", context.guest_ready_ms);
+    printf("\n");
 
     stamp_date(run);
     double t0 = seconds_now();

@@ -8,8 +8,11 @@
  * VMs the suite did not create, taken before and after, to prove it left
  * them alone.  Each step opens its own connection and closes it again.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf_internal.h"
 #include "conf_profiles.h"
@@ -176,7 +179,12 @@ static vmhi_vm *probe_vm(vmhi_conn *conn, bool disk)
     if (rc == VMHI_OK)
         rc = vmhi_vm_config_set_name(cfg, name);
     if (rc == VMHI_OK && disk) {
-        snprintf(path, sizeof(path), "%s/probe-%ld.img", conf->disk_dir, conf->run_id);
+        snprintf(path, sizeof(path), "%s/probe-%ld-0.img", conf->disk_dir, conf->run_id);
+        /* Created empty, as conf_disk_path() does: backends that open
+         * their disks must find it. */
+        int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
         rc = vmhi_disk_new(&d);
         if (rc == VMHI_OK)
             rc = vmhi_disk_set_id(d, "conf-d0");
@@ -215,12 +223,14 @@ static bool disk_live(vmhi_vm *vm)
 }
 
 /* Makes the request and waits for the guest: 1 complied, 0 not within
- * the wait, -1 the probe could not be made. */
-static int probe_guest(vmhi_conn *conn, bool unplug)
+ * the wait, -1 the probe could not be made.  On 1, *ready_ms is how long
+ * after the start the guest had complied. */
+static int probe_guest(vmhi_conn *conn, bool unplug, unsigned int *ready_ms)
 {
     vmhi_vm *vm = probe_vm(conn, unplug);
     if (!vm)
         return -1;
+    uint64_t started = conf_now_ms();
     vmhi_completion done = VMHI_COMPLETION_DONE;
     int rc = unplug ? vmhi_vm_detach_disk(vm, "conf-d0", VMHI_AFFECT_LIVE, &done)
                     : vmhi_vm_shutdown(vm, 0);
@@ -229,12 +239,14 @@ static int probe_guest(vmhi_conn *conn, bool unplug)
     while (result == 0) {
         vmhi_vm_state st = 0;
         if (unplug ? !disk_live(vm)
-                   : vmhi_vm_get_state(vm, &st, NULL) == VMHI_OK && st == VMHI_STATE_SHUTOFF)
+                   : vmhi_vm_get_state(vm, &st, NULL) == VMHI_OK && st == VMHI_STATE_SHUTOFF) {
             result = 1;
-        else if (conf_now_ms() >= deadline)
+            *ready_ms = (unsigned int)(conf_now_ms() - started);
+        } else if (conf_now_ms() >= deadline) {
             break;
-        else
+        } else {
             conf_sleep_ms(5);
+        }
     }
     vmhi_vm_undefine(vm);
     vmhi_vm_poweroff(vm, 0);
@@ -248,15 +260,18 @@ static bool supported(vmhi_conn *conn, vmhi_op op)
     return vmhi_conn_get_op_caps(conn, op, &caps) == VMHI_OK && (caps & VMHI_CAP_SUPPORTED);
 }
 
-void conf_probe_guest(const char *uri, int *shutdown, int *unplug)
+void conf_probe_guest(const char *uri, int *shutdown, int *unplug, unsigned int *ready_ms)
 {
     vmhi_conn *conn = NULL;
+    unsigned int shutdown_ms = 0, unplug_ms = 0;
     *shutdown = *unplug = -1;
+    *ready_ms = 0;
     if (conf_conn_open(&conn, uri) < 0)
         return;
     if (supported(conn, VMHI_OP_SHUTDOWN))
-        *shutdown = probe_guest(conn, false);
+        *shutdown = probe_guest(conn, false, &shutdown_ms);
     if (supported(conn, VMHI_OP_DETACH_DISK) && supported(conn, VMHI_OP_LIST_DEVICES))
-        *unplug = probe_guest(conn, true);
+        *unplug = probe_guest(conn, true, &unplug_ms);
+    *ready_ms = shutdown_ms > unplug_ms ? shutdown_ms : unplug_ms;
     vmhi_conn_close(conn);
 }

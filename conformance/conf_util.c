@@ -81,6 +81,14 @@ void conf_sleep_ms(unsigned int ms)
         ;
 }
 
+void conf_wait_guest_ready(uint64_t started_ms)
+{
+    uint64_t ready = started_ms + 2u * (uint64_t)conf->guest_ready_ms;
+    uint64_t now = conf_now_ms();
+    if (conf->guest_ready_ms && now < ready)
+        conf_sleep_ms((unsigned int)(ready - now));
+}
+
 /* --------------------------------------------------------- capabilities */
 
 bool conf_claims(unsigned int profile)

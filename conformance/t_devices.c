@@ -199,8 +199,7 @@ VMHI_CONF_TABLE(attach_beyond_device_limit, VMHI_PROFILE_DEVICES, 4, describe_ki
         if (kind == VMHI_DEVICE_DISK) {
             vmhi_disk *d = NULL;
             char path[512];
-            snprintf(path, sizeof(path), "%s/full-%llu.img", conf->disk_dir,
-                     (unsigned long long)i);
+            conf_disk_path(path, sizeof(path), "full");
             built = vmhi_disk_new(&d) == 0 && vmhi_disk_set_path(d, path) == 0 &&
                     vmhi_vm_config_add_disk(cfg, d) == 0;
             vmhi_disk_free(d);

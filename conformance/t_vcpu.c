@@ -44,11 +44,14 @@ VMHI_CONF_TEST(live_vcpu_change, VMHI_PROFILE_VCPU, "VCPU-1", "EV-8")
 {
     vmhi_conn *conn = conf_open();
     vmhi_vm *vm = running(conn, false);
+    uint64_t started = conf_now_ms();
     conf_recorder *rec = NULL;
     if (conf_events_checked())
         rec = conf_recorder_new(conn, VMHI_EVENT_VCPU, vmhi_vm_get_uuid(vm), false);
     const unsigned int counts[] = { 2, 1, 2 };
     for (size_t i = 0; i < 3; i++) {
+        if (i > 0 && counts[i] < counts[i - 1])
+            conf_wait_guest_ready(started); /* an unplug needs a booted guest */
         conf_req("VCPU-1");
         conf_ok(vmhi_vm_set_vcpus(vm, counts[i], VMHI_AFFECT_LIVE));
         ck_assert_uint_eq(live_vcpus(vm), counts[i]);
