@@ -345,6 +345,16 @@ int vmhi_conn_get_profiles(vmhi_conn *conn, unsigned int *profiles)
     vmhi__error_reset();
     if (!conn || !profiles)
         return vmhi__error(VMHI_E_INVALID_ARG, "connection or profiles pointer is NULL");
-    *profiles = conn->ops->profiles;
+    uint32_t claimed = conn->ops->profiles;
+    if (conn->ops->get_profiles) {
+        uint32_t narrowed = claimed;
+        vmhi__conn_lock(conn);
+        int rc = conn->ops->get_profiles(conn->priv, &narrowed);
+        vmhi__conn_unlock(conn);
+        if (rc < 0)
+            return vmhi__backend_result(conn, rc, "get-profiles");
+        claimed &= narrowed; /* a connection only narrows its module's claim */
+    }
+    *profiles = claimed;
     return VMHI_OK;
 }

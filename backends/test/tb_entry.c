@@ -198,6 +198,16 @@ static int tb_events_enable(void *priv, unsigned int mask)
 
 static const char *const tb_schemes[] = { "test", NULL };
 
+/* test:///default is a private host that ends with its connection (spec
+ * section 14): only directory hosts claim Persistence. */
+static int tb_get_profiles(void *priv, uint32_t *out)
+{
+    const tb_conn *c = priv;
+    if (!c->host->dir)
+        *out &= ~(uint32_t)VMHI_PROFILE_PERSISTENCE;
+    return VMHI_OK;
+}
+
 static const vmhi_backend_ops tb_ops = {
     .abi_version = VMHI_BACKEND_ABI_VERSION,
     .struct_size = sizeof(vmhi_backend_ops),
@@ -240,6 +250,7 @@ static const vmhi_backend_ops tb_ops = {
     .detach_nic = tb_detach_nic,
     .list_devices = tb_list_devices,
     .events_enable = tb_events_enable,
+    .get_profiles = tb_get_profiles,
 };
 
 int vmhi_test_backend_entry(const vmhi_core_services *core, const vmhi_backend_ops **ops)

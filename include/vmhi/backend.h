@@ -228,6 +228,17 @@ typedef struct vmhi_backend_ops {
     int (*list_devices)(void *priv, const char *uuid, vmhi_backend_device_add add, void *ctx);
     /** Tells the backend which event types now have subscribers (0 = none). */
     int (*events_enable)(void *priv, unsigned int mask);
+
+    /* ---- Optional slots after the 1.0 minimum (VMHI_BACKEND_OPS_SIZE_1_0):
+     * a table that ends before one reads as NULL there. */
+
+    /**
+     * Narrows #profiles for this connection, e.g. a URI form whose host is
+     * volatile cannot claim Persistence.  The core reports
+     * `profiles & *out`: a connection never claims more than the module.
+     * NULL: every connection claims #profiles.
+     */
+    int (*get_profiles)(void *priv, uint32_t *out);
 } vmhi_backend_ops;
 
 /** @brief Smallest ops table the 1.0 core accepts: everything up to events_enable. */

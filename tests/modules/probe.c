@@ -187,6 +187,17 @@ static int probe_events_enable(void *p, unsigned int mask)
     return VMHI_OK;
 }
 
+/* Answers what the test put in stats.profiles_out, which may try to add
+ * profiles the module does not claim. */
+static int probe_get_profiles(void *p, uint32_t *out)
+{
+    check_priv(p);
+    unsigned int want = atomic_load(&stats.profiles_out);
+    if (want)
+        *out = want;
+    return VMHI_OK;
+}
+
 static const char *const schemes[] = { "probe", NULL };
 
 static const vmhi_backend_ops ops = {
@@ -210,6 +221,7 @@ static const vmhi_backend_ops ops = {
     .get_info = probe_get_info,
     .set_memory = probe_set_memory,
     .events_enable = probe_events_enable,
+    .get_profiles = probe_get_profiles,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *c,

@@ -19,6 +19,7 @@ struct probe_stats {
     atomic_int set_memory_calls;
     atomic_uint last_mask;
     atomic_int mask_calls;
+    atomic_uint profiles_out; /* what get_profiles answers (0: leave as is) */
 };
 
 #endif

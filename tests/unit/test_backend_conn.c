@@ -181,7 +181,11 @@ END_TEST
 
 START_TEST(all_profiles_are_claimed)
 {
-    vmhi_conn *conn = bt_open("test:///default");
+    /* A directory host claims every profile... */
+    char dir[] = "/tmp/vmhi-profiles-XXXXXX", uri[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(uri, sizeof(uri), "test://%s", dir);
+    vmhi_conn *conn = bt_open(uri);
     unsigned int profiles = 0;
     ck_vmhi_ok(vmhi_conn_get_profiles(conn, &profiles));
     ck_assert_uint_eq(profiles, VMHI_PROFILE_CORE | VMHI_PROFILE_LIFECYCLE_FULL |
@@ -189,6 +193,18 @@ START_TEST(all_profiles_are_claimed)
                                     VMHI_PROFILE_DEVICES | VMHI_PROFILE_EVENTS |
                                     VMHI_PROFILE_PERSISTENCE);
     vmhi_conn_close(conn);
+    /* ...the volatile test:///default every one but Persistence (spec 14,
+     * through the optional get_profiles slot). */
+    conn = bt_open("test:///default");
+    ck_vmhi_ok(vmhi_conn_get_profiles(conn, &profiles));
+    ck_assert_uint_eq(profiles, VMHI_PROFILE_CORE | VMHI_PROFILE_LIFECYCLE_FULL |
+                                    VMHI_PROFILE_MEMORY | VMHI_PROFILE_VCPU |
+                                    VMHI_PROFILE_DEVICES | VMHI_PROFILE_EVENTS);
+    vmhi_conn_close(conn);
+    char lock[96];
+    snprintf(lock, sizeof(lock), "%s/.lock", dir);
+    unlink(lock);
+    rmdir(dir);
 }
 END_TEST
 

@@ -179,6 +179,25 @@ START_TEST(mod_14_events_enable_follows_subscriptions)
 }
 END_TEST
 
+START_TEST(mod_17_get_profiles_only_narrows)
+{
+    vmhi_conn *c = open_probe();
+    unsigned int profiles = 0;
+    ck_vmhi_ok(vmhi_conn_get_profiles(c, &profiles));
+    ck_assert_uint_eq(profiles, VMHI_PROFILE_CORE | VMHI_PROFILE_EVENTS);
+    atomic_store(&probe->profiles_out, VMHI_PROFILE_CORE);
+    ck_vmhi_ok(vmhi_conn_get_profiles(c, &profiles));
+    ck_assert_uint_eq(profiles, VMHI_PROFILE_CORE);
+    /* Memory and Persistence are not the module's to add per connection. */
+    atomic_store(&probe->profiles_out, VMHI_PROFILE_CORE | VMHI_PROFILE_EVENTS |
+                                           VMHI_PROFILE_MEMORY | VMHI_PROFILE_PERSISTENCE);
+    ck_vmhi_ok(vmhi_conn_get_profiles(c, &profiles));
+    ck_assert_uint_eq(profiles, VMHI_PROFILE_CORE | VMHI_PROFILE_EVENTS);
+    atomic_store(&probe->profiles_out, 0u);
+    vmhi_conn_close(c);
+}
+END_TEST
+
 START_TEST(cap_3_5_caps_are_enforced_before_the_slot)
 {
     vmhi_conn *c = open_probe();
@@ -410,6 +429,7 @@ int main(void)
     tcase_add_test(mod, mod_12_silent_failure_gets_a_message);
     tcase_add_test(mod, mod_13_emit_keeps_error_and_drops_malformed);
     tcase_add_test(mod, mod_14_events_enable_follows_subscriptions);
+    tcase_add_test(mod, mod_17_get_profiles_only_narrows);
     tcase_add_test(mod, cap_3_5_caps_are_enforced_before_the_slot);
     suite_add_tcase(s, mod);
     TCase *core = tcase_create("core");
