@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,8 +211,37 @@ static void scan_dir_locked(const char *dir)
     closedir(d);
 }
 
+/* The module directory beside the library itself, <its dir>/VMHI_MODULE_SUBDIR,
+ * into @buf; false when unknown or when it is VMHI_MODULE_DIR.  It finds the
+ * modules of an installed tree that was moved, or installed with
+ * `cmake --install --prefix`, away from the prefix it was configured for. */
+static bool relocated_module_dir(char *buf, size_t size)
+{
+#ifdef VMHI_MODULE_SUBDIR
+    Dl_info info;
+    char lib[PATH_MAX];
+    if (!dladdr((void *)relocated_module_dir, &info) || !info.dli_fname ||
+        !realpath(info.dli_fname, lib))
+        return false;
+    char *slash = strrchr(lib, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    int n = snprintf(buf, size, "%s/%s", lib, VMHI_MODULE_SUBDIR);
+    char here[PATH_MAX], configured[PATH_MAX];
+    if (n < 0 || (size_t)n >= size || !realpath(buf, here))
+        return false; /* none there (a build tree, say) */
+    return !(realpath(VMHI_MODULE_DIR, configured) && strcmp(configured, here) == 0);
+#else
+    (void)buf;
+    (void)size;
+    return false;
+#endif
+}
+
 /* Calls @fn for each directory in the search path: $VMHI_BACKEND_PATH
- * (colon-separated) first, then the installed module directory. */
+ * (colon-separated) first, then the installed module directory, then the
+ * one beside the library if it was moved. */
 static void for_each_search_dir(void (*fn)(const char *dir, void *ctx), void *ctx)
 {
     const char *env = getenv("VMHI_BACKEND_PATH");
@@ -225,6 +255,9 @@ static void for_each_search_dir(void (*fn)(const char *dir, void *ctx), void *ct
         }
     }
     fn(VMHI_MODULE_DIR, ctx);
+    char moved[PATH_MAX];
+    if (relocated_module_dir(moved, sizeof(moved)))
+        fn(moved, ctx);
 }
 
 static void scan_one(const char *dir, void *ctx)

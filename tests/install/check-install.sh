@@ -123,4 +123,17 @@ exports=$(nm -D --defined-only "$tmp/modules/vmhi-oot.so" | awk '$2 ~ /^[TDBRVW]
 run_installed "$tmp/oot_list" --absent
 run_installed "$tmp/oot_list" "$tmp/modules"
 
-printf '\nPASS: installed VMHI works from pkg-config, from CMake and for an out-of-tree module\n'
+# --- (d) a moved install tree ---------------------------------------------------
+# The tree lives under DESTDIR, not at the prefix it was configured for: the
+# installed CLI still finds its library (RUNPATH) and the modules beside it.
+step "(d) moved install: installed vmhi finds libvmhi and the module directory beside it"
+[[ -x $inst/bin/vmhi ]] || die "bin/vmhi was not installed"
+[[ $(pkg-config --variable=moduledir vmhi) == "$moduledir" ]] ||
+    die "vmhi.pc and vmhi-backend.pc disagree on moduledir"
+mkdir -p "$moduledir"
+cp "$tmp/modules/vmhi-oot.so" "$moduledir/"
+(unset LD_LIBRARY_PATH VMHI_BACKEND_PATH; "$inst/bin/vmhi" -c oot:/// list) ||
+    die "the installed vmhi did not load the module installed in $moduledir"
+rm -f "$moduledir/vmhi-oot.so"
+
+printf '\nPASS: installed VMHI works from pkg-config, from CMake, for an out-of-tree module, and moved\n'
