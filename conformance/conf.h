@@ -95,6 +95,7 @@ typedef struct conf_context {
     const char *uri;
     double timeout_scale;     /* multiplies every wait */
     const char *disk_dir;     /* where disk images may be named (created by the suite) */
+    const char *crash_command; /* --crash-command: crashes $VMHI_CONF_VM_UUID, or NULL */
     unsigned int claimed;     /* profiles the backend claims */
     unsigned int selected;    /* profiles being certified in this run */
     long run_id;              /* the suite's pid: VM names start "vmhi-conf-<run_id>-" */
@@ -227,6 +228,10 @@ bool conf_vm_exists(vmhi_conn *conn, const char *uuid);
  * no way to reach it (crashed) or the state does not last (a guest that
  * completes shutdown requests: shutting-down passes too quickly). */
 bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t why_size);
+
+/* Runs --crash-command for the running @vm (asserts it succeeded); the
+ * caller waits for the crashed state. */
+void conf_crash(vmhi_vm *vm);
 
 /* A path for a disk image under --disk-dir (the file is created empty). */
 void conf_disk_path(char *buf, size_t size, const char *tag);

@@ -151,6 +151,7 @@ typedef struct conf_options {
     unsigned int requested;     /* --profile bits; 0 = all claimed */
     const char *json, *junit, *markdown, *spec_file, *coverage_file, *disk_dir;
     const char *only;           /* --only substring of case names */
+    const char *crash_command;  /* --crash-command, or NULL */
     double timeout_scale;
     bool list, verbose;
 } conf_options;

@@ -26,7 +26,7 @@
 #include "conf_internal.h"
 
 enum { OPT_JSON = 256, OPT_JUNIT, OPT_MD, OPT_SCALE, OPT_DISK, OPT_SPEC, OPT_COVERAGE,
-       OPT_ONLY, OPT_AUTH };
+       OPT_ONLY, OPT_AUTH, OPT_CRASH };
 
 static void usage(FILE *out)
 {
@@ -47,6 +47,10 @@ static void usage(FILE *out)
             "                        (default: a new temporary directory)\n"
             "  --auth-file FILE      credentials: lines of 'uri-prefix user password'\n"
             "                        (mode 600), for backends that ask for them\n"
+            "  --crash-command CMD   shell command that makes a running VM crash by\n"
+            "                        backend-specific means (spec 3.2), given the VM in\n"
+            "                        $VMHI_CONF_VM_NAME and $VMHI_CONF_VM_UUID; without it\n"
+            "                        the crashed state is reported not reachable\n"
             "  --spec FILE           requirement index to report on (default: built in)\n"
             "  --only TEXT           run only the tests whose name contains TEXT\n"
             "  --list                print each test with its profile and requirement IDs\n"
@@ -96,6 +100,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         { "check-coverage", required_argument, NULL, OPT_COVERAGE },
         { "only", required_argument, NULL, OPT_ONLY },
         { "auth-file", required_argument, NULL, OPT_AUTH },
+        { "crash-command", required_argument, NULL, OPT_CRASH },
         { "list", no_argument, NULL, 'l' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -117,6 +122,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         case OPT_COVERAGE: opt->coverage_file = optarg; break;
         case OPT_ONLY: opt->only = optarg; break;
         case OPT_AUTH: rc = conf_auth_load(optarg); break;
+        case OPT_CRASH: opt->crash_command = optarg; break;
         case 'l': opt->list = true; break;
         case 'v': opt->verbose = true; break;
         case 'h': usage(stdout); exit(0);
@@ -261,6 +267,7 @@ static int certify(conf_run *run, conf_options *opt)
     context.uri = opt->uri;
     context.timeout_scale = opt->timeout_scale;
     context.disk_dir = opt->disk_dir;
+    context.crash_command = opt->crash_command;
     context.claimed = claimed;
     if (opt->requested && !(opt->requested & VMHI_PROFILE_CORE)) {
         /* Spec 3.2: every profile is certified together with Core. */

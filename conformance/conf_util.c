@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf_internal.h"
@@ -208,6 +210,18 @@ bool conf_vm_exists(vmhi_conn *conn, const char *uuid)
     return rc == VMHI_OK;
 }
 
+void conf_crash(vmhi_vm *vm)
+{
+    ck_assert_msg(conf->crash_command, "conf_crash() without --crash-command");
+    setenv("VMHI_CONF_VM_NAME", vmhi_vm_get_name(vm), 1);
+    setenv("VMHI_CONF_VM_UUID", vmhi_vm_get_uuid(vm), 1);
+    fflush(NULL);
+    int status = system(conf->crash_command);
+    ck_assert_msg(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "--crash-command '%s' failed for VM %s (wait status %d)", conf->crash_command,
+                  vmhi_vm_get_name(vm), status);
+}
+
 /* Requests a graceful shutdown of a guest known to ignore it. */
 static bool drive_shutting_down(vmhi_vm *vm, char *why, size_t size)
 {
@@ -233,8 +247,10 @@ bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t size)
     case VMHI_STATE_SHUTOFF:
         return true;
     case VMHI_STATE_CRASHED:
-        snprintf(why, size, "no VMHI call puts a VM into the crashed state; the backend "
-                 "offers no way to reach it");
+        if (conf->crash_command)
+            break;
+        snprintf(why, size, "no VMHI call puts a VM into the crashed state; give "
+                 "--crash-command to reach it by backend-specific means");
         return false;
     default:
         break;
@@ -250,6 +266,9 @@ bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t size)
         break;
     case VMHI_STATE_SHUTTING_DOWN:
         return drive_shutting_down(vm, why, size);
+    case VMHI_STATE_CRASHED:
+        conf_crash(vm);
+        break;
     default:
         break;
     }

@@ -271,3 +271,42 @@ VMHI_CONF_TEST(paused_vm_uses_no_cpu_time, VMHI_PROFILE_LIFECYCLE_FULL, "LC-PAUS
     conf_discard(vm);
     vmhi_conn_close(conn);
 }
+
+/* A VM that dies under the backend (made to by --crash-command: a killed
+ * hypervisor process, say) is reported crashed and can be started again. */
+VMHI_CONF_TEST(crash_is_reported_and_recoverable, VMHI_PROFILE_CORE, "LC-GEN-7", "LC-START-2",
+               "EV-2")
+{
+    vmhi_conn *conn = conf_open();
+    CONF_SKIP_CLEAN_IF(!conf->crash_command, vmhi_conn_close(conn),
+                       "no VMHI call makes a VM crash; give --crash-command to test this");
+    vmhi_vm *vm = running_vm(conn, false);
+    conf_recorder *rec = lifecycle_recorder(conn, vm);
+    conf_crash(vm);
+    conf_req("LC-GEN-7");
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_CRASHED));
+    vmhi_state_reason why = 0;
+    conf_state(vm, &why);
+    ck_assert_msg(why == VMHI_REASON_CRASHED, "a crashed VM has reason %s",
+                  vmhi_state_reason_name(why));
+    if (rec) {
+        conf_req("EV-2");
+        conf_recorder_wait(rec, 1, conf_ms(CONF_WAIT_MS));
+        conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+        char seen[512];
+        conf_recorder_describe(rec, seen, sizeof(seen));
+        ck_assert_msg(conf_recorder_count(rec) == 1, "expected one crashed event: %s", seen);
+        conf_event e = conf_recorder_get(rec, 0);
+        ck_assert_msg(e.state == VMHI_STATE_CRASHED && e.reason == VMHI_REASON_CRASHED,
+                      "expected crashed/crashed: %s", seen);
+    }
+    conf_req("LC-START-2");
+    conf_ok(vmhi_vm_start(vm, 0));
+    vmhi_vm_state st = conf_state(vm, &why);
+    ck_assert_msg(st == VMHI_STATE_RUNNING && why == VMHI_REASON_BOOTED,
+                  "after start from crashed the VM is %s/%s", vmhi_vm_state_name(st),
+                  vmhi_state_reason_name(why));
+    conf_recorder_free(rec);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
