@@ -14,6 +14,7 @@
  *  - kvm_host.c      hosts (one per state directory), VM table, transitions
  *  - kvm_monitor.c   the monitor thread: QMP input, process exits, calls
  *  - kvm_events.c    QMP events -> VM state changes and VMHI events
+ *  - kvm_nudge.c     guest requests repeated until a booting guest listens
  *  - kvm_entry.c     ops table, open/close, host facts, caps, limits
  *  - kvm_lifecycle.c list, lookup, define, start, stop, pause...
  *  - kvm_start.c     starting and reconnecting QEMU processes
@@ -65,6 +66,8 @@
 #define KVM_KILL_WAIT_MS 10000u
 #define KVM_VCPU_UNPLUG_MS 10000u   /* wait for a guest to release a vCPU */
 #define KVM_STATS_POLL_S 2          /* balloon statistics refresh period */
+#define KVM_NUDGE_FIRST_MS 1000u    /* guest requests are repeated after 1 s, */
+#define KVM_NUDGE_COUNT 5u          /* then 2, 4, 8 and 16 s later */
 
 extern const vmhi_core_services *kvm_core;
 
@@ -193,6 +196,14 @@ typedef struct kvm_dev {
 
 /* ---- the runtime of an active VM ---------------------------------------- */
 
+/* A graceful reboot: QEMU holds the guest when it powers off, and we
+ * reset and resume it. */
+typedef enum kvm_reboot_phase {
+    KVM_REBOOT_NONE = 0,
+    KVM_REBOOT_REQUESTED, /* system_powerdown sent, the guest has not acted */
+    KVM_REBOOT_HELD       /* the guest powered off; reset + cont sent */
+} kvm_reboot_phase;
+
 /* A QMP command waiting for its reply; owned by the waiting thread. */
 typedef struct kvm_req {
     uint64_t id;
@@ -218,11 +229,15 @@ typedef struct kvm_run {
     /* What we asked for, to name the reason of what QEMU reports. */
     bool quit_sent;
     bool pause_requested, resume_requested, reset_requested;
-    bool fake_reboot;        /* graceful reboot in progress */
+    kvm_reboot_phase reboot; /* graceful reboot in progress */
     bool shutdown_seen;      /* a SHUTDOWN event arrived */
     bool shutdown_by_guest;
     char shutdown_reason[32];
     unsigned long vcpu_deleted;  /* bumped on each vCPU DEVICE_DELETED */
+    /* Repeats of requests to the guest (kvm_nudge.c): when the next is
+     * due (monotonic ns, 0: none) and how many were made. */
+    uint64_t nudge_at;
+    unsigned int nudges;
     unsigned int nports;     /* pcie-root-ports provisioned at start */
     kvm_dev *devs;
 } kvm_run;
@@ -357,6 +372,20 @@ int kvm_qmp_send_async(kvm_host *h, kvm_run *run, const char *cmd, json_object *
 bool kvm_wait_until(kvm_host *h, uint64_t deadline_ns);
 /* Retires a run whose process exited: state change, files, events. Locked. */
 void kvm_run_retire(kvm_host *h, kvm_vm *vm);
+/* Makes the monitor thread look at the VM set and its timers again. */
+void kvm_monitor_wake(kvm_host *h);
+
+/* ---- kvm_nudge.c ------------------------------------------------------- */
+
+/* A request was just made to @run's guest (shutdown, reboot, unplug):
+ * repeat the outstanding ones on the nudge schedule.  Locked. */
+void kvm_nudge_arm(kvm_host *h, kvm_run *run);
+/* The earliest repeat due on any VM (monotonic ns), 0 when none.  Locked. */
+uint64_t kvm_nudge_next(const kvm_host *h);
+/* Makes the repeats that are due (monitor thread, locked). */
+void kvm_nudge_due(kvm_host *h);
+/* The wait before repeat @n (0-based) of the schedule, in ms. */
+unsigned int kvm_nudge_delay_ms(unsigned int n);
 
 /* ---- kvm_events.c ------------------------------------------------------ */
 
@@ -409,6 +438,11 @@ int kvm_config_create_image(const kvm_conn *c, const vmhi_disk *disk);
 int kvm_start_process(kvm_conn *c, kvm_vm *vm);
 /* Connects to the QMP socket of a QEMU from a previous process. */
 int kvm_start_reconnect(kvm_host *h, kvm_vm *vm, kvm_run *run, const char *sock_path);
+
+/* ---- kvm_entry.c ------------------------------------------------------- */
+
+/* VMHI_E_UNSUPPORTED when connection @c cannot change vCPUs live. */
+int kvm_vcpus_live_check(const kvm_conn *c);
 
 /* ---- slots -------------------------------------------------------------- */
 

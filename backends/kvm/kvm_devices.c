@@ -13,7 +13,8 @@
  * device, which stays listed as DETACH_PENDING until QEMU's DEVICE_DELETED
  * event for it (each virtio device also reports its "virtio-backend" path,
  * which is ignored); then its backend is deleted, it leaves the live config
- * and VMHI_EVENT_DEVICE_REMOVED follows.  A guest that never answers (no
+ * and VMHI_EVENT_DEVICE_REMOVED follows.  The request is repeated while
+ * it is pending, for guests that were still booting (kvm_nudge.c).  A guest that never answers (no
  * OS, no hotplug driver) leaves it pending until the VM stops, when the
  * event is sent too.  Ids, events and error codes follow the test backend.
  */
@@ -385,6 +386,8 @@ static int unplug(kvm_host *h, kvm_vm *vm, const char *id, vmhi_completion *comp
         d->pending = false;
     if (rc == VMHI_OK && vm)
         kvm_runstate_save(h, vm);
+    if (rc == VMHI_OK && d && d->pending)
+        kvm_nudge_arm(h, vm->run); /* a booting guest may miss the request */
     *completion = d && d->pending ? VMHI_COMPLETION_PENDING : VMHI_COMPLETION_DONE;
     return rc;
 }

@@ -16,7 +16,8 @@
  *                    directly (-kernel): appliances and tests without a
  *                    bootable disk
  * Host facts: hypervisor "QEMU/KVM" or "QEMU/TCG", QEMU's version, the
- * host's name, CPU model, CPUs and memory.
+ * host's name, CPU model, CPUs and memory.  A TCG connection does not
+ * claim the vCPU profile (live_vcpus_unsafe()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -269,8 +270,37 @@ static int kvm_get_host_info(void *priv, vmhi_host_info *info)
     return VMHI_OK;
 }
 
+/* QEMU 7.2 under TCG corrupts its heap when a guest ejects a vCPU: the
+ * vCPU's address-space listener outlives it, and the next change of the
+ * memory map (a device plugged, a BAR moved, a migration) writes into
+ * freed memory and kills the VM.  So TCG connections change vCPU counts
+ * in definitions only and do not claim the vCPU profile; under KVM the
+ * vCPU has no such listener. */
+static bool live_vcpus_unsafe(const kvm_conn *c)
+{
+    return c->accel == KVM_ACCEL_TCG;
+}
+
+static int kvm_get_profiles(void *priv, uint32_t *out)
+{
+    const kvm_conn *c = priv;
+    if (live_vcpus_unsafe(c))
+        *out &= ~(uint32_t)VMHI_PROFILE_VCPU;
+    return VMHI_OK;
+}
+
+int kvm_vcpus_live_check(const kvm_conn *c)
+{
+    if (!live_vcpus_unsafe(c))
+        return VMHI_OK;
+    return kvm_error(VMHI_E_UNSUPPORTED, "kvm: live vCPU changes are not offered under TCG: "
+                     "QEMU 7.2 corrupts its memory when a guest ejects a vCPU under TCG; "
+                     "change the definition (VMHI_AFFECT_CONFIG) or use accel=kvm");
+}
+
 static int kvm_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
 {
+    const kvm_conn *c = priv;
     const unsigned int sup = VMHI_CAP_SUPPORTED;
     const unsigned int both = sup | VMHI_CAP_LIVE | VMHI_CAP_CONFIG;
     switch (op) {
@@ -278,8 +308,10 @@ static int kvm_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
     case VMHI_OP_REBOOT:
         *caps = sup | VMHI_CAP_ASYNC;
         break;
-    case VMHI_OP_SET_MEMORY:
     case VMHI_OP_SET_VCPUS:
+        *caps = live_vcpus_unsafe(c) ? sup | VMHI_CAP_CONFIG : both;
+        break;
+    case VMHI_OP_SET_MEMORY:
     case VMHI_OP_ATTACH_DISK:
     case VMHI_OP_ATTACH_NIC:
         *caps = both;
@@ -376,6 +408,7 @@ static const vmhi_backend_ops kvm_ops = {
     .detach_nic = kvm_detach_nic,
     .list_devices = kvm_list_devices,
     .events_enable = kvm_events_enable,
+    .get_profiles = kvm_get_profiles,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *core,

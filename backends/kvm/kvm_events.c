@@ -25,7 +25,7 @@
 static void on_stop(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
-    if (run->fake_reboot || run->shutdown_seen)
+    if (run->reboot == KVM_REBOOT_HELD || run->shutdown_seen)
         return; /* QEMU pauses on a shutdown it was told to hold */
     if (vm->state != VMHI_STATE_RUNNING && vm->state != VMHI_STATE_SHUTTING_DOWN)
         return;
@@ -37,8 +37,8 @@ static void on_stop(kvm_host *h, kvm_vm *vm)
 static void on_resume(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
-    if (run->fake_reboot) {
-        run->fake_reboot = false;
+    if (run->reboot == KVM_REBOOT_HELD) {
+        run->reboot = KVM_REBOOT_NONE;
         kvm_vm_transition(h, vm, VMHI_STATE_RUNNING, VMHI_REASON_REBOOTED);
         return;
     }
@@ -55,9 +55,11 @@ static void on_shutdown(kvm_host *h, kvm_vm *vm, json_object *data)
     bool guest = false;
     const char *reason = kvm_json_str(data, "reason");
     kvm_json_bool(data, "guest", &guest);
-    if (run->fake_reboot && guest) {
+    if (run->reboot == KVM_REBOOT_REQUESTED && guest) {
         /* The guest powered off for a reboot and QEMU held it paused:
          * start it again, and let later power-offs end the process. */
+        run->reboot = KVM_REBOOT_HELD;
+        run->nudge_at = 0;
         json_object *act = json_object_new_object();
         json_object_object_add(act, "shutdown", json_object_new_string("poweroff"));
         kvm_qmp_send_async(h, run, "system_reset", NULL);
@@ -74,7 +76,7 @@ static void on_shutdown(kvm_host *h, kvm_vm *vm, json_object *data)
 static void on_reset(kvm_host *h, kvm_vm *vm, json_object *data)
 {
     kvm_run *run = vm->run;
-    if (run->fake_reboot || !kvm_state_is_active(vm->state))
+    if (run->reboot == KVM_REBOOT_HELD || !kvm_state_is_active(vm->state))
         return;
     bool guest = false;
     kvm_json_bool(data, "guest", &guest);

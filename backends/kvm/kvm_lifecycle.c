@@ -338,6 +338,21 @@ static int wait_shutoff(kvm_host *h, const char *uuid, unsigned int timeout_ms)
     }
 }
 
+/* Withdraws a graceful reboot the guest has not acted on: its power-off
+ * must end the VM again (a shutdown or reset supersedes the reboot). */
+static int cancel_reboot(kvm_host *h, const char *uuid)
+{
+    kvm_vm *vm = kvm_host_find_uuid(h, uuid);
+    if (!vm || !vm->run || vm->run->reboot != KVM_REBOOT_REQUESTED)
+        return VMHI_OK;
+    json_object *act = json_object_new_object();
+    json_object_object_add(act, "shutdown", json_object_new_string("poweroff"));
+    int rc = kvm_qmp_call(h, vm, "set-action", act, NULL);
+    if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) && vm->run)
+        vm->run->reboot = KVM_REBOOT_NONE;
+    return rc;
+}
+
 int kvm_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
@@ -348,7 +363,11 @@ int kvm_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
         rc = kvm_require_state(vm, "shutdown", BIT(RUNNING) | BIT(SHUTTING_DOWN));
     if (rc == VMHI_OK) {
         kvm_vm_claim(vm);
-        rc = kvm_qmp_call(h, vm, "system_powerdown", NULL, NULL);
+        rc = cancel_reboot(h, uuid);
+        if (rc == VMHI_OK && (rc = kvm_host_get_vm(h, uuid, &vm)) == VMHI_OK)
+            rc = kvm_qmp_call(h, vm, "system_powerdown", NULL, NULL);
+        if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) && vm->run)
+            kvm_nudge_arm(h, vm->run);
         if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) &&
             vm->state == VMHI_STATE_RUNNING)
             kvm_vm_transition(h, vm, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
@@ -377,9 +396,11 @@ int kvm_reboot(void *priv, const char *uuid, unsigned int flags)
         rc = kvm_qmp_call(h, vm, "set-action", act, NULL);
     }
     if (rc == VMHI_OK && (rc = kvm_host_get_vm(h, uuid, &vm)) == VMHI_OK && vm->run) {
-        vm->run->fake_reboot = true;
+        vm->run->reboot = KVM_REBOOT_REQUESTED;
         rc = kvm_qmp_call(h, vm, "system_powerdown", NULL, NULL);
     }
+    if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) && vm->run)
+        kvm_nudge_arm(h, vm->run);
     kvm_vm_release(h, uuid);
     return kvm_unlock(h, rc);
 }
@@ -405,7 +426,10 @@ static int simple_command(void *priv, const char *uuid, const char *op, unsigned
         vm->run->resume_requested |= which == REQ_RESUME;
         vm->run->reset_requested |= which == REQ_RESET;
         kvm_vm_claim(vm);
-        rc = kvm_qmp_call(h, vm, cmd, NULL, NULL);
+        if (which == REQ_RESET)
+            rc = cancel_reboot(h, uuid);
+        if (rc == VMHI_OK && (rc = kvm_host_get_vm(h, uuid, &vm)) == VMHI_OK)
+            rc = kvm_qmp_call(h, vm, cmd, NULL, NULL);
         kvm_vm_release(h, uuid);
     }
     return kvm_unlock(h, rc);

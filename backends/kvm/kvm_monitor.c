@@ -250,6 +250,15 @@ static bool watch_build(kvm_host *h, watch *w)
     return true;
 }
 
+/* poll() timeout: until the next repeat of a guest request, or forever. */
+static int poll_timeout(const kvm_host *h)
+{
+    uint64_t next = kvm_nudge_next(h), now = kvm_now_ns();
+    if (!next)
+        return -1;
+    return next <= now ? 0 : (int)((next - now + 999999u) / 1000000u);
+}
+
 static void *monitor_main(void *arg)
 {
     kvm_host *h = arg;
@@ -264,8 +273,9 @@ static void *monitor_main(void *arg)
         for (size_t i = 0; i < w.n; i++)
             if (w.runs[i]->reader.len && !w.runs[i]->exited)
                 dispatch_lines(h, w.runs[i]); /* read during a handshake */
+        int timeout = poll_timeout(h);
         pthread_mutex_unlock(&h->lock);
-        int rc = poll(w.fds, 1 + 2 * w.n, -1);
+        int rc = poll(w.fds, 1 + 2 * w.n, timeout);
         pthread_mutex_lock(&h->lock);
         uint64_t drained;
         if (w.fds[0].revents && read(h->wake_fd, &drained, sizeof(drained)) < 0)
@@ -276,6 +286,8 @@ static void *monitor_main(void *arg)
                             w.fds[2 + 2 * i].revents);
             kvm_run_unref(w.runs[i]);
         }
+        if (!h->monitor_stop)
+            kvm_nudge_due(h);
     }
     pthread_mutex_unlock(&h->lock);
     kvm_free(w.runs);
@@ -283,7 +295,7 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
-static void wake(kvm_host *h)
+void kvm_monitor_wake(kvm_host *h)
 {
     uint64_t one = 1;
     if (write(h->wake_fd, &one, sizeof(one)) < 0) {
@@ -303,7 +315,7 @@ int kvm_monitor_add(kvm_host *h, kvm_vm *vm, kvm_run *run)
         h->monitor_started = true;
         return VMHI_OK;
     }
-    wake(h);
+    kvm_monitor_wake(h);
     return VMHI_OK;
 }
 
@@ -313,7 +325,7 @@ void kvm_monitor_stop(kvm_host *h)
     bool started = h->monitor_started;
     h->monitor_stop = true;
     if (started)
-        wake(h);
+        kvm_monitor_wake(h);
     pthread_cond_broadcast(&h->changed);
     pthread_mutex_unlock(&h->lock);
     if (started)

@@ -255,8 +255,8 @@ static int unplug_one(kvm_host *h, const char *uuid, json_object *slot)
     return rc < 0 ? (json_object_put(args), rc) : kvm_qmp_call(h, vm, "device_del", args, NULL);
 }
 
-/* Plugs or unplugs until @target vCPUs are present; unplugs wait for the guest. */
-static int change_vcpus(kvm_host *h, const char *uuid, size_t cur, size_t target)
+/* Plugs or unplugs the slots that take @cur vCPUs to @target. */
+static int request_vcpus(kvm_host *h, const char *uuid, size_t cur, size_t target)
 {
     kvm_vm *vm;
     json_object *slots = NULL;
@@ -279,15 +279,34 @@ static int change_vcpus(kvm_host *h, const char *uuid, size_t cur, size_t target
         }
     }
     json_object_put(slots);
+    return rc;
+}
+
+/* Plugs or unplugs until @target vCPUs are present.  Unplugs wait for the
+ * guest to eject the vCPUs, repeating the request on the nudge schedule
+ * (a booting guest misses it, kvm_nudge.c). */
+static int change_vcpus(kvm_host *h, const char *uuid, size_t cur, size_t target)
+{
+    int rc = request_vcpus(h, uuid, cur, target);
     if (rc < 0 || cur <= target)
         return rc;
-    uint64_t deadline = kvm_now_ns() + (uint64_t)KVM_VCPU_UNPLUG_MS * 1000000u;
+    uint64_t start = kvm_now_ns();
+    uint64_t deadline = start + (uint64_t)KVM_VCPU_UNPLUG_MS * 1000000u;
+    uint64_t next = start + (uint64_t)kvm_nudge_delay_ms(0) * 1000000u;
+    unsigned int nudges = 0;
     size_t now_count = cur;
     while ((rc = count_cpus(h, uuid, &now_count)) == VMHI_OK && now_count > target) {
-        if (!kvm_wait_until(h, deadline) && kvm_now_ns() >= deadline)
+        uint64_t now = kvm_now_ns();
+        if (now >= deadline)
             return kvm_error(VMHI_E_TIMEOUT, "kvm: the guest did not release its vCPUs within "
                              "%u ms (%zu still online); it may not support CPU hot-unplug",
                              KVM_VCPU_UNPLUG_MS, now_count);
+        if (now >= next && nudges < KVM_NUDGE_COUNT) {
+            if ((rc = request_vcpus(h, uuid, now_count, target)) < 0)
+                return rc;
+            next = now + (uint64_t)kvm_nudge_delay_ms(++nudges) * 1000000u;
+        }
+        kvm_wait_until(h, next < deadline && nudges < KVM_NUDGE_COUNT ? next : deadline);
     }
     return rc;
 }
@@ -316,6 +335,8 @@ int kvm_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_resolve_affect(vm, flags, "vCPU change", &f);
+    if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE))
+        rc = kvm_vcpus_live_check(priv);
     if (rc == VMHI_OK)
         rc = check_vcpus(vm, count, f);
     bool claimed = rc == VMHI_OK && (f & VMHI_AFFECT_LIVE);
