@@ -19,8 +19,14 @@
  *                     and produces VMHI events
  *  - esx_power.c      start, shutdown, poweroff, reboot, reset, suspend
  *  - esx_define.c     define (CreateVM_Task), undefine, get_config
+ *  - esx_definition.c VMHI definitions on ESX: reading a VM's configuration
+ *                     as a description, making a VM match one, the
+ *                     definition waiting for the next start
+ *  - esx_change.c     changes with the live/config split (VMHI_AFFECT_*)
+ *  - esx_meta.c       what vSphere has no field for, in extraConfig:
+ *                     device notes, boot order, vCPU maximum, transient
  *  - esx_spec.c       VirtualMachineConfigSpec pieces: disks, NICs, paths
- *  - esx_devices.c    memory/vCPU reconfiguration, device add/remove/list
+ *  - esx_devices.c    memory/vCPU/device slots, memory stats, device list
  *  - esx_entry.c      ops table, open/close, host facts, caps, limits
  *
  * Threads: the core serializes slot calls (the backend is not flagged
@@ -247,6 +253,10 @@ typedef struct esx_vm {
     int64_t memory_limit_mib;  /* config.memoryAllocation.limit: the current (-1: none) */
     bool template_vm;
     bool transient;            /* extraConfig vmhi.transient (see esx_define.c) */
+    /* A definition waiting for the next start from shutoff (esx_meta.c). */
+    bool pending;
+    unsigned int def_vcpus, def_max_vcpus;
+    uint64_t def_memory_mib, def_max_memory_mib;
     bool known;                /* its properties have been read once */
     bool removed;              /* in the graveyard */
     bool shutdown_requested;   /* ShutdownGuest sent, still powered on */
@@ -307,6 +317,9 @@ int esx_inventory_load(esx_conn *c);
  * when @fresh (state checks before an operation).  VMHI_E_NO_VM if absent. */
 int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fresh,
                       esx_vm *out);
+/* Whether @vm is no VM for VMHI: a template, or a transient VM that
+ * reached shutoff (and is about to be unregistered). */
+bool esx_vm_gone(const esx_vm *vm);
 /* Reads one VM's properties again into the cache; VMHI_E_NO_VM if gone. */
 int esx_inventory_refresh(esx_conn *c, const char *moref, esx_vm *out);
 /* Records what our own operation on @moref is about to do, so that the
@@ -334,7 +347,8 @@ xmlNode *esx_reply_prop(const esx_reply *r, const char *path);
 
 #define ESX_PATH_MAX 4096
 
-/* One device of config.hardware.device, as far as VMHI cares. */
+/* One device of config.hardware.device, as far as VMHI cares: what ESX
+ * says about it, and the VMHI view of it (esx_meta_annotate()). */
 typedef struct esx_device {
     uint32_t key;
     vmhi_device_type kind;       /* 0 for devices VMHI does not manage */
@@ -342,10 +356,19 @@ typedef struct esx_device {
     int32_t controller_key;
     int32_t unit;
     int32_t bus;                 /* controllers: busNumber */
-    char path[ESX_PATH_MAX];     /* disks: the VMHI path (/vmfs/volumes/...) */
-    char mac[18];                /* NICs */
-    char network[256];           /* NICs: port group or network name */
+    char file[ESX_PATH_MAX];     /* disks: backing fileName "[ds] dir/f.vmdk" */
+    char mac[18];                /* NICs, lower case */
+    char portgroup[256];         /* NICs: port group or network name */
     uint64_t capacity_kib;       /* disks */
+    /* The VMHI view: from the device notes when they name this device,
+     * else derived from the ESX facts. */
+    char id[VMHI_DEVICE_ID_MAX + 1];
+    char path[ESX_PATH_MAX];     /* disks: the VMHI path */
+    char network[256];           /* NICs: the VMHI network name */
+    vmhi_disk_format format;
+    vmhi_disk_bus disk_bus;
+    vmhi_nic_model model;
+    uint64_t size_mib;
 } esx_device;
 
 typedef struct esx_devices {
@@ -353,15 +376,21 @@ typedef struct esx_devices {
     size_t count;
 } esx_devices;
 
-/* Parses an ArrayOfVirtualDevice value. */
-int esx_devices_parse(const esx_refs *r, const xmlNode *array, esx_devices *out);
+/* Parses an ArrayOfVirtualDevice value (without the VMHI view). */
+int esx_devices_parse(const xmlNode *array, esx_devices *out);
 void esx_devices_free(esx_devices *d);
 const esx_device *esx_devices_find(const esx_devices *d, uint32_t key);
-/* The VMHI device id of a device ("disk-2000", "nic-4000") and back. */
-void esx_device_id(const esx_device *dev, char id[VMHI_DEVICE_ID_MAX + 1]);
-bool esx_device_id_parse(const char *id, vmhi_device_type *kind, uint32_t *key);
-/* The disk bus a controller type stands for. */
+/* The disk or NIC with VMHI id @id, or NULL. */
+const esx_device *esx_devices_find_id(const esx_devices *d, const char *id);
+/* The disk bus a controller type stands for (SCSI, SATA or IDE). */
 vmhi_disk_bus esx_controller_bus(const char *type);
+/* The controller class a VMHI bus goes on (virtio: SCSI). */
+vmhi_disk_bus esx_bus_class(vmhi_disk_bus bus);
+/* The ESX device type of a NIC model (NULL: none) and back. */
+const char *esx_nic_type(vmhi_nic_model model);
+vmhi_nic_model esx_nic_model_of(const char *type);
+/* The port group of a VMHI network name ("default": "VM Network"). */
+const char *esx_portgroup(const char *network);
 
 /* Datastore paths "[ds] dir/f.vmdk" <-> VMHI paths: the host's path of the
  * file (the datastore's mount point, or /vmfs/volumes/<ds>/dir/f.vmdk). */
@@ -381,13 +410,119 @@ typedef struct esx_slots {
 } esx_slots;
 
 void esx_slots_init(esx_slots *s, const esx_devices *existing);
-/* Appends the deviceChange that adds @disk (and its controller when
- * needed).  Checks format, path and bus. */
-int esx_spec_add_disk(const esx_refs *r, esx_buf *b, esx_slots *s, const vmhi_disk *disk,
+/* Appends the deviceChange that adds @disk, whose file is @file (its
+ * datastore path), and its controller when needed.  Checks format and bus.
+ * The file is created when the disk has a size and @create_ok. */
+int esx_spec_add_disk(esx_buf *b, esx_slots *s, const vmhi_disk *disk, const char *file,
                       bool create_ok);
+/* @nic must have a MAC address (esx_definition_normalize() gives one). */
 int esx_spec_add_nic(esx_buf *b, esx_slots *s, const vmhi_nic *nic);
 /* Appends a deviceChange that removes @dev (and its file for disks: never). */
 void esx_spec_remove_device(esx_buf *b, const esx_device *dev);
+
+/* ---- esx_meta.c ----------------------------------------------------- */
+
+/* What a VMHI description holds and vSphere has no field for, kept in the
+ * VM's extraConfig under these keys (an empty value is no value): */
+#define ESX_KEY_MAX_VCPUS "vmhi.maxVcpus"     /* the vCPU maximum */
+#define ESX_KEY_TRANSIENT "vmhi.transient"    /* TRUE: undefined while active */
+#define ESX_KEY_BOOT "vmhi.boot"              /* boot order, "disk,network" */
+#define ESX_KEY_DEVICES "vmhi.devices"        /* device notes (esx_meta.c) */
+#define ESX_KEY_DEFINITION "vmhi.definition"  /* JSON of a definition waiting
+                                                 for the next start from shutoff */
+
+typedef struct esx_meta {
+    unsigned int max_vcpus;    /* 0: not set */
+    bool transient;
+    size_t nboot;
+    vmhi_boot_dev boot[VMHI_BOOT_ORDER_MAX];
+    char *devices;             /* the notes; NULL when none */
+    char *definition;          /* NULL when none */
+} esx_meta;
+
+/* Reads the VMHI keys of an ArrayOfOptionValue (the last value of a key
+ * counts: some servers append instead of replacing). */
+int esx_meta_parse(const xmlNode *array, esx_meta *out);
+void esx_meta_free(esx_meta *m);
+/* Appends one extraConfig entry; an empty @value removes the key. */
+void esx_meta_spec(esx_buf *b, const char *key, const char *value);
+/* The boot order as the value of vmhi.boot. */
+void esx_meta_boot_text(const vmhi_vm_config *cfg, char *out, size_t size);
+/* Appends the note of one disk or NIC to @notes (the vmhi.devices value). */
+void esx_meta_note_disk(esx_buf *notes, const vmhi_disk *disk, const char *file);
+void esx_meta_note_nic(esx_buf *notes, const vmhi_nic *nic);
+/* The note of a device as esx_meta_annotate() left it. */
+void esx_meta_note_device(esx_buf *notes, const esx_device *dev);
+/* Gives every disk and NIC of @devs its VMHI view from @notes. */
+int esx_meta_annotate(const esx_refs *r, const char *notes, esx_devices *devs);
+
+/* ---- esx_definition.c ----------------------------------------------- */
+
+/* The VMHI configuration of a VM as read from the server. */
+typedef struct esx_view {
+    esx_devices devs;          /* annotated */
+    esx_meta meta;
+    bool efi;
+} esx_view;
+
+int esx_view_read(esx_conn *c, const char *moref, esx_view *out);
+void esx_view_free(esx_view *v);
+/* The VM's configuration (the live one of an active VM) as a description. */
+int esx_view_config(const esx_vm *vm, const esx_view *v, vmhi_vm_config **out);
+/* The definition of @vm: the one waiting for its next start from shutoff,
+ * else its configuration. */
+int esx_view_definition(const esx_vm *vm, const esx_view *v, vmhi_vm_config **out);
+/* The definition waiting for the next start from shutoff, or NULL. */
+int esx_view_waiting(const esx_vm *vm, const esx_view *v, vmhi_vm_config **out);
+/* A MAC address for a new NIC (VMware's range for manual addresses) that
+ * no NIC of @cfg has. */
+void esx_new_mac(const vmhi_vm_config *cfg, char mac[18]);
+/* A copy of @cfg in which every NIC has a MAC address. */
+int esx_definition_normalize(const vmhi_vm_config *cfg, vmhi_vm_config **out);
+/* Appends the part of a VirtualMachineConfigSpec from numCPUs on that
+ * makes a VM with devices @cur and configuration @now (both NULL for a
+ * new VM; @now NULL: set everything) match @cfg, and sets extraConfig
+ * vmhi.definition to @pending (NULL: left as it is; "": none). */
+int esx_spec_definition(const esx_refs *r, esx_buf *b, const vmhi_vm_config *cfg,
+                        const esx_devices *cur, const vmhi_vm_config *now,
+                        const char *pending);
+/* Makes the shut-off VM @vm match @cfg (ReconfigVM_Task). */
+int esx_definition_apply(esx_conn *c, const esx_vm *vm, const vmhi_vm_config *cfg,
+                         const char *op);
+/* Keeps @cfg as the definition the active or suspended VM @vm takes at its
+ * next start from shutoff (NULL: none); @persistent also makes a
+ * transient VM persistent. */
+int esx_definition_store(esx_conn *c, const esx_vm *vm, const vmhi_vm_config *cfg,
+                         bool persistent, const char *op);
+/* A shut-off VM with a waiting definition takes it now (before it starts
+ * or its definition changes). */
+int esx_definition_settle(esx_conn *c, esx_vm *vm, const char *op);
+/* ReconfigVM_Task of @vm with @spec (the inside of <spec>); the cached
+ * entry must be read again afterwards. */
+int esx_reconfigure(esx_conn *c, const esx_vm *vm, const esx_buf *spec, const char *op);
+/* UnregisterVM: the VM is gone from the inventory, its files stay (a VM
+ * that is gone already counts as done). */
+int esx_unregister(esx_conn *c, const esx_vm *vm);
+
+/* ---- esx_change.c ----------------------------------------------------- */
+
+/* Makes one change to the description @cfg.  @other is the other
+ * description the same change goes to (live and definition), or NULL, so
+ * that a new device gets an id and MAC address free in both. */
+typedef int (*esx_modify_fn)(vmhi_vm_config *cfg, const vmhi_vm_config *other, void *ctx);
+
+typedef struct esx_change {
+    const char *op;              /* "attach-disk"...: messages and progress */
+    unsigned int flags;          /* vmhi_affect bits */
+    bool current_is_config;      /* VMHI_AFFECT_CURRENT means the definition */
+    bool live_ok;                /* ESX can make it to a running VM */
+    esx_modify_fn modify;
+    void *ctx;
+} esx_change;
+
+/* Makes the change to the configurations of the VM @uuid that @ch->flags
+ * target; @vm receives the VM as it was read before. */
+int esx_change_vm(esx_conn *c, const char *uuid, const esx_change *ch, esx_vm *vm);
 
 /* ---- esx_watch.c ---------------------------------------------------- */
 
@@ -428,6 +563,7 @@ struct esx_conn {
     esx_cache cache;
     esx_watch watch;
     atomic_bool never_abort;    /* the main channel's abort flag (never set) */
+    int reboot_guest;           /* RebootGuest: 1 implemented, -1 not, 0 not known yet */
     bool opened;
 };
 

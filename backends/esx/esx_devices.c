@@ -2,136 +2,124 @@
  * VMHI - Virtual Machine Hypervisor Interface
  * SPDX-License-Identifier: Apache-2.0
  *
- * Reconfiguration: memory, vCPUs and devices (ReconfigVM_Task), memory
- * statistics (quickStats) and the device list.
+ * Reconfiguration slots: memory, vCPUs and devices (each a change of
+ * esx_change.c, so the live/config split holds), memory statistics
+ * (quickStats) and the device list.
  *
- * Memory and vCPU changes need the VM shut off: ESX has no balloon target
- * or vCPU unplug a client may set, and no "pending" definition applied at
- * the next start.  Devices can be hot-added and removed while the VM runs,
- * but ESX then changes the running VM and its configuration together, so
- * on an active VM only the default (VMHI_AFFECT_CURRENT) and
- * LIVE|CONFIG are honoured; LIVE or CONFIG alone is refused rather than
- * silently widened.  A detach has completed when the task has.
+ *  - Memory: the maximum is memoryMB, the current memory a
+ *    memoryAllocation.limit below it, which ESX changes on a running VM.
+ *  - vCPUs: numCPU changes only while the VM is off (ESX hot-adds CPUs
+ *    only where the guest allows it and never removes one), so a live
+ *    change is refused; a definition change waits for the next start.
+ *  - Devices: ESX hot-adds and removes disks and NICs; a detach has
+ *    completed when its task has (no pending detaches: caps without ASYNC).
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "esx.h"
 
-#define BIT(st) VMHI_STATE_BIT(VMHI_STATE_##st)
-#define ACTIVE (BIT(RUNNING) | BIT(SHUTTING_DOWN))
-#define BOTH (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG)
+/* Limits of what this backend attaches (one SCSI controller). */
+#define MAX_DISKS 15u
+#define MAX_NICS 10u
 
 static bool is_active(const esx_vm *vm)
 {
-    return (ACTIVE & VMHI_STATE_BIT(esx_vm_state(vm))) != 0;
+    vmhi_vm_state st = esx_vm_state(vm);
+    return st == VMHI_STATE_RUNNING || st == VMHI_STATE_SHUTTING_DOWN;
 }
 
-static int need_shutoff(const esx_vm *vm, unsigned int flags, const char *what)
+/* A failure of a public config call, reported as one of @op. */
+static int config_error(int rc, const char *op)
 {
-    if (flags & VMHI_AFFECT_LIVE)
-        return esx_error(is_active(vm) ? VMHI_E_UNSUPPORTED : VMHI_E_INVALID_STATE,
-                         "esx: %s cannot be applied to a running VM on ESX (VM '%s' is %s); "
-                         "use VMHI_AFFECT_CONFIG while it is shut off", what, vm->name,
-                         vmhi_vm_state_name(esx_vm_state(vm)));
-    if (esx_vm_state(vm) != VMHI_STATE_SHUTOFF)
-        return esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is %s; ESX applies a %s only "
-                         "while the VM is shut off (it has no pending configuration)", vm->name,
-                         vmhi_vm_state_name(esx_vm_state(vm)), what);
-    return VMHI_OK;
+    char why[512];
+    esx_copy(why, sizeof(why), vmhi_error_last_message());
+    return esx_error(rc, "esx: %s: %s", op, why);
 }
 
-/* Runs ReconfigVM_Task with @spec_body (the inside of <spec>). */
-static int reconfigure(esx_conn *c, const esx_vm *vm, const esx_buf *spec, const char *op)
+/* ------------------------------------------------------ memory, vCPUs */
+
+typedef struct size_change {
+    uint64_t value;
+    const char *vm_name;
+} size_change;
+
+static int modify_memory(vmhi_vm_config *cfg, const vmhi_vm_config *other, void *ctx)
 {
-    if (spec->oom)
-        return esx_error(VMHI_E_NOMEM, "esx: out of memory");
-    esx_buf b;
-    esx_buf_init(&b);
-    esx_soap_begin(&b, "ReconfigVM_Task", "VirtualMachine", vm->moref);
-    esx_buf_add(&b, "<spec>");
-    esx_buf_addn(&b, spec->data ? spec->data : "", spec->len);
-    esx_buf_add(&b, "</spec>");
-    esx_soap_end(&b, "ReconfigVM_Task");
-    int rc = esx_call_task(c, "ReconfigVM_Task", &b, op, NULL);
-    esx_buf_free(&b);
-    esx_inventory_done(c, vm->moref, ESX_POWER_UNKNOWN, VMHI_REASON_UNKNOWN);
-    return rc;
+    const size_change *sc = ctx;
+    uint64_t max = vmhi_vm_config_get_max_memory_mib(cfg);
+    (void)other;
+    if (sc->value > max)
+        return esx_error(VMHI_E_INVALID_ARG, "esx: %llu MiB is above the maximum memory of VM "
+                         "'%s' (%llu MiB); raise it with vmhi_vm_set_max_memory() first",
+                         (unsigned long long)sc->value, sc->vm_name, (unsigned long long)max);
+    int rc = vmhi_vm_config_set_memory_mib(cfg, sc->value);
+    return rc < 0 ? config_error(rc, "set-memory") : VMHI_OK;
 }
 
-static void spec_memory(esx_buf *spec, uint64_t max, uint64_t current, bool set_max)
+static int modify_max_memory(vmhi_vm_config *cfg, const vmhi_vm_config *other, void *ctx)
 {
-    if (set_max)
-        esx_buf_elemf(spec, "memoryMB", "%llu", (unsigned long long)max);
-    esx_buf_addf(spec, "<memoryAllocation><limit>%lld</limit></memoryAllocation>",
-                 current < max ? (long long)current : -1LL);
+    const size_change *sc = ctx;
+    uint64_t mem = vmhi_vm_config_get_memory_mib(cfg);
+    (void)other;
+    if (sc->value < mem)
+        return esx_error(VMHI_E_INVALID_ARG, "esx: %llu MiB is below the memory of VM '%s' "
+                         "(%llu MiB); lower that first with vmhi_vm_set_memory()",
+                         (unsigned long long)sc->value, sc->vm_name, (unsigned long long)mem);
+    int rc = vmhi_vm_config_set_max_memory_mib(cfg, sc->value);
+    return rc < 0 ? config_error(rc, "set-max-memory") : VMHI_OK;
+}
+
+static int modify_vcpus(vmhi_vm_config *cfg, const vmhi_vm_config *other, void *ctx)
+{
+    const size_change *sc = ctx;
+    unsigned int max = vmhi_vm_config_get_max_vcpus(cfg);
+    (void)other;
+    if (sc->value > max)
+        return esx_error(VMHI_E_INVALID_ARG, "esx: %llu vCPUs is above the maximum of VM '%s' "
+                         "(%u); raise max_vcpus in the definition first",
+                         (unsigned long long)sc->value, sc->vm_name, max);
+    int rc = vmhi_vm_config_set_vcpus(cfg, (unsigned int)sc->value);
+    return rc < 0 ? config_error(rc, "set-vcpus") : VMHI_OK;
+}
+
+static int size_slot(esx_conn *c, const char *uuid, unsigned int flags, uint64_t value,
+                     esx_change ch)
+{
+    esx_vm vm;
+    size_change sc = { value, "" };
+    esx_error_begin();
+    /* The name for messages: what the cache knows (the change reads afresh). */
+    esx_lock(c);
+    const esx_vm *known = esx_cache_find_uuid(&c->cache, uuid);
+    sc.vm_name = known ? known->name : uuid;
+    esx_unlock(c);
+    ch.flags = flags;
+    ch.ctx = &sc;
+    char name[VMHI_NAME_MAX + 1];
+    esx_copy(name, sizeof(name), sc.vm_name);
+    sc.vm_name = name;
+    return esx_keep_error(esx_change_vm(c, uuid, &ch, &vm));
 }
 
 int esx_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags)
 {
-    esx_conn *c = priv;
-    esx_vm vm;
-    esx_error_begin();
-    int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
-    if (rc == VMHI_OK)
-        rc = need_shutoff(&vm, flags, "memory change");
-    if (rc == VMHI_OK && mib > vm.memory_mib)
-        rc = esx_error(VMHI_E_INVALID_ARG, "esx: %llu MiB is above the maximum memory of VM "
-                       "'%s' (%llu MiB); raise it with vmhi_vm_set_max_memory() first",
-                       (unsigned long long)mib, vm.name, (unsigned long long)vm.memory_mib);
-    if (rc < 0)
-        return esx_keep_error(rc);
-    esx_buf spec;
-    esx_buf_init(&spec);
-    spec_memory(&spec, vm.memory_mib, mib, false);
-    rc = reconfigure(c, &vm, &spec, "set-memory");
-    esx_buf_free(&spec);
-    return esx_keep_error(rc);
+    esx_change ch = { .op = "set-memory", .live_ok = true, .modify = modify_memory };
+    return size_slot(priv, uuid, flags, mib, ch);
 }
 
 int esx_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags)
 {
-    esx_conn *c = priv;
-    esx_vm vm;
-    esx_error_begin();
-    int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
-    if (rc == VMHI_OK)
-        rc = need_shutoff(&vm, flags, "maximum memory change");
-    uint64_t current = rc == VMHI_OK ? esx_vm_memory(&vm) : 0;
-    if (rc == VMHI_OK && mib < current)
-        rc = esx_error(VMHI_E_INVALID_ARG, "esx: %llu MiB is below the memory of VM '%s' "
-                       "(%llu MiB); lower that first with vmhi_vm_set_memory()",
-                       (unsigned long long)mib, vm.name, (unsigned long long)current);
-    if (rc < 0)
-        return esx_keep_error(rc);
-    esx_buf spec;
-    esx_buf_init(&spec);
-    spec_memory(&spec, mib, current, true);
-    rc = reconfigure(c, &vm, &spec, "set-max-memory");
-    esx_buf_free(&spec);
-    return esx_keep_error(rc);
+    esx_change ch = { .op = "set-max-memory", .current_is_config = true,
+                      .modify = modify_max_memory };
+    return size_slot(priv, uuid, flags, mib, ch);
 }
 
 int esx_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int flags)
 {
-    esx_conn *c = priv;
-    esx_vm vm;
-    esx_error_begin();
-    int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
-    if (rc == VMHI_OK)
-        rc = need_shutoff(&vm, flags, "vCPU change");
-    if (rc == VMHI_OK && count > esx_vm_max_vcpus(&vm))
-        rc = esx_error(VMHI_E_INVALID_ARG, "esx: %u vCPUs is above the maximum of VM '%s' "
-                       "(%u); raise max_vcpus in the definition first", count, vm.name,
-                       esx_vm_max_vcpus(&vm));
-    if (rc < 0)
-        return esx_keep_error(rc);
-    esx_buf spec;
-    esx_buf_init(&spec);
-    esx_buf_elemf(&spec, "numCPUs", "%u", count);
-    rc = reconfigure(c, &vm, &spec, "set-vcpus");
-    esx_buf_free(&spec);
-    return esx_keep_error(rc);
+    esx_change ch = { .op = "set-vcpus", .modify = modify_vcpus };
+    return size_slot(priv, uuid, flags, count, ch);
 }
 
 /* ------------------------------------------------------ memory stats */
@@ -172,192 +160,265 @@ int esx_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
 
 /* ----------------------------------------------------------- devices */
 
-static int read_devices(esx_conn *c, const char *moref, esx_devices *out)
-{
-    static const char *const paths[] = { "config.hardware.device", NULL };
-    esx_reply r;
-    int rc = esx_read_props(c, "VirtualMachine", moref, paths, &r);
-    if (rc < 0)
-        return rc;
-    rc = esx_devices_parse(&c->refs, esx_reply_prop(&r, "config.hardware.device"), out);
-    esx_reply_free(&r);
-    return rc < 0 ? esx_error(rc, "esx: out of memory reading devices") : VMHI_OK;
-}
+/* A device to attach: the application's, with the id and MAC it gets
+ * fixed at the first configuration it goes to. */
+typedef struct attach_ctx {
+    const vmhi_disk *disk;
+    const vmhi_nic *nic;
+    char id[VMHI_DEVICE_ID_MAX + 1];
+    char mac[18];
+} attach_ctx;
 
-/* Checks @flags against the VM for a device change. */
-static int device_flags(const esx_vm *vm, unsigned int flags, const char *what)
+static bool id_taken(const vmhi_vm_config *cfg, const char *id)
 {
-    if (is_active(vm)) {
-        if (flags == 0 || flags == BOTH)
-            return VMHI_OK;
-        return esx_error(VMHI_E_UNSUPPORTED, "esx: on a running VM ESX changes the VM and its "
-                         "configuration together; %s needs VMHI_AFFECT_CURRENT or "
-                         "LIVE|CONFIG", what);
-    }
-    if (flags & VMHI_AFFECT_LIVE)
-        return esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is %s; a live %s needs it "
-                         "running", vm->name, vmhi_vm_state_name(esx_vm_state(vm)), what);
-    if (esx_vm_state(vm) == VMHI_STATE_SUSPENDED)
-        return esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is suspended; ESX changes its "
-                         "devices only when it runs or is shut off", vm->name);
-    return VMHI_OK;
-}
-
-/* The key of the device of @kind that @after has and @before has not. */
-static bool new_device(const esx_devices *before, const esx_devices *after,
-                       vmhi_device_type kind, const esx_device **out)
-{
-    for (size_t i = 0; i < after->count; i++) {
-        const esx_device *d = &after->items[i];
-        if (d->kind == kind && !esx_devices_find(before, d->key)) {
-            *out = d;
+    for (size_t i = 0; cfg && i < vmhi_vm_config_get_disk_count(cfg); i++)
+        if (strcmp(vmhi_disk_get_id(vmhi_vm_config_get_disk(cfg, i)), id) == 0)
             return true;
-        }
+    for (size_t i = 0; cfg && i < vmhi_vm_config_get_nic_count(cfg); i++)
+        if (strcmp(vmhi_nic_get_id(vmhi_vm_config_get_nic(cfg, i)), id) == 0)
+            return true;
+    return false;
+}
+
+static void pick_id(attach_ctx *a, const vmhi_vm_config *cfg, const vmhi_vm_config *other)
+{
+    const char *given = a->disk ? vmhi_disk_get_id(a->disk) : vmhi_nic_get_id(a->nic);
+    if (a->id[0])
+        return;
+    if (given && given[0]) {
+        esx_copy(a->id, sizeof(a->id), given);
+        return;
+    }
+    for (unsigned int n = 0; !a->id[0] || id_taken(cfg, a->id) || id_taken(other, a->id); n++)
+        snprintf(a->id, sizeof(a->id), "%s%u", a->disk ? "disk" : "nic", n);
+}
+
+static int add_disk_to(vmhi_vm_config *cfg, attach_ctx *a)
+{
+    if (vmhi_vm_config_get_disk_count(cfg) >= MAX_DISKS)
+        return esx_error(VMHI_E_LIMIT, "esx: the VM has %u disks already, the most it can "
+                         "have", MAX_DISKS);
+    vmhi_disk *copy = NULL;
+    const vmhi_disk *d = a->disk;
+    int rc = vmhi_disk_new(&copy);
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_id(copy, a->id);
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_path(copy, vmhi_disk_get_path(d));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_format(copy, vmhi_disk_get_format(d));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_bus(copy, vmhi_disk_get_bus(d));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_readonly(copy, vmhi_disk_get_readonly(d));
+    if (rc == VMHI_OK && vmhi_disk_get_size_mib(d))
+        rc = vmhi_disk_set_size_mib(copy, vmhi_disk_get_size_mib(d));
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_config_add_disk(cfg, copy);
+    vmhi_disk_free(copy);
+    return rc < 0 ? config_error(rc, "attach-disk") : VMHI_OK;
+}
+
+static bool mac_taken(const vmhi_vm_config *cfg, const char *mac)
+{
+    for (size_t i = 0; cfg && i < vmhi_vm_config_get_nic_count(cfg); i++) {
+        const char *m = vmhi_nic_get_mac(vmhi_vm_config_get_nic(cfg, i));
+        if (m && strcasecmp(m, mac) == 0)
+            return true;
     }
     return false;
 }
 
-static int check_disk_path_free(esx_conn *c, const esx_devices *devs, const vmhi_disk *disk)
+static int add_nic_to(vmhi_vm_config *cfg, const vmhi_vm_config *other, attach_ctx *a)
 {
-    char want[ESX_PATH_MAX + 64], have[ESX_PATH_MAX + 64];
-    int rc = esx_path_to_datastore(&c->refs, vmhi_disk_get_path(disk), want, sizeof(want));
-    for (size_t i = 0; rc == VMHI_OK && i < devs->count; i++) {
-        const esx_device *d = &devs->items[i];
-        if (d->kind != VMHI_DEVICE_DISK ||
-            esx_path_to_datastore(&c->refs, d->path, have, sizeof(have)) != VMHI_OK)
-            continue;
-        if (strcmp(want, have) == 0) {
-            char id[VMHI_DEVICE_ID_MAX + 1];
-            esx_device_id(d, id);
-            return esx_error(VMHI_E_EXISTS, "esx: %s is already attached as %s",
-                             vmhi_disk_get_path(disk), id);
-        }
-    }
-    esx_error_begin();
-    return rc;
+    if (vmhi_vm_config_get_nic_count(cfg) >= MAX_NICS)
+        return esx_error(VMHI_E_LIMIT, "esx: the VM has %u NICs already, the most it can "
+                         "have", MAX_NICS);
+    const vmhi_nic *n = a->nic;
+    const char *mac = vmhi_nic_get_mac(n);
+    if (mac && mac_taken(cfg, mac))
+        return esx_error(VMHI_E_EXISTS, "esx: MAC address %s is taken by another NIC", mac);
+    if (!mac && !a->mac[0])
+        do
+            esx_new_mac(cfg, a->mac);
+        while (mac_taken(other, a->mac));
+    vmhi_nic *copy = NULL;
+    int rc = vmhi_nic_new(&copy);
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_id(copy, a->id);
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_model(copy, vmhi_nic_get_model(n));
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_mac(copy, mac ? mac : a->mac);
+    if (rc == VMHI_OK && vmhi_nic_get_network(n))
+        rc = vmhi_nic_set_network(copy, vmhi_nic_get_network(n));
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_config_add_nic(cfg, copy);
+    vmhi_nic_free(copy);
+    return rc < 0 ? config_error(rc, "attach-nic") : VMHI_OK;
 }
 
-/* Adds one device (disk or NIC) and reports the id it got. */
-static int attach(esx_conn *c, const char *uuid, unsigned int flags, const vmhi_disk *disk,
-                  const vmhi_nic *nic, char *id)
+static int modify_attach(vmhi_vm_config *cfg, const vmhi_vm_config *other, void *ctx)
 {
-    esx_vm vm;
-    esx_devices before = { 0 }, after = { 0 };
-    esx_buf spec;
-    esx_buf_init(&spec);
-    const char *what = disk ? "disk attach" : "NIC attach";
-    int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
-    if (rc == VMHI_OK)
-        rc = device_flags(&vm, flags, what);
-    if (rc == VMHI_OK)
-        rc = read_devices(c, vm.moref, &before);
-    if (rc == VMHI_OK && disk)
-        rc = check_disk_path_free(c, &before, disk);
-    esx_slots slots;
-    esx_slots_init(&slots, &before);
-    if (rc == VMHI_OK)
-        rc = disk ? esx_spec_add_disk(&c->refs, &spec, &slots, disk, true)
-                  : esx_spec_add_nic(&spec, &slots, nic);
-    if (rc == VMHI_OK)
-        rc = reconfigure(c, &vm, &spec, disk ? "attach-disk" : "attach-nic");
-    if (rc == VMHI_OK)
-        rc = read_devices(c, vm.moref, &after);
-    const esx_device *dev = NULL;
-    if (rc == VMHI_OK && !new_device(&before, &after, disk ? VMHI_DEVICE_DISK : VMHI_DEVICE_NIC,
-                                     &dev))
-        rc = esx_error(VMHI_E_BACKEND, "esx: the %s succeeded but the VM shows no new device",
-                       what);
-    if (rc == VMHI_OK)
-        esx_device_id(dev, id);
-    esx_buf_free(&spec);
-    esx_devices_free(&before);
-    esx_devices_free(&after);
-    return rc;
+    attach_ctx *a = ctx;
+    pick_id(a, cfg, other);
+    if (id_taken(cfg, a->id))
+        return esx_error(VMHI_E_EXISTS, "esx: the VM already has a device '%s'", a->id);
+    return a->disk ? add_disk_to(cfg, a) : add_nic_to(cfg, other, a);
+}
+
+typedef struct detach_ctx {
+    vmhi_device_type kind;
+    const char *id;
+    const char *vm_name;
+} detach_ctx;
+
+static int modify_detach(vmhi_vm_config *cfg, const vmhi_vm_config *other, void *ctx)
+{
+    const detach_ctx *d = ctx;
+    (void)other;
+    int rc = d->kind == VMHI_DEVICE_DISK ? vmhi_vm_config_remove_disk(cfg, d->id)
+                                         : vmhi_vm_config_remove_nic(cfg, d->id);
+    if (rc == VMHI_E_NO_DEVICE)
+        return esx_error(VMHI_E_NO_DEVICE, "esx: VM '%s' has no %s '%s' in the configuration "
+                         "the call targets", d->vm_name,
+                         d->kind == VMHI_DEVICE_DISK ? "disk" : "NIC", d->id);
+    return rc < 0 ? config_error(rc, "detach") : VMHI_OK;
+}
+
+static void vm_name_of(esx_conn *c, const char *uuid, char *name)
+{
+    esx_lock(c);
+    const esx_vm *known = esx_cache_find_uuid(&c->cache, uuid);
+    esx_copy(name, VMHI_NAME_MAX + 1, known ? known->name : uuid);
+    esx_unlock(c);
 }
 
 int esx_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigned int flags,
                     char *id)
 {
+    esx_vm vm;
+    attach_ctx a = { .disk = disk };
+    esx_change ch = { .op = "attach-disk", .flags = flags, .live_ok = true,
+                      .modify = modify_attach, .ctx = &a };
     esx_error_begin();
-    return esx_keep_error(attach(priv, uuid, flags, disk, NULL, id));
+    int rc = esx_change_vm(priv, uuid, &ch, &vm);
+    if (rc == VMHI_OK)
+        esx_copy(id, VMHI_DEVICE_ID_MAX + 1, a.id);
+    return esx_keep_error(rc);
 }
 
 int esx_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned int flags,
                    char *id)
 {
+    esx_vm vm;
+    attach_ctx a = { .nic = nic };
+    esx_change ch = { .op = "attach-nic", .flags = flags, .live_ok = true,
+                      .modify = modify_attach, .ctx = &a };
     esx_error_begin();
-    return esx_keep_error(attach(priv, uuid, flags, NULL, nic, id));
+    int rc = esx_change_vm(priv, uuid, &ch, &vm);
+    if (rc == VMHI_OK)
+        esx_copy(id, VMHI_DEVICE_ID_MAX + 1, a.id);
+    return esx_keep_error(rc);
 }
 
 static int detach(esx_conn *c, const char *uuid, vmhi_device_type kind, const char *id,
                   unsigned int flags, vmhi_completion *completion)
 {
     esx_vm vm;
-    esx_devices devs = { 0 };
-    vmhi_device_type id_kind;
-    uint32_t key = 0;
-    const esx_device *dev = NULL;
-    int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
-    if (rc == VMHI_OK)
-        rc = device_flags(&vm, flags, kind == VMHI_DEVICE_DISK ? "disk detach" : "NIC detach");
-    if (rc == VMHI_OK)
-        rc = read_devices(c, vm.moref, &devs);
-    if (rc == VMHI_OK && (!esx_device_id_parse(id, &id_kind, &key) || id_kind != kind ||
-                          !(dev = esx_devices_find(&devs, key)) || dev->kind != kind))
-        rc = esx_error(VMHI_E_NO_DEVICE, "esx: VM '%s' has no %s '%s'", vm.name,
-                       kind == VMHI_DEVICE_DISK ? "disk" : "NIC", id);
-    if (rc == VMHI_OK) {
-        esx_buf spec;
-        esx_buf_init(&spec);
-        esx_spec_remove_device(&spec, dev);
-        rc = reconfigure(c, &vm, &spec, kind == VMHI_DEVICE_DISK ? "detach-disk"
-                                                                 : "detach-nic");
-        esx_buf_free(&spec);
-    }
+    char name[VMHI_NAME_MAX + 1];
+    vm_name_of(c, uuid, name);
+    detach_ctx d = { kind, id, name };
+    esx_change ch = { .op = kind == VMHI_DEVICE_DISK ? "detach-disk" : "detach-nic",
+                      .flags = flags, .live_ok = true, .modify = modify_detach, .ctx = &d };
+    esx_error_begin();
+    int rc = esx_change_vm(c, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         *completion = VMHI_COMPLETION_DONE;
-    esx_devices_free(&devs);
-    return rc;
+    return esx_keep_error(rc);
 }
 
 int esx_detach_disk(void *priv, const char *uuid, const char *id, unsigned int flags,
                     vmhi_completion *completion)
 {
-    esx_error_begin();
-    return esx_keep_error(detach(priv, uuid, VMHI_DEVICE_DISK, id, flags, completion));
+    return detach(priv, uuid, VMHI_DEVICE_DISK, id, flags, completion);
 }
 
 int esx_detach_nic(void *priv, const char *uuid, const char *id, unsigned int flags,
                    vmhi_completion *completion)
 {
-    esx_error_begin();
-    return esx_keep_error(detach(priv, uuid, VMHI_DEVICE_NIC, id, flags, completion));
+    return detach(priv, uuid, VMHI_DEVICE_NIC, id, flags, completion);
 }
 
+/* ------------------------------------------------------- device list */
+
+static bool has_device(const vmhi_vm_config *cfg, const char *id)
+{
+    return id_taken(cfg, id);
+}
+
+/* Lists the devices of @cfg, skipping those @skip has. */
+static int list_config(const vmhi_vm_config *cfg, const vmhi_vm_config *skip, bool live,
+                       const vmhi_vm_config *def, vmhi_backend_device_add add, void *ctx)
+{
+    int rc = VMHI_OK;
+    for (size_t i = 0; rc == VMHI_OK && cfg && i < vmhi_vm_config_get_disk_count(cfg); i++) {
+        const vmhi_disk *d = vmhi_vm_config_get_disk(cfg, i);
+        if (skip && has_device(skip, vmhi_disk_get_id(d)))
+            continue;
+        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+        info.type = VMHI_DEVICE_DISK;
+        info.state = VMHI_DEVICE_PRESENT;
+        info.id = vmhi_disk_get_id(d);
+        info.summary = vmhi_disk_get_path(d);
+        info.live = live;
+        info.config = !live || has_device(def, info.id);
+        rc = add(ctx, &info);
+    }
+    for (size_t i = 0; rc == VMHI_OK && cfg && i < vmhi_vm_config_get_nic_count(cfg); i++) {
+        const vmhi_nic *n = vmhi_vm_config_get_nic(cfg, i);
+        if (skip && has_device(skip, vmhi_nic_get_id(n)))
+            continue;
+        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+        info.type = VMHI_DEVICE_NIC;
+        info.state = VMHI_DEVICE_PRESENT;
+        info.id = vmhi_nic_get_id(n);
+        info.summary = vmhi_nic_get_mac(n);
+        info.live = live;
+        info.config = !live || has_device(def, info.id);
+        rc = add(ctx, &info);
+    }
+    return rc;
+}
+
+/* Active VM: its live devices, then those only its definition has
+ * (DEV-15).  Inactive VM: the devices of its definition. */
 int esx_list_devices(void *priv, const char *uuid, vmhi_backend_device_add add, void *ctx)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_devices devs = { 0 };
+    esx_view v;
+    vmhi_vm_config *live = NULL, *def = NULL;
     esx_error_begin();
-    int rc = esx_inventory_get(c, NULL, uuid, false, &vm);
+    int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
     if (rc == VMHI_OK)
-        rc = read_devices(c, vm.moref, &devs);
-    for (size_t i = 0; rc == VMHI_OK && i < devs.count; i++) {
-        const esx_device *d = &devs.items[i];
-        if (!d->kind)
-            continue;
-        char id[VMHI_DEVICE_ID_MAX + 1];
-        esx_device_id(d, id);
-        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
-        info.type = d->kind;
-        info.state = VMHI_DEVICE_PRESENT;
-        info.id = id;
-        info.summary = d->kind == VMHI_DEVICE_DISK ? d->path : d->mac;
-        info.live = is_active(&vm);
-        info.config = 1;
-        rc = add(ctx, &info);
-    }
-    esx_devices_free(&devs);
+        rc = esx_view_read(c, vm.moref, &v);
+    if (rc < 0)
+        return esx_keep_error(rc);
+    bool active = is_active(&vm);
+    if (active)
+        rc = esx_view_config(&vm, &v, &live);
+    if (rc == VMHI_OK && active && !vm.transient)
+        rc = v.meta.definition ? esx_view_waiting(&vm, &v, &def)
+                               : vmhi_vm_config_copy(&def, live);
+    else if (rc == VMHI_OK && !active)
+        rc = esx_view_definition(&vm, &v, &def);
+    if (rc == VMHI_OK && active)
+        rc = list_config(live, NULL, true, def, add, ctx);
+    if (rc == VMHI_OK)
+        rc = list_config(def, live, false, def, add, ctx);
+    vmhi_vm_config_free(live);
+    vmhi_vm_config_free(def);
+    esx_view_free(&v);
     return esx_keep_error(rc);
 }

@@ -252,18 +252,63 @@ static int esx_get_host_info(void *priv, vmhi_host_info *info)
     return VMHI_OK;
 }
 
+/* A VM RebootGuest may safely be tried on: one that is not running. */
+static bool probe_target(esx_conn *c, char *moref)
+{
+    moref[0] = '\0';
+    esx_lock(c);
+    for (size_t i = 0; i < c->cache.count && !moref[0]; i++) {
+        const esx_vm *vm = c->cache.vms[i];
+        if (vm->known && !vm->template_vm && vm->power == ESX_POWER_OFF)
+            esx_copy(moref, ESX_MOREF_MAX + 1, vm->moref);
+    }
+    esx_unlock(c);
+    return moref[0] != '\0';
+}
+
+/* Whether the server implements RebootGuest (VMware's simulator does not).
+ * Asked once per connection, of a shut-off VM: a real host refuses the
+ * request (InvalidPowerState), a server without the method says
+ * MethodNotFound.  Without a shut-off VM to ask, reboot stays unclaimed. */
+static bool reboot_implemented(esx_conn *c)
+{
+    char moref[ESX_MOREF_MAX + 1], fault[64];
+    if (c->reboot_guest)
+        return c->reboot_guest > 0;
+    if (!probe_target(c, moref) &&
+        (esx_inventory_load(c) < 0 || !probe_target(c, moref)))
+        return false;
+    esx_buf b;
+    esx_reply r;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "RebootGuest", "VirtualMachine", moref);
+    esx_soap_end(&b, "RebootGuest");
+    int rc = esx_call_on(c, &c->main, "RebootGuest", &b, &r, fault);
+    esx_buf_free(&b);
+    if (rc == VMHI_OK)
+        esx_reply_free(&r);
+    if (rc == VMHI_OK || fault[0])
+        c->reboot_guest = strcmp(fault, "MethodNotFound") == 0 ||
+                          strcmp(fault, "NotImplemented") == 0 ? -1 : 1;
+    vmhi_error_clear(); /* the probe's fault is no failure of the caller */
+    return c->reboot_guest > 0;
+}
+
 static int esx_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
 {
     const unsigned int sup = VMHI_CAP_SUPPORTED;
     switch (op) {
     case VMHI_OP_SHUTDOWN:
-    case VMHI_OP_REBOOT:
         *caps = sup | VMHI_CAP_ASYNC;
         return VMHI_OK;
-    case VMHI_OP_SET_MEMORY:
+    case VMHI_OP_REBOOT:
+        *caps = reboot_implemented(priv) ? sup | VMHI_CAP_ASYNC : 0;
+        return VMHI_OK;
+    case VMHI_OP_SET_MEMORY: /* memoryAllocation.limit changes while the VM runs */
+        *caps = sup | VMHI_CAP_LIVE | VMHI_CAP_CONFIG;
+        return VMHI_OK;
     case VMHI_OP_SET_MAX_MEMORY:
-    case VMHI_OP_SET_VCPUS:
-        /* Changes apply while the VM is off: no hotplug, no pending config. */
+    case VMHI_OP_SET_VCPUS: /* no vCPU hot-plug a client may rely on */
         *caps = sup | VMHI_CAP_CONFIG;
         return VMHI_OK;
     case VMHI_OP_ATTACH_DISK:
@@ -299,7 +344,8 @@ static const vmhi_backend_ops esx_ops = {
     .struct_size = sizeof(vmhi_backend_ops),
     .name = "esx",
     .schemes = esx_schemes,
-    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_PERSISTENCE,
+    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_MEMORY | VMHI_PROFILE_DEVICES |
+                VMHI_PROFILE_PERSISTENCE,
     .flags = 0,
     .conn_priv_size = sizeof(esx_conn),
     .version = VMHI_VERSION_STRING,

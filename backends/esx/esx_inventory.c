@@ -62,23 +62,34 @@ static void apply_uuid(esx_vm *vm, const char *text)
         memcpy(vm->uuid, out, sizeof(out));
 }
 
-/* The VMHI settings kept in the VM's extraConfig (the last value of a
- * key counts: some servers append instead of replacing). */
+/* The definition waiting for the next start from shutoff, as far as
+ * vmhi_vm_get_info() of an inactive VM reports it. */
+static void apply_pending(esx_vm *vm, const char *json)
+{
+    vmhi_vm_config *cfg = NULL;
+    vm->pending = false;
+    if (!json || vmhi_vm_config_from_json(&cfg, json, strlen(json)) != VMHI_OK)
+        return;
+    vm->pending = true;
+    vm->def_vcpus = vmhi_vm_config_get_vcpus(cfg);
+    vm->def_max_vcpus = vmhi_vm_config_get_max_vcpus(cfg);
+    vm->def_memory_mib = vmhi_vm_config_get_memory_mib(cfg);
+    vm->def_max_memory_mib = vmhi_vm_config_get_max_memory_mib(cfg);
+    vmhi_vm_config_free(cfg);
+}
+
+/* The VMHI settings kept in the VM's extraConfig (esx_meta.c). */
 static void apply_extra_config(esx_vm *vm, const xmlNode *array)
 {
-    char key[64], value[64];
-    uint64_t n;
-    vm->max_vcpus = 0;
-    vm->transient = false;
-    for (const xmlNode *o = array ? array->children : NULL; o; o = o->next) {
-        if (o->type != XML_ELEMENT_NODE || !esx_xml_child_text(o, "key", key, sizeof(key)) ||
-            !esx_xml_child_text(o, "value", value, sizeof(value)))
-            continue;
-        if (strcmp(key, "vmhi.maxVcpus") == 0)
-            vm->max_vcpus = esx_parse_u64(value, &n) && n <= 4096 ? (unsigned int)n : 0;
-        else if (strcmp(key, "vmhi.transient") == 0)
-            vm->transient = strcmp(value, "TRUE") == 0;
+    esx_meta m;
+    if (esx_meta_parse(array, &m) < 0) {
+        vm->dirty = true; /* out of memory: read it again next time */
+        return;
     }
+    vm->max_vcpus = m.max_vcpus;
+    vm->transient = m.transient;
+    apply_pending(vm, m.definition);
+    esx_meta_free(&m);
 }
 
 void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
@@ -115,6 +126,7 @@ static void apply_object(esx_vm *vm, const xmlNode *object)
     vm->memory_limit_mib = -1;
     vm->max_vcpus = 0;
     vm->transient = false;
+    vm->pending = false;
     for (const xmlNode *ps = esx_xml_child(object, "propSet"); ps;
          ps = esx_xml_next(ps, "propSet")) {
         if (esx_xml_child_text(ps, "name", name, sizeof(name)))
@@ -349,8 +361,8 @@ static int not_found(const char *name, const char *uuid)
     return esx_error_native(VMHI_E_NO_VM, "NotFound", "esx: no VM with UUID %s", uuid);
 }
 
-int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fresh,
-                      esx_vm *out)
+static int lookup_entry(esx_conn *c, const char *name, const char *uuid, bool fresh,
+                        esx_vm *out)
 {
     char moref[ESX_MOREF_MAX + 1] = "";
     esx_lock(c);
@@ -380,6 +392,22 @@ int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fres
         snapshot(vm, out);
     esx_unlock(c);
     return vm ? VMHI_OK : not_found(name, uuid);
+}
+
+bool esx_vm_gone(const esx_vm *vm)
+{
+    return vm->template_vm || (vm->transient && vm->power == ESX_POWER_OFF);
+}
+
+int esx_inventory_get(esx_conn *c, const char *name, const char *uuid, bool fresh,
+                      esx_vm *out)
+{
+    int rc = lookup_entry(c, name, uuid, fresh, out);
+    if (rc < 0 || !out->transient || out->power != ESX_POWER_OFF)
+        return rc;
+    /* A transient VM that reached shutoff (LC-GEN-5): finish it off. */
+    rc = esx_unregister(c, out);
+    return rc < 0 ? rc : not_found(name, uuid);
 }
 
 void esx_inventory_expect(esx_conn *c, const char *moref, esx_power power,
@@ -445,8 +473,9 @@ int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
     if (!copy)
         return esx_keep_error(VMHI_E_NOMEM);
     for (size_t i = 0; rc == VMHI_OK && i < n; i++) {
-        if (copy[i].template_vm || !copy[i].uuid[0])
-            continue; /* templates cannot run; VMs without a config are inaccessible */
+        if (esx_vm_gone(&copy[i]) || !copy[i].uuid[0])
+            continue; /* templates cannot run, transient VMs end at shutoff; VMs without
+                         a config are inaccessible */
         vmhi_backend_vm_ref ref;
         fill_ref(&copy[i], &ref);
         rc = add(ctx, &ref, esx_vm_state(&copy[i]), !copy[i].transient);
@@ -476,10 +505,18 @@ int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
         return esx_keep_error(rc);
     info->state = esx_vm_state(&vm);
     info->reason = vm.reason;
-    info->vcpus = vm.vcpus;
-    info->max_vcpus = esx_vm_max_vcpus(&vm);
-    info->memory_mib = esx_vm_memory(&vm);
-    info->max_memory_mib = vm.memory_mib;
+    bool active = info->state == VMHI_STATE_RUNNING || info->state == VMHI_STATE_SHUTTING_DOWN;
+    if (vm.pending && !active) { /* the definition it starts with next */
+        info->vcpus = vm.def_vcpus;
+        info->max_vcpus = vm.def_max_vcpus;
+        info->memory_mib = vm.def_memory_mib;
+        info->max_memory_mib = vm.def_max_memory_mib;
+    } else {
+        info->vcpus = vm.vcpus;
+        info->max_vcpus = esx_vm_max_vcpus(&vm);
+        info->memory_mib = esx_vm_memory(&vm);
+        info->max_memory_mib = vm.memory_mib;
+    }
     info->cpu_time_ns = 0;              /* not in the vSphere API without perf counters */
     info->persistent = !vm.transient;
     return VMHI_OK;

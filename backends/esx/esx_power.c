@@ -121,6 +121,9 @@ int esx_start(void *priv, const char *uuid, unsigned int flags)
     int rc = check_no_flags(flags, "start");
     if (rc == VMHI_OK)
         rc = prepare(c, uuid, "start", BIT(SHUTOFF) | BIT(SUSPENDED), &vm);
+    /* From shutoff the VM runs with its current definition (LC-START-5). */
+    if (rc == VMHI_OK)
+        rc = esx_definition_settle(c, &vm, "start");
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, "PowerOnVM_Task", "start", ESX_POWER_ON,
                       vm.power == ESX_POWER_SUSPENDED ? VMHI_REASON_RESTORED
@@ -130,8 +133,19 @@ int esx_start(void *priv, const char *uuid, unsigned int flags)
 
 int esx_poweroff(void *priv, const char *uuid, unsigned int flags)
 {
-    return power_task(priv, uuid, flags, "poweroff", BIT(RUNNING) | BIT(SHUTTING_DOWN),
-                      "PowerOffVM_Task", ESX_POWER_OFF, VMHI_REASON_POWEROFF);
+    esx_conn *c = priv;
+    esx_vm vm;
+    esx_error_begin();
+    int rc = check_no_flags(flags, "poweroff");
+    if (rc == VMHI_OK)
+        rc = prepare(c, uuid, "poweroff", BIT(RUNNING) | BIT(SHUTTING_DOWN), &vm);
+    if (rc == VMHI_OK)
+        rc = run_task(c, &vm, "PowerOffVM_Task", "poweroff", ESX_POWER_OFF,
+                      VMHI_REASON_POWEROFF);
+    /* A transient VM ceases to exist at shutoff (LC-GEN-5). */
+    if (rc == VMHI_OK && vm.transient)
+        rc = esx_unregister(c, &vm);
+    return esx_keep_error(rc);
 }
 
 int esx_reset(void *priv, const char *uuid, unsigned int flags)
@@ -142,8 +156,19 @@ int esx_reset(void *priv, const char *uuid, unsigned int flags)
 
 int esx_suspend(void *priv, const char *uuid, unsigned int flags)
 {
-    return power_task(priv, uuid, flags, "suspend", BIT(RUNNING), "SuspendVM_Task",
-                      ESX_POWER_SUSPENDED, VMHI_REASON_SUSPENDED);
+    esx_conn *c = priv;
+    esx_vm vm;
+    esx_error_begin();
+    int rc = check_no_flags(flags, "suspend");
+    if (rc == VMHI_OK)
+        rc = prepare(c, uuid, "suspend", BIT(RUNNING), &vm);
+    if (rc == VMHI_OK && vm.transient)
+        rc = esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is transient; only a VM with a "
+                       "definition can be suspended (define it again first)", vm.name);
+    if (rc == VMHI_OK)
+        rc = run_task(c, &vm, "SuspendVM_Task", "suspend", ESX_POWER_SUSPENDED,
+                      VMHI_REASON_SUSPENDED);
+    return esx_keep_error(rc);
 }
 
 int esx_reboot(void *priv, const char *uuid, unsigned int flags)
@@ -204,5 +229,8 @@ int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
     esx_inventory_done(c, vm.moref, ESX_POWER_UNKNOWN, VMHI_REASON_UNKNOWN);
     if (timeout_ms)
         rc = wait_off(c, &vm, timeout_ms);
+    /* A transient VM ceases to exist at shutoff (LC-GEN-5). */
+    if (rc == VMHI_OK && timeout_ms && vm.transient)
+        rc = esx_unregister(c, &vm);
     return esx_keep_error(rc);
 }

@@ -8,16 +8,16 @@
  *    of the files: /vmfs/volumes/<datastore>/<dir>/<file>.vmdk, or under
  *    the datastore's mount point (its summary.url; /vmfs/volumes/<uuid> on
  *    ESX, a directory for the simulator), which is "[<datastore>]
- *    <dir>/<file>.vmdk" in the API.  Paths read back use the mount point.  A disk with a size
- *    is created (thin); one without must exist.  virtio and SCSI disks go
+ *    <dir>/<file>.vmdk" in the API.  A disk with a size is created
+ *    (thin); one without must exist.  virtio and SCSI disks go
  *    on a paravirtual SCSI controller, SATA disks on an AHCI controller,
  *    IDE disks on the two IDE controllers every VM has.  raw and vmdk
  *    formats are both taken as VMDK (a flat VMDK is raw); qcow2 is refused.
  *  - NICs: vmxnet3 and virtio (ESX's paravirtual NIC stands in for it) are
  *    VirtualVmxnet3, e1000 is VirtualE1000; rtl8139 has no ESX model.  The
  *    network is a port group name; "default" means "VM Network".
- *  - Device ids are derived from the device keys ESX assigns: "disk-2000",
- *    "nic-4000".  They are stable for the life of the device.
+ *  - Device ids and the VMHI names ESX does not keep (raw, virtio, the
+ *    network "default"...) come from the device notes (esx_meta.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,26 +51,28 @@ static int32_t child_int(const xmlNode *node, const char *name, int32_t fallback
     return t && esx_parse_i64(t, &v) ? (int32_t)v : fallback;
 }
 
-static void parse_backing(const esx_refs *r, const xmlNode *dev, esx_device *out)
+static void parse_backing(const xmlNode *dev, esx_device *out)
 {
     const xmlNode *backing = esx_xml_child(dev, "backing");
     char text[ESX_PATH_MAX];
     if (out->kind == VMHI_DEVICE_DISK) {
         const char *file = esx_xml_child_text(backing, "fileName", text, sizeof(text));
-        esx_path_from_datastore(r, file ? file : "", out->path, sizeof(out->path));
+        esx_copy(out->file, sizeof(out->file), file ? file : "");
     } else if (out->kind == VMHI_DEVICE_NIC) {
         const char *name = esx_xml_child_text(backing, "deviceName", text, sizeof(text));
         if (!name) { /* distributed port group: name it by its key */
             const xmlNode *port = esx_xml_child(backing, "port");
             name = esx_xml_child_text(port, "portgroupKey", text, sizeof(text));
         }
-        esx_copy(out->network, sizeof(out->network), name ? name : "");
+        esx_copy(out->portgroup, sizeof(out->portgroup), name ? name : "");
         const char *mac = esx_xml_child_text(dev, "macAddress", text, sizeof(text));
         esx_copy(out->mac, sizeof(out->mac), mac ? mac : "");
+        for (char *p = out->mac; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
     }
 }
 
-static void parse_device(const esx_refs *r, const xmlNode *dev, esx_device *out)
+static void parse_device(const xmlNode *dev, esx_device *out)
 {
     char text[32];
     uint64_t v;
@@ -87,10 +89,10 @@ static void parse_device(const esx_refs *r, const xmlNode *dev, esx_device *out)
     const char *cap = esx_xml_child_text(dev, "capacityInKB", text, sizeof(text));
     if (cap && esx_parse_u64(cap, &v))
         out->capacity_kib = v;
-    parse_backing(r, dev, out);
+    parse_backing(dev, out);
 }
 
-int esx_devices_parse(const esx_refs *r, const xmlNode *array, esx_devices *out)
+int esx_devices_parse(const xmlNode *array, esx_devices *out)
 {
     size_t n = 0;
     out->items = NULL;
@@ -103,7 +105,7 @@ int esx_devices_parse(const esx_refs *r, const xmlNode *array, esx_devices *out)
         return VMHI_E_NOMEM;
     for (const xmlNode *d = array->children; d; d = d->next)
         if (d->type == XML_ELEMENT_NODE)
-            parse_device(r, d, &out->items[out->count++]);
+            parse_device(d, &out->items[out->count++]);
     return VMHI_OK;
 }
 
@@ -122,29 +124,12 @@ const esx_device *esx_devices_find(const esx_devices *d, uint32_t key)
     return NULL;
 }
 
-void esx_device_id(const esx_device *dev, char id[VMHI_DEVICE_ID_MAX + 1])
+const esx_device *esx_devices_find_id(const esx_devices *d, const char *id)
 {
-    snprintf(id, VMHI_DEVICE_ID_MAX + 1, "%s-%u", dev->kind == VMHI_DEVICE_DISK ? "disk" : "nic",
-             dev->key);
-}
-
-bool esx_device_id_parse(const char *id, vmhi_device_type *kind, uint32_t *key)
-{
-    const char *num;
-    if (strncmp(id, "disk-", 5) == 0) {
-        *kind = VMHI_DEVICE_DISK;
-        num = id + 5;
-    } else if (strncmp(id, "nic-", 4) == 0) {
-        *kind = VMHI_DEVICE_NIC;
-        num = id + 4;
-    } else {
-        return false;
-    }
-    uint64_t v;
-    if (!esx_parse_u64(num, &v) || v > UINT32_MAX)
-        return false;
-    *key = (uint32_t)v;
-    return true;
+    for (size_t i = 0; i < d->count; i++)
+        if (d->items[i].kind && strcmp(d->items[i].id, id) == 0)
+            return &d->items[i];
+    return NULL;
 }
 
 vmhi_disk_bus esx_controller_bus(const char *type)
@@ -154,6 +139,31 @@ vmhi_disk_bus esx_controller_bus(const char *type)
     if (strcmp(type, "VirtualIDEController") == 0)
         return VMHI_DISK_BUS_IDE;
     return VMHI_DISK_BUS_SCSI;
+}
+
+vmhi_disk_bus esx_bus_class(vmhi_disk_bus bus)
+{
+    return bus == VMHI_DISK_BUS_VIRTIO ? VMHI_DISK_BUS_SCSI : bus;
+}
+
+const char *esx_nic_type(vmhi_nic_model model)
+{
+    switch (model) {
+    case VMHI_NIC_MODEL_E1000: return "VirtualE1000";
+    case VMHI_NIC_MODEL_VIRTIO:
+    case VMHI_NIC_MODEL_VMXNET3: return "VirtualVmxnet3";
+    default: return NULL;
+    }
+}
+
+vmhi_nic_model esx_nic_model_of(const char *type)
+{
+    return strncmp(type, "VirtualVmxnet", 13) == 0 ? VMHI_NIC_MODEL_VMXNET3 : VMHI_NIC_MODEL_E1000;
+}
+
+const char *esx_portgroup(const char *network)
+{
+    return !network || !network[0] || strcmp(network, "default") == 0 ? DEFAULT_NETWORK : network;
 }
 
 /* --------------------------------------------------------------- paths */
@@ -300,7 +310,7 @@ static int place_disk(esx_buf *b, esx_slots *s, vmhi_disk_bus bus, int32_t *ctl,
     return VMHI_OK;
 }
 
-int esx_spec_add_disk(const esx_refs *r, esx_buf *b, esx_slots *s, const vmhi_disk *disk,
+int esx_spec_add_disk(esx_buf *b, esx_slots *s, const vmhi_disk *disk, const char *file,
                       bool create_ok)
 {
     if (vmhi_disk_get_format(disk) == VMHI_DISK_FORMAT_QCOW2)
@@ -308,12 +318,9 @@ int esx_spec_add_disk(const esx_refs *r, esx_buf *b, esx_slots *s, const vmhi_di
                          "attached (convert them with qemu-img convert -O vmdk)");
     if (vmhi_disk_get_readonly(disk))
         return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX has no read-only disks");
-    char file[ESX_PATH_MAX + 64];
-    int rc = esx_path_to_datastore(r, vmhi_disk_get_path(disk), file, sizeof(file));
     int32_t ctl = 0;
     int unit = 0;
-    if (rc == VMHI_OK)
-        rc = place_disk(b, s, vmhi_disk_get_bus(disk), &ctl, &unit);
+    int rc = place_disk(b, s, vmhi_disk_get_bus(disk), &ctl, &unit);
     if (rc < 0)
         return rc;
     uint64_t size = vmhi_disk_get_size_mib(disk);
@@ -336,32 +343,25 @@ int esx_spec_add_disk(const esx_refs *r, esx_buf *b, esx_slots *s, const vmhi_di
 
 int esx_spec_add_nic(esx_buf *b, esx_slots *s, const vmhi_nic *nic)
 {
-    const char *type;
-    switch (vmhi_nic_get_model(nic)) {
-    case VMHI_NIC_MODEL_E1000: type = "VirtualE1000"; break;
-    case VMHI_NIC_MODEL_VIRTIO:
-    case VMHI_NIC_MODEL_VMXNET3: type = "VirtualVmxnet3"; break;
-    default:
+    const char *type = esx_nic_type(vmhi_nic_get_model(nic));
+    if (!type)
         return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX has no %s NIC; use vmxnet3 or e1000",
                          vmhi_nic_model_name(vmhi_nic_get_model(nic)));
-    }
-    const char *network = vmhi_nic_get_network(nic);
-    if (!network || strcmp(network, "default") == 0)
-        network = DEFAULT_NETWORK;
     const char *mac = vmhi_nic_get_mac(nic);
+    if (!mac)
+        return esx_error(VMHI_E_INTERNAL, "esx: NIC '%s' has no MAC address",
+                         vmhi_nic_get_id(nic));
     esx_buf_add(b, "<deviceChange><operation>add</operation>");
     esx_buf_addf(b, "<device xsi:type=\"vim25:%s\"><key>%d</key>", type, s->next_temp_key--);
     esx_buf_add(b, "<backing xsi:type=\"vim25:VirtualEthernetCardNetworkBackingInfo\">");
-    esx_buf_elem(b, "deviceName", network);
+    esx_buf_elem(b, "deviceName", esx_portgroup(vmhi_nic_get_network(nic)));
     esx_buf_add(b, "</backing><connectable><startConnected>true</startConnected>"
                    "<allowGuestControl>true</allowGuestControl><connected>true</connected>"
                    "</connectable>");
-    if (mac) {
-        esx_buf_add(b, "<addressType>manual</addressType>");
-        esx_buf_elem(b, "macAddress", mac);
-    } else {
-        esx_buf_add(b, "<addressType>generated</addressType>");
-    }
+    /* MACs are chosen by VMHI (esx_definition_normalize()), so that the
+     * device notes can name the NIC before ESX numbers it. */
+    esx_buf_add(b, "<addressType>manual</addressType>");
+    esx_buf_elem(b, "macAddress", mac);
     esx_buf_add(b, "</device></deviceChange>");
     return VMHI_OK;
 }

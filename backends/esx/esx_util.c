@@ -163,7 +163,11 @@ int esx_error_native(int code, const char *native, const char *fmt, ...)
 
 int esx_keep_error(int rc)
 {
-    if (rc >= 0 || vmhi_error_last_code() == rc)
+    if (rc == VMHI_OK) {
+        vmhi_error_clear(); /* failures on the way (a lookup that missed) do not count */
+        return rc;
+    }
+    if (rc > 0 || vmhi_error_last_code() == rc)
         return rc;
     if (saved_error.code == rc)
         return esx_core->set_error(rc, saved_error.native[0] ? saved_error.native : NULL, "%s",

@@ -46,12 +46,6 @@ static void add_nic(vmhi_vm_config *cfg, vmhi_nic_model model, const char *mac)
     vmhi_nic_free(nic);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 static bool exists(vmhi_conn *conn, const char *name)
 {
     vmhi_vm *vm = NULL;
@@ -112,23 +106,40 @@ START_TEST(define_with_disks_and_nics)
     vmhi_vm_config *got = NULL;
     ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
     ck_assert_uint_eq(vmhi_vm_config_get_disk_count(got), 2);
+    /* Every field comes back as given (device notes in extraConfig). */
     const vmhi_disk *d0 = vmhi_vm_config_get_disk(got, 0);
-    /* Read back under the datastore's mount point (a directory here). */
-    ck_assert(ends_with(vmhi_disk_get_path(d0), "/def-devices/system.vmdk"));
-    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_SCSI);
+    ck_assert_str_eq(vmhi_disk_get_path(d0), "/vmfs/volumes/LocalDS_0/def-devices/system.vmdk");
+    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_VIRTIO);
     ck_assert_int_eq(vmhi_disk_get_format(d0), VMHI_DISK_FORMAT_VMDK);
-    ck_assert(strncmp(vmhi_disk_get_id(d0), "disk-", 5) == 0);
-    ck_assert(ends_with(vmhi_disk_get_path(vmhi_vm_config_get_disk(got, 1)),
-                        "/def-devices/data.vmdk"));
+    ck_assert_uint_eq(vmhi_disk_get_size_mib(d0), 64);
+    ck_assert_str_eq(vmhi_disk_get_id(d0), "disk0");
+    const vmhi_disk *d1 = vmhi_vm_config_get_disk(got, 1);
+    ck_assert_str_eq(vmhi_disk_get_path(d1), "/vmfs/volumes/LocalDS_0/def-devices/data.vmdk");
+    ck_assert_int_eq(vmhi_disk_get_format(d1), VMHI_DISK_FORMAT_RAW);
     ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), 2);
     const vmhi_nic *n0 = vmhi_vm_config_get_nic(got, 0);
     ck_assert_int_eq(vmhi_nic_get_model(n0), VMHI_NIC_MODEL_E1000);
     ck_assert_str_eq(vmhi_nic_get_mac(n0), "00:50:56:01:02:03");
-    ck_assert_str_eq(vmhi_nic_get_network(n0), "VM Network");
+    ck_assert_str_eq(vmhi_nic_get_network(n0),
+                     vmhi_nic_get_network(vmhi_vm_config_get_nic(cfg, 0)));
     const vmhi_nic *n1 = vmhi_vm_config_get_nic(got, 1);
     ck_assert_int_eq(vmhi_nic_get_model(n1), VMHI_NIC_MODEL_VMXNET3);
+    /* A NIC without a MAC gets one from VMware's range for manual addresses. */
     ck_assert_ptr_nonnull(vmhi_nic_get_mac(n1));
-    ck_assert(strncmp(vmhi_nic_get_id(n1), "nic-", 4) == 0);
+    ck_assert(strncmp(vmhi_nic_get_mac(n1), "00:50:56:", 9) == 0);
+    ck_assert(vmhi_nic_get_mac(n1)[9] >= '0' && vmhi_nic_get_mac(n1)[9] <= '3');
+    ck_assert_str_eq(vmhi_nic_get_id(n1), "nic1");
+    /* Given back unchanged, it stays unchanged (CFG-3). */
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, got));
+    vmhi_vm_config *again = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &again));
+    char *a = NULL, *b = NULL;
+    ck_vmhi_ok(vmhi_vm_config_to_json(got, &a));
+    ck_vmhi_ok(vmhi_vm_config_to_json(again, &b));
+    ck_assert_str_eq(a, b);
+    vmhi_free(a);
+    vmhi_free(b);
+    vmhi_vm_config_free(again);
     /* The description round-trips through the XML form. */
     char *xml = NULL;
     ck_vmhi_ok(vmhi_vm_config_to_xml(got, &xml));
@@ -209,10 +220,6 @@ START_TEST(undefine)
     vmhi_vm_config *cfg = new_config("def-gone", 1, 64);
     vmhi_vm *vm = NULL;
     ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
-    ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_INVALID_STATE);
-    ck_assert(strstr(vmhi_error_last_message(), "power it off") != NULL);
-    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     ck_vmhi_ok(vmhi_vm_undefine(vm));
     ck_assert(!exists(conn, "def-gone"));
     ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
@@ -222,6 +229,115 @@ START_TEST(undefine)
     ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
     ck_assert(exists(conn, "def-gone"));
     vmhi_vm_config_free(cfg);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+static int persistent_of(vmhi_vm *vm)
+{
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    return info.persistent;
+}
+
+START_TEST(undefine_of_a_running_vm_makes_it_transient)
+{
+    vmhi_conn *conn = esx_open();
+    vmhi_vm_config *cfg = new_config("def-transient", 1, 64);
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_assert_int_eq(persistent_of(vm), 0);
+    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
+    /* Another connection sees the mark too (it lives in extraConfig). */
+    vmhi_conn *other = esx_open();
+    vmhi_vm **list = NULL;
+    size_t n = 0;
+    ck_vmhi_ok(vmhi_conn_list_vms(other, VMHI_LIST_TRANSIENT, &list, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(vmhi_vm_get_name(list[0]), "def-transient");
+    vmhi_vm_list_free(list, n);
+    vmhi_conn_close(other);
+    /* Defined again it is persistent, and still runs. */
+    ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, vmhi_vm_get_uuid(vm)));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_assert_int_eq(persistent_of(vm), 1);
+    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    /* At shutoff it is gone, for every connection. */
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert(!exists(conn, "def-transient"));
+    other = esx_open();
+    ck_assert(!exists(other, "def-transient"));
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
+    vmhi_conn_close(other);
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(a_new_definition_waits_for_the_next_start)
+{
+    vmhi_conn *conn = esx_open();
+    vmhi_vm_config *cfg = new_config("def-waits", 1, 64);
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_vm_config *bigger = new_config("def-waits", 2, 128);
+    ck_vmhi_ok(vmhi_vm_config_set_uuid(bigger, vmhi_vm_get_uuid(vm)));
+    add_nic(bigger, VMHI_NIC_MODEL_E1000, "00:50:56:0a:0b:0c");
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, bigger));
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_uint_eq(info.vcpus, 1);
+    ck_assert_uint_eq(info.memory_mib, 64);
+    /* Shut off, the VM reports its definition, also to another connection. */
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_conn *other = esx_open();
+    vmhi_vm *seen = NULL;
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&seen, other, "def-waits"));
+    ck_vmhi_ok(vmhi_vm_get_info(seen, &info));
+    ck_assert_uint_eq(info.vcpus, 2);
+    ck_assert_uint_eq(info.memory_mib, 128);
+    vmhi_vm_config *got = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(seen, &got));
+    ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), 1);
+    vmhi_vm_config_free(got);
+    /* Started, it runs with it. */
+    ck_vmhi_ok(vmhi_vm_start(seen, 0));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_assert_uint_eq(vmhi_vm_config_get_vcpus(got), 2);
+    ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), 1);
+    ck_assert_str_eq(vmhi_nic_get_mac(vmhi_vm_config_get_nic(got, 0)), "00:50:56:0a:0b:0c");
+    vmhi_vm_config_free(got);
+    vmhi_vm_free(seen);
+    vmhi_conn_close(other);
+    vmhi_vm_config_free(bigger);
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(a_vm_made_outside_vmhi_is_described_from_its_hardware)
+{
+    vmhi_conn *conn = esx_open();
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "ha-host_VM0"));
+    vmhi_vm_config *got = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_assert_uint_ge(vmhi_vm_config_get_disk_count(got), 1);
+    const vmhi_disk *d0 = vmhi_vm_config_get_disk(got, 0);
+    ck_assert(strncmp(vmhi_disk_get_id(d0), "disk-", 5) == 0);
+    ck_assert_int_eq(vmhi_disk_get_format(d0), VMHI_DISK_FORMAT_VMDK);
+    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_SCSI);
+    ck_assert_uint_ge(vmhi_vm_config_get_nic_count(got), 1);
+    ck_assert(strncmp(vmhi_nic_get_id(vmhi_vm_config_get_nic(got, 0)), "nic-", 4) == 0);
+    ck_assert_str_eq(vmhi_nic_get_network(vmhi_vm_config_get_nic(got, 0)), "VM Network");
+    vmhi_vm_config_free(got);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
 }
@@ -280,6 +396,9 @@ static Suite *suite(void)
     tcase_add_test(tc, current_and_maximum_sizes_round_trip);
     tcase_add_test(tc, names_and_uuids_are_unique);
     tcase_add_test(tc, undefine);
+    tcase_add_test(tc, undefine_of_a_running_vm_makes_it_transient);
+    tcase_add_test(tc, a_new_definition_waits_for_the_next_start);
+    tcase_add_test(tc, a_vm_made_outside_vmhi_is_described_from_its_hardware);
     tcase_add_test(tc, descriptions_esx_cannot_hold_are_refused_and_nothing_is_created);
     tcase_add_test(tc, names_with_special_characters);
     suite_add_tcase(s, tc);
