@@ -125,12 +125,17 @@ typedef struct esx_transport {
     esx_buf response;
     char errbuf[256];
     atomic_bool *abort;         /* set to make a transfer in progress stop */
+    void *multi;                /* CURLM *: transfers esx_transport_wake() interrupts */
     long status;                /* HTTP status of the last exchange */
 } esx_transport;
 
 int esx_transport_init(esx_transport *t, const esx_options *opts, esx_session *s,
                        atomic_bool *abort);
 void esx_transport_cleanup(esx_transport *t);
+/* Makes the channel's transfers interruptible: after *abort is set,
+ * esx_transport_wake() (any thread) ends the one in progress at once. */
+int esx_transport_wakeable(esx_transport *t);
+void esx_transport_wake(esx_transport *t);
 /* POSTs @body; the reply is in t->response and its status in t->status.
  * Fails with VMHI_E_CONNECTION / VMHI_E_TIMEOUT when no HTTP reply came. */
 int esx_transport_post(esx_transport *t, const char *body, size_t len, unsigned int timeout_ms);
@@ -212,6 +217,7 @@ struct esx_session {
     pthread_mutex_t lock;
     char cookie[ESX_COOKIE_MAX + 1]; /* "" when logged out */
     uint64_t generation;             /* bumped on every login */
+    bool stale;                      /* the watcher found the session gone */
 };
 
 typedef struct esx_conn esx_conn;
@@ -268,15 +274,13 @@ typedef struct esx_vm {
     /* The reason our own operation expects for its next state change. */
     esx_power expect_power;
     vmhi_state_reason expect_reason;
-    /* The watcher's own view, for events (esx_watch.c). */
+    /* Events (esx_watch.c): the state and reason last reported, and how
+     * many of our own operations on the VM are in flight (they report
+     * their own changes; meanwhile observed changes are not reported). */
     bool w_seen;
-    esx_power w_power;
-    unsigned int w_vcpus;
-    uint64_t w_memory_mib;
-    uint32_t *w_devices;       /* keys of disks and NICs, sorted */
-    uint8_t *w_kinds;          /* the vmhi_device_type of each */
-    size_t w_ndevices;
-    bool w_devices_known;
+    vmhi_vm_state w_state;
+    vmhi_state_reason w_reason;
+    unsigned int busy;
     struct esx_vm *next_dead;
 } esx_vm;
 
@@ -303,8 +307,9 @@ void esx_cache_remove(esx_cache *cache, esx_vm *vm);
 /* Rebuilds the indexes after names or UUIDs changed. */
 int esx_cache_reindex(esx_cache *cache);
 
-/* The VMHI state of @vm. */
+/* The VMHI state of @vm, and its reason. */
 vmhi_vm_state esx_vm_state(const esx_vm *vm);
+vmhi_state_reason esx_vm_reason(const esx_vm *vm);
 esx_power esx_power_parse(const char *text);
 /* VM names: vSphere escapes '%', '/' and '\\' as %25, %2f, %5c. */
 void esx_name_decode(const char *in, char *out, size_t size);
@@ -340,6 +345,13 @@ void esx_spec_object_set(const esx_conn *c, esx_buf *b);
 /* Reads properties @paths (NULL-terminated) of one object. */
 int esx_read_props(esx_conn *c, const char *type, const char *moref, const char *const *paths,
                    esx_reply *out);
+/* The RetrievePropertiesEx body of esx_read_props(). */
+void esx_props_body(const esx_conn *c, esx_buf *b, const char *type, const char *moref,
+                    const char *const *paths);
+/* Puts the <objects> of one VM read at @sent_ns into the cache (lock held):
+ * the entry, or NULL when out of memory. */
+esx_vm *esx_inventory_apply(esx_conn *c, const char *moref, const xmlNode *object,
+                            uint64_t sent_ns);
 /* The <val> of property @path of the first object in a reply, or NULL. */
 xmlNode *esx_reply_prop(const esx_reply *r, const char *path);
 
@@ -518,36 +530,49 @@ typedef struct esx_change {
     bool live_ok;                /* ESX can make it to a running VM */
     esx_modify_fn modify;
     void *ctx;
+    bool did_live, did_config;   /* out: the configurations changed */
 } esx_change;
 
 /* Makes the change to the configurations of the VM @uuid that @ch->flags
- * target; @vm receives the VM as it was read before. */
-int esx_change_vm(esx_conn *c, const char *uuid, const esx_change *ch, esx_vm *vm);
+ * target; @vm receives the VM as it was read before.  Reports DEFINED when
+ * the definition changed (the caller reports its own events first). */
+int esx_change_vm(esx_conn *c, const char *uuid, esx_change *ch, esx_vm *vm);
 
 /* ---- esx_watch.c ---------------------------------------------------- */
 
 typedef struct esx_watch {
     pthread_t thread;
     bool started;
-    atomic_bool stop;
-    bool live;                   /* the cache follows the server */
+    atomic_bool stop;            /* also aborts the channel's transfer */
+    atomic_bool live;            /* the filter is in place and followed */
+    esx_transport channel;       /* its own HTTP connection, same session */
+    bool channel_ready;
     uint64_t session_gen;        /* session the collector belongs to */
     char collector[ESX_MOREF_MAX + 1];
-    char version[128];
-    esx_transport channel;
-    bool channel_ready;
-    pthread_cond_t changed;      /* broadcast after each applied update */
+    char version[256];
     unsigned int mask;           /* event types with subscribers */
-    bool devices_wanted;
 } esx_watch;
 
+/* Starts the watcher thread (after the scope is known). */
 int esx_watch_start(esx_conn *c);
 void esx_watch_stop(esx_conn *c);
 /* Whether the cached entry @vm may answer without asking the server. */
 bool esx_cache_trusted(esx_conn *c, const esx_vm *vm);
-/* Emits a lifecycle event for @vm now (own operations, from slot threads). */
-void esx_emit(esx_conn *c, const esx_vm *vm, vmhi_event_type type, const char *device_id,
-              uint64_t value);
+/* Events of our own operations.  With esx_conn.lock held: */
+/* A change of @vm's state or reason was seen (by a read or the watcher):
+ * reports it unless our own operation on it is in flight. */
+void esx_event_observed(esx_conn *c, esx_vm *vm);
+/* Without the lock: */
+/* Our own operation on @moref begins: changes are its to report. */
+void esx_event_begin(esx_conn *c, const char *moref);
+/* ... and ends: reports the state it left (also when unchanged, with
+ * @force: reset), then anything else seen meanwhile. */
+void esx_event_end(esx_conn *c, const char *moref, bool force);
+/* After our own define: the state the VM has now is known, not news. */
+void esx_event_quiet(esx_conn *c, const char *moref);
+/* Reports a DEFINED, UNDEFINED, DEVICE_* or MEMORY event of @vm. */
+void esx_event_emit(esx_conn *c, const esx_vm *vm, vmhi_event_type type, const char *device_id,
+                    uint64_t value);
 
 /* ---- the connection --------------------------------------------------- */
 

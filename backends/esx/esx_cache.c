@@ -16,14 +16,10 @@
 void esx_cache_free(esx_cache *cache)
 {
     for (size_t i = 0; i < cache->count; i++) {
-        esx_free(cache->vms[i]->w_devices);
-        esx_free(cache->vms[i]->w_kinds);
         esx_free(cache->vms[i]);
     }
     for (esx_vm *d = cache->graveyard, *next; d; d = next) {
         next = d->next_dead;
-        esx_free(d->w_devices);
-        esx_free(d->w_kinds);
         esx_free(d);
     }
     esx_free(cache->vms);
@@ -218,6 +214,12 @@ vmhi_vm_state esx_vm_state(const esx_vm *vm)
     default:
         return VMHI_STATE_SHUTOFF;
     }
+}
+
+vmhi_state_reason esx_vm_reason(const esx_vm *vm)
+{
+    return esx_vm_state(vm) == VMHI_STATE_SHUTTING_DOWN ? VMHI_REASON_SHUTDOWN_REQUESTED
+                                                         : vm->reason;
 }
 
 uint64_t esx_vm_memory(const esx_vm *vm)

@@ -172,7 +172,7 @@ static int change_on(esx_conn *c, esx_vm *vm, const esx_change *ch, bool live, b
     return rc;
 }
 
-int esx_change_vm(esx_conn *c, const char *uuid, const esx_change *ch, esx_vm *vm)
+int esx_change_vm(esx_conn *c, const char *uuid, esx_change *ch, esx_vm *vm)
 {
     bool live = false, config = false;
     int rc = esx_inventory_get(c, NULL, uuid, true, vm);
@@ -180,7 +180,8 @@ int esx_change_vm(esx_conn *c, const char *uuid, const esx_change *ch, esx_vm *v
         rc = targets(vm, ch, &live, &config);
     if (rc < 0)
         return rc;
-    if (vm->power == ESX_POWER_OFF)
-        return change_off(c, vm, ch);
-    return change_on(c, vm, ch, live, config);
+    rc = vm->power == ESX_POWER_OFF ? change_off(c, vm, ch) : change_on(c, vm, ch, live, config);
+    ch->did_live = rc == VMHI_OK && live;
+    ch->did_config = rc == VMHI_OK && config;
+    return rc;
 }

@@ -118,8 +118,10 @@ static int define_normalized(esx_conn *c, const vmhi_vm_config *cfg, vmhi_backen
             return esx_error(VMHI_E_EXISTS, "esx: UUID %s belongs to VM '%s'; a new definition "
                              "of it must keep that name", uuid, vm.name);
         rc = redefine(c, &vm, cfg);
-        if (rc == VMHI_OK)
+        if (rc == VMHI_OK) {
             fill_ref(&vm, out);
+            esx_event_emit(c, &vm, VMHI_EVENT_DEFINED, NULL, 0);
+        }
         return rc;
     }
     if (rc != VMHI_E_NO_VM)
@@ -133,7 +135,9 @@ static int define_normalized(esx_conn *c, const vmhi_vm_config *cfg, vmhi_backen
     if (rc < 0)
         return rc;
     esx_inventory_done(c, moref, ESX_POWER_OFF, VMHI_REASON_DEFINED);
+    esx_event_quiet(c, moref);
     fill_ref(&vm, out);
+    esx_event_emit(c, &vm, VMHI_EVENT_DEFINED, NULL, 0);
     return VMHI_OK;
 }
 
@@ -178,6 +182,8 @@ int esx_undefine(void *priv, const char *uuid)
         rc = esx_unregister(c, &vm);
     else
         rc = make_transient(c, &vm);
+    if (rc == VMHI_OK)
+        esx_event_emit(c, &vm, VMHI_EVENT_UNDEFINED, NULL, 0);
     return esx_keep_error(rc);
 }
 

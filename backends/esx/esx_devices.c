@@ -38,6 +38,16 @@ static int config_error(int rc, const char *op)
     return esx_error(rc, "esx: %s: %s", op, why);
 }
 
+/* The name of VM @uuid for messages, as the cache knows it (changes read
+ * the VM afresh). */
+static void vm_name_of(esx_conn *c, const char *uuid, char *name)
+{
+    esx_lock(c);
+    const esx_vm *known = esx_cache_find_uuid(&c->cache, uuid);
+    esx_copy(name, VMHI_NAME_MAX + 1, known ? known->name : uuid);
+    esx_unlock(c);
+}
+
 /* ------------------------------------------------------ memory, vCPUs */
 
 typedef struct size_change {
@@ -88,19 +98,18 @@ static int size_slot(esx_conn *c, const char *uuid, unsigned int flags, uint64_t
                      esx_change ch)
 {
     esx_vm vm;
-    size_change sc = { value, "" };
+    char name[VMHI_NAME_MAX + 1];
+    vm_name_of(c, uuid, name);
+    size_change sc = { value, name };
     esx_error_begin();
-    /* The name for messages: what the cache knows (the change reads afresh). */
-    esx_lock(c);
-    const esx_vm *known = esx_cache_find_uuid(&c->cache, uuid);
-    sc.vm_name = known ? known->name : uuid;
-    esx_unlock(c);
     ch.flags = flags;
     ch.ctx = &sc;
-    char name[VMHI_NAME_MAX + 1];
-    esx_copy(name, sizeof(name), sc.vm_name);
-    sc.vm_name = name;
-    return esx_keep_error(esx_change_vm(c, uuid, &ch, &vm));
+    int rc = esx_change_vm(c, uuid, &ch, &vm);
+    if (rc == VMHI_OK && ch.did_live && ch.modify == modify_memory)
+        esx_event_emit(c, &vm, VMHI_EVENT_MEMORY, NULL, value);
+    if (rc == VMHI_OK && ch.did_config)
+        esx_event_emit(c, &vm, VMHI_EVENT_DEFINED, NULL, 0);
+    return esx_keep_error(rc);
 }
 
 int esx_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags)
@@ -286,12 +295,16 @@ static int modify_detach(vmhi_vm_config *cfg, const vmhi_vm_config *other, void 
     return rc < 0 ? config_error(rc, "detach") : VMHI_OK;
 }
 
-static void vm_name_of(esx_conn *c, const char *uuid, char *name)
+/* One DEVICE_ADDED or DEVICE_REMOVED, and DEFINED when the definition
+ * changed (EV-5, EV-6, EV-7: a detach here completes before it returns). */
+static void device_events(esx_conn *c, const esx_vm *vm, const esx_change *ch,
+                          vmhi_event_type type, const char *id, int rc)
 {
-    esx_lock(c);
-    const esx_vm *known = esx_cache_find_uuid(&c->cache, uuid);
-    esx_copy(name, VMHI_NAME_MAX + 1, known ? known->name : uuid);
-    esx_unlock(c);
+    if (rc < 0)
+        return;
+    esx_event_emit(c, vm, type, id, 0);
+    if (ch->did_config)
+        esx_event_emit(c, vm, VMHI_EVENT_DEFINED, NULL, 0);
 }
 
 int esx_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigned int flags,
@@ -305,6 +318,7 @@ int esx_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigne
     int rc = esx_change_vm(priv, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         esx_copy(id, VMHI_DEVICE_ID_MAX + 1, a.id);
+    device_events(priv, &vm, &ch, VMHI_EVENT_DEVICE_ADDED, a.id, rc);
     return esx_keep_error(rc);
 }
 
@@ -319,6 +333,7 @@ int esx_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned i
     int rc = esx_change_vm(priv, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         esx_copy(id, VMHI_DEVICE_ID_MAX + 1, a.id);
+    device_events(priv, &vm, &ch, VMHI_EVENT_DEVICE_ADDED, a.id, rc);
     return esx_keep_error(rc);
 }
 
@@ -335,6 +350,7 @@ static int detach(esx_conn *c, const char *uuid, vmhi_device_type kind, const ch
     int rc = esx_change_vm(c, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         *completion = VMHI_COMPLETION_DONE;
+    device_events(c, &vm, &ch, VMHI_EVENT_DEVICE_REMOVED, id, rc);
     return esx_keep_error(rc);
 }
 

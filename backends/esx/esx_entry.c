@@ -175,6 +175,8 @@ static int conn_open(esx_conn *c, const vmhi_backend_uri *uri)
         rc = esx_session_open(c);
     if (rc == VMHI_OK)
         rc = esx_scope_resolve(c, uri->path);
+    if (rc == VMHI_OK)
+        rc = esx_watch_start(c);
     return rc;
 }
 
@@ -345,7 +347,7 @@ static const vmhi_backend_ops esx_ops = {
     .name = "esx",
     .schemes = esx_schemes,
     .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_MEMORY | VMHI_PROFILE_DEVICES |
-                VMHI_PROFILE_PERSISTENCE,
+                VMHI_PROFILE_EVENTS | VMHI_PROFILE_PERSISTENCE,
     .flags = 0,
     .conn_priv_size = sizeof(esx_conn),
     .version = VMHI_VERSION_STRING,
@@ -375,6 +377,7 @@ static const vmhi_backend_ops esx_ops = {
     .attach_nic = esx_attach_nic,
     .detach_nic = esx_detach_nic,
     .list_devices = esx_list_devices,
+    .events_enable = esx_events_enable,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *core,

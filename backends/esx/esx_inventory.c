@@ -183,19 +183,25 @@ static void spec_props(esx_buf *b, const char *type, const char *const *paths)
     esx_buf_add(b, "</propSet>");
 }
 
+void esx_props_body(const esx_conn *c, esx_buf *b, const char *type, const char *moref,
+                    const char *const *paths)
+{
+    esx_soap_begin(b, "RetrievePropertiesEx", "PropertyCollector",
+                   c->refs.property_collector);
+    esx_buf_add(b, "<specSet>");
+    spec_props(b, type, paths);
+    esx_buf_add(b, "<objectSet>");
+    esx_buf_moref(b, "obj", type, moref);
+    esx_buf_add(b, "</objectSet></specSet><options/>");
+    esx_soap_end(b, "RetrievePropertiesEx");
+}
+
 int esx_read_props(esx_conn *c, const char *type, const char *moref, const char *const *paths,
                    esx_reply *out)
 {
     esx_buf b;
     esx_buf_init(&b);
-    esx_soap_begin(&b, "RetrievePropertiesEx", "PropertyCollector",
-                   c->refs.property_collector);
-    esx_buf_add(&b, "<specSet>");
-    spec_props(&b, type, paths);
-    esx_buf_add(&b, "<objectSet>");
-    esx_buf_moref(&b, "obj", type, moref);
-    esx_buf_add(&b, "</objectSet></specSet><options/>");
-    esx_soap_end(&b, "RetrievePropertiesEx");
+    esx_props_body(c, &b, type, moref, paths);
     int rc = esx_call(c, "RetrievePropertiesEx", &b, out);
     esx_buf_free(&b);
     return rc;
@@ -231,6 +237,7 @@ static int apply_page(esx_conn *c, const xmlNode *result, uint64_t sent_ns)
         vm->mark = true;
         vm->dirty = false;
         vm->refreshed_ns = sent_ns;
+        esx_event_observed(c, vm);
     }
     esx_unlock(c);
     return rc < 0 ? esx_error(rc, "esx: out of memory caching the inventory") : VMHI_OK;
@@ -307,9 +314,26 @@ int esx_inventory_load(esx_conn *c)
 static void snapshot(const esx_vm *vm, esx_vm *out)
 {
     *out = *vm;
-    out->w_devices = NULL;
-    out->w_kinds = NULL;
     out->next_dead = NULL;
+}
+
+esx_vm *esx_inventory_apply(esx_conn *c, const char *moref, const xmlNode *object,
+                            uint64_t sent_ns)
+{
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (!vm && esx_cache_upsert(&c->cache, moref, &vm) < 0)
+        return NULL;
+    char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
+    memcpy(old_name, vm->name, sizeof(old_name));
+    memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+    apply_object(vm, object);
+    vm->dirty = false;
+    vm->refreshed_ns = sent_ns;
+    if ((strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0) &&
+        esx_cache_reindex(&c->cache) < 0)
+        c->cache.complete = false; /* lookups fall back to a listing */
+    esx_event_observed(c, vm);
+    return vm;
 }
 
 int esx_inventory_refresh(esx_conn *c, const char *moref, esx_vm *out)
@@ -329,15 +353,10 @@ int esx_inventory_refresh(esx_conn *c, const char *moref, esx_vm *out)
             esx_cache_remove(&c->cache, vm);
         rc = esx_error_native(VMHI_E_NO_VM, "ManagedObjectNotFound",
                               "esx: the VM %s no longer exists", moref);
-    } else if ((rc = vm ? VMHI_OK : esx_cache_upsert(&c->cache, moref, &vm)) == VMHI_OK) {
-        char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
-        memcpy(old_name, vm->name, sizeof(old_name));
-        memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
-        apply_object(vm, object);
-        vm->dirty = false;
-        vm->refreshed_ns = sent;
-        if (strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0)
-            rc = esx_cache_reindex(&c->cache);
+    } else if (!(vm = esx_inventory_apply(c, moref, object, sent))) {
+        rc = esx_error(VMHI_E_NOMEM, "esx: out of memory caching VM %s", moref);
+    } else {
+        rc = VMHI_OK;
         if (out)
             snapshot(vm, out);
     }
@@ -434,6 +453,8 @@ void esx_inventory_done(esx_conn *c, const char *moref, esx_power power,
             vm->reason = reason;
             vm->expect_power = ESX_POWER_UNKNOWN;
             vm->shutdown_requested = false;
+            /* What the server said before now is older than this. */
+            vm->refreshed_ns = esx_now_ns();
         }
     }
     esx_unlock(c);
@@ -504,7 +525,7 @@ int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
     if (rc < 0)
         return esx_keep_error(rc);
     info->state = esx_vm_state(&vm);
-    info->reason = vm.reason;
+    info->reason = esx_vm_reason(&vm);
     bool active = info->state == VMHI_STATE_RUNNING || info->state == VMHI_STATE_SHUTTING_DOWN;
     if (vm.pending && !active) { /* the definition it starts with next */
         info->vcpus = vm.def_vcpus;

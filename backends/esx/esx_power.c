@@ -72,16 +72,19 @@ static void vm_body(esx_buf *b, const char *method, const char *moref)
     esx_soap_end(b, method);
 }
 
-/* Runs a *_Task method on the VM; @to/@why: the state it leads to. */
+/* Runs a *_Task method on the VM; @to/@why: the state it leads to, which
+ * it reports (LIFECYCLE; @force: also when it equals the last reported). */
 static int run_task(esx_conn *c, const esx_vm *vm, const char *method, const char *op,
-                    esx_power to, vmhi_state_reason why)
+                    esx_power to, vmhi_state_reason why, bool force)
 {
     esx_buf b;
     vm_body(&b, method, vm->moref);
     esx_inventory_expect(c, vm->moref, to, why);
+    esx_event_begin(c, vm->moref);
     int rc = esx_call_task(c, method, &b, op, NULL);
     esx_buf_free(&b);
     esx_inventory_done(c, vm->moref, rc == VMHI_OK ? to : ESX_POWER_UNKNOWN, why);
+    esx_event_end(c, vm->moref, rc == VMHI_OK && force);
     return rc;
 }
 
@@ -100,7 +103,7 @@ static int run_call(esx_conn *c, const esx_vm *vm, const char *method)
 
 static int power_task(void *priv, const char *uuid, unsigned int flags, const char *op,
                       unsigned int allowed, const char *method, esx_power to,
-                      vmhi_state_reason why)
+                      vmhi_state_reason why, bool force)
 {
     esx_conn *c = priv;
     esx_vm vm;
@@ -109,7 +112,7 @@ static int power_task(void *priv, const char *uuid, unsigned int flags, const ch
     if (rc == VMHI_OK)
         rc = prepare(c, uuid, op, allowed, &vm);
     if (rc == VMHI_OK)
-        rc = run_task(c, &vm, method, op, to, why);
+        rc = run_task(c, &vm, method, op, to, why, force);
     return esx_keep_error(rc);
 }
 
@@ -127,7 +130,7 @@ int esx_start(void *priv, const char *uuid, unsigned int flags)
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, "PowerOnVM_Task", "start", ESX_POWER_ON,
                       vm.power == ESX_POWER_SUSPENDED ? VMHI_REASON_RESTORED
-                                                      : VMHI_REASON_BOOTED);
+                                                      : VMHI_REASON_BOOTED, false);
     return esx_keep_error(rc);
 }
 
@@ -141,7 +144,7 @@ int esx_poweroff(void *priv, const char *uuid, unsigned int flags)
         rc = prepare(c, uuid, "poweroff", BIT(RUNNING) | BIT(SHUTTING_DOWN), &vm);
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, "PowerOffVM_Task", "poweroff", ESX_POWER_OFF,
-                      VMHI_REASON_POWEROFF);
+                      VMHI_REASON_POWEROFF, false);
     /* A transient VM ceases to exist at shutoff (LC-GEN-5). */
     if (rc == VMHI_OK && vm.transient)
         rc = esx_unregister(c, &vm);
@@ -150,8 +153,9 @@ int esx_poweroff(void *priv, const char *uuid, unsigned int flags)
 
 int esx_reset(void *priv, const char *uuid, unsigned int flags)
 {
+    /* Running/reset again after a reset is a new transition (EV-2). */
     return power_task(priv, uuid, flags, "reset", BIT(RUNNING), "ResetVM_Task", ESX_POWER_ON,
-                      VMHI_REASON_RESET);
+                      VMHI_REASON_RESET, true);
 }
 
 int esx_suspend(void *priv, const char *uuid, unsigned int flags)
@@ -167,7 +171,7 @@ int esx_suspend(void *priv, const char *uuid, unsigned int flags)
                        "definition can be suspended (define it again first)", vm.name);
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, "SuspendVM_Task", "suspend", ESX_POWER_SUSPENDED,
-                      VMHI_REASON_SUSPENDED);
+                      VMHI_REASON_SUSPENDED, false);
     return esx_keep_error(rc);
 }
 
@@ -212,6 +216,18 @@ static int wait_off(esx_conn *c, const esx_vm *vm, unsigned int timeout_ms)
     }
 }
 
+/* After ShutdownGuest: a guest that complied at once left the VM shut
+ * off; otherwise it is shutting-down until the guest acts. */
+static int after_request(esx_conn *c, const esx_vm *vm)
+{
+    esx_vm now;
+    int rc = esx_inventory_refresh(c, vm->moref, &now);
+    if (rc == VMHI_OK && now.power == ESX_POWER_ON)
+        esx_inventory_set_shutdown(c, vm->moref, true);
+    esx_inventory_done(c, vm->moref, ESX_POWER_UNKNOWN, VMHI_REASON_UNKNOWN);
+    return rc;
+}
+
 int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
 {
     esx_conn *c = priv;
@@ -221,13 +237,14 @@ int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
     if (rc < 0)
         return esx_keep_error(rc);
     esx_inventory_expect(c, vm.moref, ESX_POWER_OFF, VMHI_REASON_SHUTDOWN_GUEST);
+    esx_event_begin(c, vm.moref);
     rc = run_call(c, &vm, "ShutdownGuest");
-    if (rc < 0)
-        return esx_keep_error(rc);
-    /* Until the guest acts, the VM is shutting down (for this client). */
-    esx_inventory_set_shutdown(c, vm.moref, true);
-    esx_inventory_done(c, vm.moref, ESX_POWER_UNKNOWN, VMHI_REASON_UNKNOWN);
-    if (timeout_ms)
+    if (rc == VMHI_OK)
+        rc = after_request(c, &vm);
+    /* shutting-down / shutdown-requested, or shutoff / shutdown-guest;
+     * nothing for a VM that was shutting down already (EV-4). */
+    esx_event_end(c, vm.moref, false);
+    if (rc == VMHI_OK && timeout_ms)
         rc = wait_off(c, &vm, timeout_ms);
     /* A transient VM ceases to exist at shutoff (LC-GEN-5). */
     if (rc == VMHI_OK && timeout_ms && vm.transient)

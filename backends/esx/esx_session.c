@@ -101,6 +101,7 @@ static int login(esx_conn *c)
     pthread_mutex_lock(&c->session.lock);
     bool have_cookie = c->session.cookie[0] != '\0';
     c->session.generation++;
+    c->session.stale = false;
     pthread_mutex_unlock(&c->session.lock);
     if (!have_cookie)
         return esx_error(VMHI_E_BACKEND, "esx: %s accepted the login but set no "
@@ -109,18 +110,33 @@ static int login(esx_conn *c)
     return VMHI_OK;
 }
 
-int esx_call(esx_conn *c, const char *method, const esx_buf *body, esx_reply *out)
+static int login_again(esx_conn *c)
 {
-    char fault[64];
-    int rc = esx_call_on(c, &c->main, method, body, out, fault);
-    if (rc != VMHI_E_AUTH || strcmp(fault, "NotAuthenticated") != 0)
-        return rc;
     esx_log(c, VMHI_LOG_WARN, "the session on %s is gone (expired or the server restarted); "
             "logging in again", c->opts.host);
     esx_lock(c);
     esx_cache_invalidate(&c->cache); /* managed objects may differ after a restart */
     esx_unlock(c);
-    rc = login(c);
+    return login(c);
+}
+
+int esx_call(esx_conn *c, const char *method, const esx_buf *body, esx_reply *out)
+{
+    char fault[64];
+    /* The watcher cannot log in (credentials are asked for in the thread
+     * of a call): it leaves that to the next call. */
+    pthread_mutex_lock(&c->session.lock);
+    bool stale = c->session.stale;
+    pthread_mutex_unlock(&c->session.lock);
+    if (stale) {
+        int rc = login_again(c);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = esx_call_on(c, &c->main, method, body, out, fault);
+    if (rc != VMHI_E_AUTH || strcmp(fault, "NotAuthenticated") != 0)
+        return rc;
+    rc = login_again(c);
     return rc < 0 ? rc : esx_call_on(c, &c->main, method, body, out, NULL);
 }
 

@@ -131,8 +131,23 @@ int esx_transport_init(esx_transport *t, const esx_options *opts, esx_session *s
     return setup_tls(t);
 }
 
+int esx_transport_wakeable(esx_transport *t)
+{
+    if (!(t->multi = curl_multi_init()))
+        return esx_error(VMHI_E_NOMEM, "esx: cannot create a libcurl multi handle");
+    return VMHI_OK;
+}
+
+void esx_transport_wake(esx_transport *t)
+{
+    if (t->multi)
+        curl_multi_wakeup(t->multi);
+}
+
 void esx_transport_cleanup(esx_transport *t)
 {
+    if (t->multi)
+        curl_multi_cleanup(t->multi);
     if (t->curl)
         curl_easy_cleanup(t->curl);
     curl_slist_free_all(t->headers);
@@ -167,6 +182,37 @@ static int transfer_error(esx_transport *t, CURLcode code)
     }
 }
 
+static bool aborted(const esx_transport *t)
+{
+    return t->abort && atomic_load(t->abort);
+}
+
+/* curl_easy_perform() that esx_transport_wake() interrupts at once (a
+ * long poll would otherwise hold up the connection's close). */
+static CURLcode perform_wakeable(esx_transport *t)
+{
+    CURLM *m = t->multi;
+    CURLcode result = CURLE_ABORTED_BY_CALLBACK;
+    int running = 1;
+    if (curl_multi_add_handle(m, t->curl) != CURLM_OK)
+        return CURLE_OUT_OF_MEMORY;
+    while (!aborted(t)) {
+        if (curl_multi_perform(m, &running) != CURLM_OK)
+            break;
+        if (!running) {
+            int left;
+            for (CURLMsg *msg; (msg = curl_multi_info_read(m, &left));)
+                if (msg->msg == CURLMSG_DONE)
+                    result = msg->data.result;
+            break;
+        }
+        if (curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+            break;
+    }
+    curl_multi_remove_handle(m, t->curl);
+    return result;
+}
+
 int esx_transport_post(esx_transport *t, const char *body, size_t len, unsigned int timeout_ms)
 {
     CURL *h = t->curl;
@@ -184,7 +230,7 @@ int esx_transport_post(esx_transport *t, const char *body, size_t len, unsigned 
     esx_buf_reset(&t->response);
     t->errbuf[0] = '\0';
     t->status = 0;
-    CURLcode code = curl_easy_perform(h);
+    CURLcode code = t->multi ? perform_wakeable(t) : curl_easy_perform(h);
     if (code != CURLE_OK)
         return transfer_error(t, code);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t->status);

@@ -2,14 +2,46 @@
  * VMHI - Virtual Machine Hypervisor Interface
  * SPDX-License-Identifier: Apache-2.0
  *
- * Cache freshness.  A property-collector watcher (CreateFilter +
- * WaitForUpdatesEx on its own channel) is not there yet; until it is, an
- * entry read from the server answers for cache_ms (URI parameter, default
- * 500 ms), which is what makes "list, then get_info for each VM" cost one
- * round trip instead of one per VM.  Entries our own operations changed
- * are dirty and always read again.
+ * The watcher and events.
+ *
+ * A thread per connection follows the server with a property-collector
+ * filter of its own (CreatePropertyCollector + CreateFilter on the VMs of
+ * the connection's scope: name, UUID, power state, template flag) and
+ * WaitForUpdatesEx on its own HTTP channel, in the connection's session.
+ * What it learns goes into the cache, so that a VM powered on or off by
+ * someone else is seen without asking, and state changes nobody asked this
+ * connection for (another client, the guest, the host) become LIFECYCLE
+ * events (EV-2, EV-11).  The watcher never logs in (credentials are asked
+ * for in the thread of a call): when the session is gone it marks it
+ * stale, the next call on the connection logs in again, and the watcher
+ * builds its filter anew in the new session.
+ *
+ * Events of our own operations are reported by the operations themselves,
+ * before they return (EV-10): while one is in flight on a VM
+ * (esx_event_begin ... esx_event_end) the changes observed on that VM are
+ * not reported, and each VM remembers the state and reason last reported,
+ * so that whoever sees a change first reports it once.
+ *
+ * Freshness: an update applies to a cached entry only when its request
+ * was sent after the entry was last read; otherwise the server's answer
+ * may be older than what the cache holds, and the watcher reads that VM
+ * again instead.  Entries read by a listing answer lookups and get_info
+ * for cache_ms (configuration changes of other clients reach the cache
+ * only through reads: not every server pushes them).
  */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "esx.h"
+
+#define WAIT_SECONDS 20u    /* the longest one WaitForUpdatesEx blocks */
+#define RETRY_MIN_MS 50u
+#define RETRY_MAX_MS 1000u
+#define MAX_REREAD 64       /* VMs read again after one reply, at most */
+
+static const char *const watched[] = { "name", "config.uuid", "runtime.powerState",
+                                       "config.template", NULL };
 
 bool esx_cache_trusted(esx_conn *c, const esx_vm *vm)
 {
@@ -17,7 +49,394 @@ bool esx_cache_trusted(esx_conn *c, const esx_vm *vm)
     return !vm->dirty && c->cache.complete && age < (uint64_t)c->opts.cache_ms * 1000000u;
 }
 
+/* -------------------------------------------------------------- events */
+
+static void emit(esx_conn *c, const esx_vm *vm, vmhi_event_type type, vmhi_vm_state st,
+                 vmhi_state_reason why, const char *device_id, uint64_t value)
+{
+    vmhi_backend_event ev = { 0 };
+    ev.struct_size = sizeof(ev);
+    ev.type = type;
+    ev.uuid = vm->uuid;
+    ev.name = vm->name;
+    ev.state = st;
+    ev.reason = why;
+    ev.device_id = device_id;
+    ev.value = value;
+    esx_core->emit_event(c->conn, &ev);
+}
+
+/* Reports @vm's state unless it was the last reported (or @force). */
+static void report_state(esx_conn *c, esx_vm *vm, bool force)
+{
+    vmhi_vm_state st = esx_vm_state(vm);
+    vmhi_state_reason why = esx_vm_reason(vm);
+    if (force || !vm->w_seen || st != vm->w_state || why != vm->w_reason)
+        emit(c, vm, VMHI_EVENT_LIFECYCLE, st, why, NULL, 0);
+    vm->w_seen = true;
+    vm->w_state = st;
+    vm->w_reason = why;
+}
+
+void esx_event_observed(esx_conn *c, esx_vm *vm)
+{
+    if (vm->busy || !vm->uuid[0] || vm->template_vm)
+        return;
+    if (!vm->w_seen) { /* first sight: nothing to compare with */
+        vm->w_seen = true;
+        vm->w_state = esx_vm_state(vm);
+        vm->w_reason = esx_vm_reason(vm);
+        return;
+    }
+    report_state(c, vm, false);
+}
+
+void esx_event_begin(esx_conn *c, const char *moref)
+{
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (vm)
+        vm->busy++;
+    esx_unlock(c);
+}
+
+void esx_event_end(esx_conn *c, const char *moref, bool force)
+{
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (vm) {
+        if (vm->busy)
+            vm->busy--;
+        if (!vm->busy)
+            report_state(c, vm, force);
+    }
+    esx_unlock(c);
+}
+
+void esx_event_quiet(esx_conn *c, const char *moref)
+{
+    esx_lock(c);
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (vm) {
+        vm->w_seen = true;
+        vm->w_state = esx_vm_state(vm);
+        vm->w_reason = esx_vm_reason(vm);
+    }
+    esx_unlock(c);
+}
+
+void esx_event_emit(esx_conn *c, const esx_vm *vm, vmhi_event_type type, const char *device_id,
+                    uint64_t value)
+{
+    emit(c, vm, type, esx_vm_state(vm), esx_vm_reason(vm), device_id, value);
+}
+
+int esx_events_enable(void *priv, unsigned int mask)
+{
+    esx_conn *c = priv;
+    esx_lock(c);
+    c->watch.mask = mask;
+    esx_unlock(c);
+    return VMHI_OK;
+}
+
+/* ------------------------------------------------------------ the wire */
+
+/* One call on the watcher's channel; NotAuthenticated drops the filter. */
+static int call(esx_conn *c, const char *method, const esx_buf *body, esx_reply *out,
+                unsigned int timeout_ms)
+{
+    char fault[64] = "";
+    esx_watch *w = &c->watch;
+    if (body->oom)
+        return VMHI_E_NOMEM;
+    int rc = esx_transport_post(&w->channel, body->data, body->len, timeout_ms);
+    if (rc == VMHI_OK)
+        rc = esx_codec_parse(method, w->channel.response.data, w->channel.response.len,
+                             w->channel.status, out, fault);
+    if (strcmp(fault, "NotAuthenticated") == 0) {
+        pthread_mutex_lock(&c->session.lock);
+        if (c->session.generation == w->session_gen)
+            c->session.stale = true; /* the next call logs in again */
+        pthread_mutex_unlock(&c->session.lock);
+    }
+    if (rc < 0 && !atomic_load(&w->stop))
+        esx_log(c, VMHI_LOG_DEBUG, "watcher: %s failed: %s", method, vmhi_error_last_message());
+    return rc;
+}
+
+static unsigned int short_timeout(const esx_conn *c)
+{
+    unsigned int app = esx_core->timeout_ms(c->conn);
+    return app ? app : c->opts.timeout_ms;
+}
+
+static int create_collector(esx_conn *c)
+{
+    esx_buf b;
+    esx_reply r;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "CreatePropertyCollector", "PropertyCollector",
+                   c->refs.property_collector);
+    esx_soap_end(&b, "CreatePropertyCollector");
+    int rc = call(c, "CreatePropertyCollector", &b, &r, short_timeout(c));
+    esx_buf_free(&b);
+    if (rc < 0)
+        return rc;
+    esx_xml_child_text(r.result, "returnval", c->watch.collector, sizeof(c->watch.collector));
+    esx_reply_free(&r);
+    return c->watch.collector[0] ? VMHI_OK : VMHI_E_BACKEND;
+}
+
+static int create_filter(esx_conn *c)
+{
+    esx_buf b;
+    esx_reply r;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "CreateFilter", "PropertyCollector", c->watch.collector);
+    esx_buf_add(&b, "<spec><propSet><type>VirtualMachine</type>");
+    for (const char *const *p = watched; *p; p++)
+        esx_buf_elem(&b, "pathSet", *p);
+    esx_buf_add(&b, "</propSet>");
+    esx_spec_object_set(c, &b);
+    esx_buf_add(&b, "</spec><partialUpdates>false</partialUpdates>");
+    esx_soap_end(&b, "CreateFilter");
+    int rc = call(c, "CreateFilter", &b, &r, short_timeout(c));
+    esx_buf_free(&b);
+    if (rc == VMHI_OK)
+        esx_reply_free(&r);
+    return rc;
+}
+
+/* A collector and filter in the current session; the first update will
+ * hold the state of every VM. */
+static int watch_setup(esx_conn *c)
+{
+    esx_watch *w = &c->watch;
+    pthread_mutex_lock(&c->session.lock);
+    bool logged_in = c->session.cookie[0] != '\0';
+    w->session_gen = c->session.generation;
+    pthread_mutex_unlock(&c->session.lock);
+    if (!logged_in)
+        return VMHI_E_AUTH;
+    w->version[0] = '\0';
+    int rc = create_collector(c);
+    if (rc == VMHI_OK)
+        rc = create_filter(c);
+    return rc;
+}
+
+/* --------------------------------------------------------------- updates */
+
+typedef struct reread {
+    char morefs[MAX_REREAD][ESX_MOREF_MAX + 1];
+    size_t count;
+    bool overflow;              /* too many: a listing instead */
+} reread;
+
+static void want_reread(reread *rr, const char *moref)
+{
+    if (rr->count < MAX_REREAD)
+        esx_copy(rr->morefs[rr->count++], ESX_MOREF_MAX + 1, moref);
+    else
+        rr->overflow = true;
+}
+
+/* Applies one ObjectUpdate (lock held). */
+static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, reread *rr)
+{
+    char kind[16], moref[ESX_MOREF_MAX + 1], name[128];
+    esx_xml_child_text(ou, "kind", kind, sizeof(kind));
+    if (!esx_xml_child_text(ou, "obj", moref, sizeof(moref)) || !moref[0])
+        return;
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (strcmp(kind, "leave") == 0) {
+        if (vm && !vm->busy)
+            esx_cache_remove(&c->cache, vm);
+        return;
+    }
+    if (!vm) {
+        /* A VM this connection has not read yet (new, or before the first
+         * listing): only its next read will give all of it. */
+        if (esx_cache_upsert(&c->cache, moref, &vm) < 0)
+            return;
+        vm->dirty = true;
+    } else if (vm->refreshed_ns > sent_ns) {
+        want_reread(rr, moref);
+        return;
+    }
+    char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
+    memcpy(old_name, vm->name, sizeof(old_name));
+    memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+    for (const xmlNode *ch = esx_xml_child(ou, "changeSet"); ch;
+         ch = esx_xml_next(ch, "changeSet"))
+        if (esx_xml_child_text(ch, "name", name, sizeof(name)))
+            esx_vm_apply_prop(vm, name, esx_xml_child(ch, "val"));
+    if ((strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0) &&
+        esx_cache_reindex(&c->cache) < 0)
+        c->cache.complete = false;
+    if (vm->known)
+        esx_event_observed(c, vm);
+}
+
+static void apply_update_set(esx_conn *c, const xmlNode *set, uint64_t sent_ns, reread *rr)
+{
+    esx_lock(c);
+    for (const xmlNode *fs = esx_xml_child(set, "filterSet"); fs;
+         fs = esx_xml_next(fs, "filterSet"))
+        for (const xmlNode *ou = esx_xml_child(fs, "objectSet"); ou;
+             ou = esx_xml_next(ou, "objectSet"))
+            apply_update(c, ou, sent_ns, rr);
+    esx_unlock(c);
+}
+
+/* Reads VMs whose update came too late to be trusted, on our channel. */
+static void read_again(esx_conn *c, const reread *rr)
+{
+    for (size_t i = 0; i < rr->count && !atomic_load(&c->watch.stop); i++) {
+        esx_buf b;
+        esx_reply r;
+        esx_buf_init(&b);
+        esx_props_body(c, &b, "VirtualMachine", rr->morefs[i], esx_vm_props);
+        uint64_t sent = esx_now_ns();
+        int rc = call(c, "RetrievePropertiesEx", &b, &r, short_timeout(c));
+        esx_buf_free(&b);
+        if (rc < 0)
+            continue;
+        const xmlNode *object = esx_xml_child(esx_xml_child(r.result, "returnval"), "objects");
+        esx_lock(c);
+        esx_vm *vm = esx_cache_find_moref(&c->cache, rr->morefs[i]);
+        if (!object && vm && !vm->busy)
+            esx_cache_remove(&c->cache, vm);
+        else if (object && vm && vm->refreshed_ns <= sent)
+            esx_inventory_apply(c, rr->morefs[i], object, sent);
+        esx_unlock(c);
+        esx_reply_free(&r);
+    }
+    if (rr->overflow) { /* many at once: they are read again when used */
+        esx_lock(c);
+        for (size_t i = 0; i < c->cache.count; i++)
+            c->cache.vms[i]->dirty = true;
+        esx_unlock(c);
+    }
+}
+
+/* One WaitForUpdatesEx; applies what it brings. */
+static int wait_once(esx_conn *c)
+{
+    esx_watch *w = &c->watch;
+    esx_buf b;
+    esx_reply r;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "WaitForUpdatesEx", "PropertyCollector", w->collector);
+    if (w->version[0])
+        esx_buf_elem(&b, "version", w->version);
+    esx_buf_addf(&b, "<options><maxWaitSeconds>%u</maxWaitSeconds></options>", WAIT_SECONDS);
+    esx_soap_end(&b, "WaitForUpdatesEx");
+    uint64_t sent = esx_now_ns();
+    int rc = call(c, "WaitForUpdatesEx", &b, &r, (WAIT_SECONDS + 30u) * 1000u);
+    esx_buf_free(&b);
+    if (rc < 0)
+        return rc;
+    const xmlNode *set = esx_xml_child(r.result, "returnval");
+    char version[sizeof(w->version)];
+    if (set && esx_xml_child_text(set, "version", version, sizeof(version))) {
+        reread *rr = esx_alloc(sizeof(*rr));
+        if (!rr) {
+            esx_reply_free(&r);
+            return VMHI_E_NOMEM;
+        }
+        apply_update_set(c, set, sent, rr);
+        esx_copy(w->version, sizeof(w->version), version);
+        esx_reply_free(&r);
+        read_again(c, rr);
+        esx_free(rr);
+    } else {
+        esx_reply_free(&r);
+    }
+    atomic_store(&w->live, true);
+    return VMHI_OK;
+}
+
+/* ---------------------------------------------------------------- thread */
+
+static bool session_changed(esx_conn *c)
+{
+    pthread_mutex_lock(&c->session.lock);
+    bool changed = c->session.generation != c->watch.session_gen;
+    pthread_mutex_unlock(&c->session.lock);
+    return changed;
+}
+
+/* Sleeps @ms unless stopped; returns false when stopping. */
+static bool pause_ms(esx_conn *c, unsigned int ms)
+{
+    for (unsigned int slept = 0; slept < ms; slept += 10) {
+        if (atomic_load(&c->watch.stop))
+            return false;
+        esx_sleep_ms(10);
+    }
+    return !atomic_load(&c->watch.stop);
+}
+
+static void *watch_main(void *arg)
+{
+    esx_conn *c = arg;
+    esx_watch *w = &c->watch;
+    unsigned int backoff = RETRY_MIN_MS;
+    bool have_filter = false;
+    while (!atomic_load(&w->stop)) {
+        int rc = have_filter && !session_changed(c) ? wait_once(c) : watch_setup(c);
+        if (rc == VMHI_OK) {
+            have_filter = true;
+            backoff = RETRY_MIN_MS;
+            continue;
+        }
+        /* Gone session, server away, no memory: follow again later, in
+         * whatever session the connection then has. */
+        atomic_store(&w->live, false);
+        have_filter = false;
+        if (!pause_ms(c, backoff))
+            break;
+        backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
+    }
+    atomic_store(&w->live, false);
+    return NULL;
+}
+
+int esx_watch_start(esx_conn *c)
+{
+    esx_watch *w = &c->watch;
+    atomic_init(&w->stop, false);
+    atomic_init(&w->live, false);
+    int rc = esx_transport_init(&w->channel, &c->opts, &c->session, &w->stop);
+    if (rc == VMHI_OK)
+        rc = esx_transport_wakeable(&w->channel);
+    w->channel_ready = true;
+    if (rc < 0)
+        return rc;
+    /* The thread takes no signal of the application's (THR-4). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&w->thread, NULL, watch_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err)
+        return esx_error(VMHI_E_NOMEM, "esx: cannot start the watcher thread (error %d)", err);
+    w->started = true;
+    return VMHI_OK;
+}
+
 void esx_watch_stop(esx_conn *c)
 {
-    (void)c;
+    esx_watch *w = &c->watch;
+    if (w->started) {
+        atomic_store(&w->stop, true);
+        esx_transport_wake(&w->channel);
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+    if (w->channel_ready)
+        esx_transport_cleanup(&w->channel);
+    w->channel_ready = false;
 }

@@ -115,10 +115,21 @@ static int answer(vmhi_cred_type type, const char *uri, const char *prompt, char
     return 0;
 }
 
+/* VMHI_ESX_TEST_LOG=1 shows the backend's log (debugging a test). */
+static void log_line(int level, const char *domain, const char *message, void *data)
+{
+    (void)data;
+    fprintf(stderr, "[%d %s] %s\n", level, domain ? domain : "", message);
+}
+
 vmhi_conn_options esx_options(void)
 {
     vmhi_conn_options o = VMHI_CONN_OPTIONS_INIT;
     o.auth_cb = answer;
+    if (getenv("VMHI_ESX_TEST_LOG")) {
+        o.log_cb = log_line;
+        o.log_level = VMHI_LOG_DEBUG;
+    }
     return o;
 }
 

@@ -159,6 +159,11 @@ func run(o options) error {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop
+	// Exit without srv.Close(): it waits for every request in flight, and
+	// a client's WaitForUpdatesEx long poll only ends at its maxWaitSeconds
+	// (the simulator does not notice a client that went away).
+	m.Remove()
+	os.Exit(0)
 	return nil
 }
 
