@@ -256,8 +256,10 @@ typedef struct esx_vm {
     unsigned int vcpus;
     unsigned int max_vcpus;    /* extraConfig vmhi.maxVcpus, else vcpus */
     uint64_t memory_mib;       /* config.hardware.memoryMB: the maximum */
-    int64_t memory_limit_mib;  /* config.memoryAllocation.limit: the current (-1: none) */
+    uint64_t memory_cur_mib;   /* extraConfig vmhi.memory: the current (0: not set) */
     bool template_vm;
+    bool template_known;       /* config.template has been read (it rarely changes) */
+    bool extras_known;         /* config.extraConfig has been read (see esx_inventory.c) */
     bool transient;            /* extraConfig vmhi.transient (see esx_define.c) */
     /* A definition waiting for the next start from shutoff (esx_meta.c). */
     bool pending;
@@ -292,6 +294,7 @@ typedef struct esx_cache {
     esx_vm **by_uuid, **by_name, **by_moref;
     size_t index_size;
     bool complete;             /* a full listing has been loaded */
+    bool index_stale;          /* names or UUIDs changed since the last reindex */
 } esx_cache;
 
 void esx_cache_free(esx_cache *cache);
@@ -338,7 +341,10 @@ void esx_inventory_done(esx_conn *c, const char *moref, esx_power power,
 void esx_inventory_set_shutdown(esx_conn *c, const char *moref, bool requested);
 /* Applies one property (name, val) to @vm. */
 void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val);
-/* The VM properties every listing reads. */
+/* Applies the propSets of one <objects> element read with @paths. */
+void esx_vm_apply_object(esx_vm *vm, const xmlNode *object, const char *const *paths);
+/* The VM properties a listing reads, and those a read of one VM reads. */
+extern const char *const esx_list_props[];
 extern const char *const esx_vm_props[];
 /* Appends the objectSet that reaches every VM below @c's scope. */
 void esx_spec_object_set(const esx_conn *c, esx_buf *b);
@@ -437,6 +443,8 @@ void esx_spec_remove_device(esx_buf *b, const esx_device *dev);
 /* What a VMHI description holds and vSphere has no field for, kept in the
  * VM's extraConfig under these keys (an empty value is no value): */
 #define ESX_KEY_MAX_VCPUS "vmhi.maxVcpus"     /* the vCPU maximum */
+#define ESX_KEY_MEMORY "vmhi.memory"          /* the current memory, MiB (applied as
+                                                 memoryAllocation.limit) */
 #define ESX_KEY_TRANSIENT "vmhi.transient"    /* TRUE: undefined while active */
 #define ESX_KEY_BOOT "vmhi.boot"              /* boot order, "disk,network" */
 #define ESX_KEY_DEVICES "vmhi.devices"        /* device notes (esx_meta.c) */
@@ -445,6 +453,7 @@ void esx_spec_remove_device(esx_buf *b, const esx_device *dev);
 
 typedef struct esx_meta {
     unsigned int max_vcpus;    /* 0: not set */
+    uint64_t memory_mib;       /* 0: not set */
     bool transient;
     size_t nboot;
     vmhi_boot_dev boot[VMHI_BOOT_ORDER_MAX];

@@ -32,8 +32,11 @@ void esx_cache_free(esx_cache *cache)
 void esx_cache_invalidate(esx_cache *cache)
 {
     cache->complete = false;
-    for (size_t i = 0; i < cache->count; i++)
+    for (size_t i = 0; i < cache->count; i++) {
         cache->vms[i]->dirty = true;
+        cache->vms[i]->template_known = false;
+        cache->vms[i]->extras_known = false;
+    }
 }
 
 static size_t hash_text(const char *s)
@@ -127,6 +130,7 @@ int esx_cache_reindex(esx_cache *cache)
     cache->by_uuid = tables[1];
     cache->by_name = tables[2];
     cache->index_size = size;
+    cache->index_stale = false;
     return VMHI_OK;
 }
 
@@ -153,6 +157,7 @@ int esx_cache_upsert(esx_cache *cache, const char *moref, esx_vm **out)
     esx_copy(vm->moref, sizeof(vm->moref), moref);
     vm->dirty = true;
     cache->vms[cache->count++] = vm;
+    cache->index_stale = true;
     /* Keep the moref index usable at once; names and UUIDs follow at the
      * next reindex, when the entry's properties are known. */
     if (!cache->by_moref || cache->count * 2 > cache->index_size) {
@@ -224,9 +229,10 @@ vmhi_state_reason esx_vm_reason(const esx_vm *vm)
 
 uint64_t esx_vm_memory(const esx_vm *vm)
 {
-    /* The limit caps what the guest gets (the balloon makes up the rest). */
-    if (vm->memory_limit_mib >= 0 && (uint64_t)vm->memory_limit_mib < vm->memory_mib)
-        return (uint64_t)vm->memory_limit_mib;
+    /* VMHI's current memory, applied as memoryAllocation.limit (the balloon
+     * makes up the rest); a VM VMHI never sized has all of memoryMB. */
+    if (vm->memory_cur_mib && vm->memory_cur_mib < vm->memory_mib)
+        return vm->memory_cur_mib;
     return vm->memory_mib;
 }
 

@@ -369,10 +369,15 @@ static void spec_tail(esx_buf *b, const vmhi_vm_config *cfg, const vmhi_vm_confi
     uint64_t mem = vmhi_vm_config_get_memory_mib(cfg);
     uint64_t max = vmhi_vm_config_get_max_memory_mib(cfg);
     char text[64], was[64];
-    if (!now || mem != vmhi_vm_config_get_memory_mib(now) ||
-        max != vmhi_vm_config_get_max_memory_mib(now))
+    bool mem_changed = !now || mem != vmhi_vm_config_get_memory_mib(now) ||
+                       max != vmhi_vm_config_get_max_memory_mib(now);
+    if (mem_changed)
         esx_buf_addf(b, "<memoryAllocation><limit>%lld</limit></memoryAllocation>",
                      mem < max ? (long long)mem : -1LL);
+    if (mem_changed) {
+        snprintf(text, sizeof(text), "%llu", (unsigned long long)mem);
+        esx_meta_spec(b, ESX_KEY_MEMORY, text);
+    }
     if (!now || vmhi_vm_config_get_max_vcpus(cfg) != vmhi_vm_config_get_max_vcpus(now)) {
         snprintf(text, sizeof(text), "%u", vmhi_vm_config_get_max_vcpus(cfg));
         esx_meta_spec(b, ESX_KEY_MAX_VCPUS, text);

@@ -19,10 +19,19 @@
 
 #include "esx.h"
 
+/* A listing reads what changes often and no more (every property costs
+ * the server time and the reply size): name, power state, vCPUs, memory.
+ * What changes rarely and only by reconfiguration -- the UUID, what VMHI
+ * keeps in extraConfig (vCPU maximum, current memory, transient mark,
+ * waiting definition) and whether a VM is a template -- comes from the
+ * watcher, which the server tells of their changes, from every read of one
+ * VM (each operation makes one), and for VMs nobody has told us about yet
+ * from one read after the listing (fetch_extras()). */
+const char *const esx_list_props[] = { "name", "runtime.powerState", "config.hardware.numCPU",
+                                       "config.hardware.memoryMB", NULL };
 const char *const esx_vm_props[] = { "name", "config.uuid", "runtime.powerState",
                                      "config.hardware.numCPU", "config.hardware.memoryMB",
-                                     "config.memoryAllocation.limit", "config.extraConfig",
-                                     "config.template", NULL };
+                                     "config.extraConfig", "config.template", NULL };
 
 /* ------------------------------------------------------ property values */
 
@@ -78,7 +87,7 @@ static void apply_pending(esx_vm *vm, const char *json)
     vmhi_vm_config_free(cfg);
 }
 
-/* The VMHI settings kept in the VM's extraConfig (esx_meta.c). */
+/* The VMHI settings kept in the VM's extraConfig (esx_meta.c); NULL: none. */
 static void apply_extra_config(esx_vm *vm, const xmlNode *array)
 {
     esx_meta m;
@@ -87,8 +96,10 @@ static void apply_extra_config(esx_vm *vm, const xmlNode *array)
         return;
     }
     vm->max_vcpus = m.max_vcpus;
+    vm->memory_cur_mib = m.memory_mib;
     vm->transient = m.transient;
     apply_pending(vm, m.definition);
+    vm->extras_known = true;
     esx_meta_free(&m);
 }
 
@@ -96,7 +107,6 @@ void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
 {
     char text[1024];
     uint64_t n;
-    int64_t i;
     if (strcmp(name, "config.extraConfig") == 0) {
         apply_extra_config(vm, val);
         return;
@@ -112,26 +122,35 @@ void esx_vm_apply_prop(esx_vm *vm, const char *name, const xmlNode *val)
         vm->vcpus = (unsigned int)n;
     else if (strcmp(name, "config.hardware.memoryMB") == 0 && esx_parse_u64(text, &n))
         vm->memory_mib = n;
-    else if (strcmp(name, "config.memoryAllocation.limit") == 0 && esx_parse_i64(text, &i))
-        vm->memory_limit_mib = i;
-    else if (strcmp(name, "config.template") == 0)
+    else if (strcmp(name, "config.template") == 0) {
         vm->template_vm = strcmp(text, "true") == 0;
+        vm->template_known = true;
+    }
 }
 
-/* Applies every propSet of one <objects> element. */
-static void apply_object(esx_vm *vm, const xmlNode *object)
+static bool has_prop(const xmlNode *object, const char *path)
 {
     char name[128];
-    /* Unset properties are missing from the reply: reset their defaults. */
-    vm->memory_limit_mib = -1;
-    vm->max_vcpus = 0;
-    vm->transient = false;
-    vm->pending = false;
+    for (const xmlNode *ps = esx_xml_child(object, "propSet"); ps;
+         ps = esx_xml_next(ps, "propSet"))
+        if (esx_xml_child_text(ps, "name", name, sizeof(name)) && strcmp(name, path) == 0)
+            return true;
+    return false;
+}
+
+void esx_vm_apply_object(esx_vm *vm, const xmlNode *object, const char *const *paths)
+{
+    char name[128];
     for (const xmlNode *ps = esx_xml_child(object, "propSet"); ps;
          ps = esx_xml_next(ps, "propSet")) {
         if (esx_xml_child_text(ps, "name", name, sizeof(name)))
             esx_vm_apply_prop(vm, name, esx_xml_child(ps, "val"));
     }
+    /* Unset properties are missing from the reply: their defaults. */
+    for (; *paths; paths++)
+        if ((strcmp(*paths, "config.extraConfig") == 0 || strcmp(*paths, "config.template") == 0)
+            && !has_prop(object, *paths))
+            esx_vm_apply_prop(vm, *paths, NULL);
     vm->known = true;
 }
 
@@ -233,7 +252,12 @@ static int apply_page(esx_conn *c, const xmlNode *result, uint64_t sent_ns)
         rc = esx_cache_upsert(&c->cache, moref, &vm);
         if (rc < 0)
             break;
-        apply_object(vm, o);
+        char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
+        memcpy(old_name, vm->name, sizeof(old_name));
+        memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+        esx_vm_apply_object(vm, o, esx_list_props);
+        if (strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0)
+            c->cache.index_stale = true;
         vm->mark = true;
         vm->dirty = false;
         vm->refreshed_ns = sent_ns;
@@ -263,7 +287,7 @@ static int first_listing(esx_conn *c, esx_reply *out)
     esx_soap_begin(&b, "RetrievePropertiesEx", "PropertyCollector",
                    c->refs.property_collector);
     esx_buf_add(&b, "<specSet>");
-    spec_props(&b, "VirtualMachine", esx_vm_props);
+    spec_props(&b, "VirtualMachine", esx_list_props);
     esx_spec_object_set(c, &b);
     esx_buf_add(&b, "</specSet><options/>");
     esx_soap_end(&b, "RetrievePropertiesEx");
@@ -281,9 +305,69 @@ static int finish_listing(esx_conn *c)
         if (!vm->mark)
             esx_cache_remove(&c->cache, vm);
     }
-    int rc = esx_cache_reindex(&c->cache);
+    int rc = c->cache.index_stale ? esx_cache_reindex(&c->cache) : VMHI_OK;
     c->cache.complete = rc == VMHI_OK;
     esx_unlock(c);
+    return rc < 0 ? esx_error(rc, "esx: out of memory indexing the inventory") : VMHI_OK;
+}
+
+/* The morefs of cached VMs whose extras nobody has told us. */
+static size_t unknown_extras(esx_conn *c, esx_buf *b)
+{
+    size_t n = 0;
+    esx_lock(c);
+    for (size_t i = 0; i < c->cache.count; i++) {
+        const esx_vm *vm = c->cache.vms[i];
+        if (vm->template_known && vm->extras_known && vm->uuid[0])
+            continue;
+        esx_buf_add(b, "<objectSet>");
+        esx_buf_moref(b, "obj", "VirtualMachine", vm->moref);
+        esx_buf_add(b, "</objectSet>");
+        n++;
+    }
+    esx_unlock(c);
+    return n;
+}
+
+/* One read of the extras of the VMs the watcher has not reported yet
+ * (right after the connection opened, or new ones). */
+static int fetch_extras(esx_conn *c)
+{
+    static const char *const paths[] = { "config.uuid", "config.extraConfig", "config.template",
+                                         NULL };
+    esx_buf b;
+    esx_reply r;
+    esx_buf_init(&b);
+    esx_soap_begin(&b, "RetrievePropertiesEx", "PropertyCollector",
+                   c->refs.property_collector);
+    esx_buf_add(&b, "<specSet>");
+    spec_props(&b, "VirtualMachine", paths);
+    size_t n = unknown_extras(c, &b);
+    esx_buf_add(&b, "</specSet><options/>");
+    esx_soap_end(&b, "RetrievePropertiesEx");
+    int rc = n ? esx_call(c, "RetrievePropertiesEx", &b, &r) : VMHI_OK;
+    esx_buf_free(&b);
+    if (!n || rc < 0)
+        return rc;
+    char moref[ESX_MOREF_MAX + 1];
+    esx_lock(c);
+    for (const xmlNode *o = esx_xml_child(esx_xml_child(r.result, "returnval"), "objects"); o;
+         o = esx_xml_next(o, "objects")) {
+        esx_vm *vm = esx_xml_child_text(o, "obj", moref, sizeof(moref))
+                         ? esx_cache_find_moref(&c->cache, moref) : NULL;
+        if (!vm)
+            continue;
+        char old_uuid[VMHI_UUID_STRLEN + 1];
+        memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+        esx_vm_apply_object(vm, o, paths);
+        if (strcmp(old_uuid, vm->uuid) != 0)
+            c->cache.index_stale = true;
+    }
+    rc = c->cache.index_stale ? esx_cache_reindex(&c->cache) : VMHI_OK;
+    if (rc < 0)
+        c->cache.complete = false; /* lookups fall back to a listing */
+    esx_unlock(c);
+    esx_reply_free(&r);
     return rc < 0 ? esx_error(rc, "esx: out of memory indexing the inventory") : VMHI_OK;
 }
 
@@ -306,7 +390,9 @@ int esx_inventory_load(esx_conn *c)
             break;
         rc = continue_listing(c, token, &r);
     }
-    return rc < 0 ? rc : finish_listing(c);
+    if (rc == VMHI_OK)
+        rc = finish_listing(c);
+    return rc < 0 ? rc : fetch_extras(c);
 }
 
 /* -------------------------------------------------------------- lookups */
@@ -326,7 +412,7 @@ esx_vm *esx_inventory_apply(esx_conn *c, const char *moref, const xmlNode *objec
     char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
     memcpy(old_name, vm->name, sizeof(old_name));
     memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
-    apply_object(vm, object);
+    esx_vm_apply_object(vm, object, esx_vm_props);
     vm->dirty = false;
     vm->refreshed_ns = sent_ns;
     if ((strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0) &&
@@ -485,22 +571,28 @@ int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
     if (rc < 0)
         return esx_keep_error(rc);
     /* Copy out under the lock, call back without it. */
+    struct listed {
+        vmhi_backend_vm_ref ref;
+        vmhi_vm_state state;
+        bool persistent;
+    } *copy;
     esx_lock(c);
-    size_t n = c->cache.count;
-    esx_vm *copy = esx_alloc(n * sizeof(*copy));
-    for (size_t i = 0; copy && i < n; i++)
-        snapshot(c->cache.vms[i], &copy[i]);
+    size_t n = 0, count = c->cache.count;
+    copy = esx_alloc((count ? count : 1) * sizeof(*copy));
+    for (size_t i = 0; copy && i < count; i++) {
+        const esx_vm *vm = c->cache.vms[i];
+        if (esx_vm_gone(vm) || !vm->uuid[0])
+            continue; /* templates cannot run, transient VMs end at shutoff; VMs without
+                         a config are inaccessible */
+        fill_ref(vm, &copy[n].ref);
+        copy[n].state = esx_vm_state(vm);
+        copy[n++].persistent = !vm->transient;
+    }
     esx_unlock(c);
     if (!copy)
         return esx_keep_error(VMHI_E_NOMEM);
-    for (size_t i = 0; rc == VMHI_OK && i < n; i++) {
-        if (esx_vm_gone(&copy[i]) || !copy[i].uuid[0])
-            continue; /* templates cannot run, transient VMs end at shutoff; VMs without
-                         a config are inaccessible */
-        vmhi_backend_vm_ref ref;
-        fill_ref(&copy[i], &ref);
-        rc = add(ctx, &ref, esx_vm_state(&copy[i]), !copy[i].transient);
-    }
+    for (size_t i = 0; rc == VMHI_OK && i < n; i++)
+        rc = add(ctx, &copy[i].ref, copy[i].state, copy[i].persistent);
     esx_free(copy);
     return esx_keep_error(rc);
 }

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The parts of a VMHI description vSphere has no field for, kept in the
- * VM's extraConfig (see ESX_KEY_* in esx.h): the vCPU maximum, the boot
+ * VM's extraConfig (see ESX_KEY_* in esx.h): the vCPU maximum, the current
+ * memory (kept here so that a listing need not read the limit), the boot
  * order, whether the VM was undefined while active (transient), the
  * definition waiting for the next start from shutoff, and the device
  * notes.
@@ -80,6 +81,8 @@ static int apply_option(esx_meta *m, const char *key, const xmlNode *value)
     if (strcmp(key, ESX_KEY_MAX_VCPUS) == 0)
         m->max_vcpus = esx_parse_u64(esx_xml_text(value, text, sizeof(text)), &n) && n <= 4096
                            ? (unsigned int)n : 0;
+    else if (strcmp(key, ESX_KEY_MEMORY) == 0)
+        m->memory_mib = esx_parse_u64(esx_xml_text(value, text, sizeof(text)), &n) ? n : 0;
     else if (strcmp(key, ESX_KEY_TRANSIENT) == 0)
         m->transient = strcasecmp(esx_xml_text(value, text, sizeof(text)), "TRUE") == 0;
     else if (strcmp(key, ESX_KEY_BOOT) == 0)

@@ -41,7 +41,7 @@
 #define MAX_REREAD 64       /* VMs read again after one reply, at most */
 
 static const char *const watched[] = { "name", "config.uuid", "runtime.powerState",
-                                       "config.template", NULL };
+                                       "config.template", "config.extraConfig", NULL };
 
 bool esx_cache_trusted(esx_conn *c, const esx_vm *vm)
 {
@@ -242,6 +242,27 @@ static void want_reread(reread *rr, const char *moref)
         rr->overflow = true;
 }
 
+/* The first report of a VM read since we asked: only what no read told
+ * us yet (UUID, template flag, extras) is taken from it. */
+static void apply_unknown(esx_vm *vm, const xmlNode *ou)
+{
+    char name[32];
+    bool template_known = vm->template_known, extras_known = vm->extras_known;
+    for (const xmlNode *ch = esx_xml_child(ou, "changeSet"); ch;
+         ch = esx_xml_next(ch, "changeSet")) {
+        if (!esx_xml_child_text(ch, "name", name, sizeof(name)))
+            continue;
+        if ((strcmp(name, "config.template") == 0 && !template_known) ||
+            (strcmp(name, "config.extraConfig") == 0 && !extras_known) ||
+            (strcmp(name, "config.uuid") == 0 && !vm->uuid[0]))
+            esx_vm_apply_prop(vm, name, esx_xml_child(ch, "val"));
+    }
+    if (!extras_known && !vm->extras_known)
+        esx_vm_apply_prop(vm, "config.extraConfig", NULL); /* none set */
+    if (!template_known && !vm->template_known)
+        esx_vm_apply_prop(vm, "config.template", NULL);
+}
+
 /* Applies one ObjectUpdate (lock held). */
 static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, reread *rr)
 {
@@ -262,16 +283,31 @@ static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, rerea
             return;
         vm->dirty = true;
     } else if (vm->refreshed_ns > sent_ns) {
-        want_reread(rr, moref);
+        /* Read after we asked: this may be older.  A change is worth a
+         * read; the first report of every VM only tells templates apart. */
+        if (strcmp(kind, "enter") != 0)
+            want_reread(rr, moref);
+        else
+            apply_unknown(vm, ou);
         return;
     }
     char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
     memcpy(old_name, vm->name, sizeof(old_name));
     memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+    bool extras = false, template = false;
     for (const xmlNode *ch = esx_xml_child(ou, "changeSet"); ch;
-         ch = esx_xml_next(ch, "changeSet"))
-        if (esx_xml_child_text(ch, "name", name, sizeof(name)))
-            esx_vm_apply_prop(vm, name, esx_xml_child(ch, "val"));
+         ch = esx_xml_next(ch, "changeSet")) {
+        if (!esx_xml_child_text(ch, "name", name, sizeof(name)))
+            continue;
+        esx_vm_apply_prop(vm, name, esx_xml_child(ch, "val"));
+        extras = extras || strcmp(name, "config.extraConfig") == 0;
+        template = template || strcmp(name, "config.template") == 0;
+    }
+    /* The first report of a VM leaves out what is not set. */
+    if (strcmp(kind, "enter") == 0 && !extras)
+        esx_vm_apply_prop(vm, "config.extraConfig", NULL);
+    if (strcmp(kind, "enter") == 0 && !template)
+        esx_vm_apply_prop(vm, "config.template", NULL);
     if ((strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0) &&
         esx_cache_reindex(&c->cache) < 0)
         c->cache.complete = false;
