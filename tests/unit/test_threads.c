@@ -16,6 +16,8 @@
 
 static vmhi_conn *conn;
 static vmhi_vm *shared_vm;
+/* Copied: the event thread may still deliver after shared_vm is freed. */
+static char shared_uuid[VMHI_UUID_STRLEN + 1];
 static atomic_int shared_transitions;
 static atomic_int unexpected;
 static atomic_int shared_events;
@@ -24,7 +26,7 @@ static void count_event(vmhi_conn *c, const vmhi_event *ev, void *data)
 {
     (void)c;
     (void)data;
-    if (strcmp(vmhi_event_get_vm_uuid(ev), vmhi_vm_get_uuid(shared_vm)) == 0)
+    if (strcmp(vmhi_event_get_vm_uuid(ev), shared_uuid) == 0)
         atomic_fetch_add(&shared_events, 1);
 }
 
@@ -93,6 +95,7 @@ START_TEST(test_many_threads_one_connection)
     ck_vmhi_ok(vmhi_vm_config_set_name(cfg, "shared"));
     ck_vmhi_ok(vmhi_vm_define(&shared_vm, conn, cfg));
     vmhi_vm_config_free(cfg);
+    snprintf(shared_uuid, sizeof(shared_uuid), "%s", vmhi_vm_get_uuid(shared_vm));
     ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, NULL, NULL));
     ck_vmhi_ok(vmhi_conn_start_event_thread(conn));
 
