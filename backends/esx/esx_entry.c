@@ -280,6 +280,13 @@ static bool reboot_implemented(esx_conn *c)
     if (!probe_target(c, moref) &&
         (esx_inventory_load(c) < 0 || !probe_target(c, moref)))
         return false;
+    /* Asked right after a fresh read: a VM powered on meanwhile is not
+     * asked to reboot. */
+    esx_vm now;
+    if (esx_inventory_refresh(c, moref, &now) < 0 || now.power != ESX_POWER_OFF) {
+        vmhi_error_clear();
+        return false;
+    }
     esx_buf b;
     esx_reply r;
     esx_buf_init(&b);
