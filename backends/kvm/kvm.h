@@ -15,6 +15,7 @@
  *  - kvm_monitor.c   the monitor thread: QMP input, process exits, calls
  *  - kvm_events.c    QMP events -> VM state changes and VMHI events
  *  - kvm_nudge.c     guest requests repeated until a booting guest listens
+ *  - kvm_suspend.c   suspend to a state file (migration) and restore
  *  - kvm_entry.c     ops table, open/close, host facts, caps, limits
  *  - kvm_lifecycle.c list, lookup, define, start, stop, pause...
  *  - kvm_start.c     starting and reconnecting QEMU processes
@@ -57,6 +58,7 @@
 #define KVM_MAX_NICS 16u
 #define KVM_MAX_VMS 4096u
 #define KVM_SPARE_PORTS 8u          /* free pcie-root-ports for hotplug */
+#define KVM_DISK_QUEUES_MAX 16u     /* virtio-blk queues: one per vCPU up to this */
 #define KVM_MAX_PORTS (KVM_MAX_DISKS + KVM_MAX_NICS + KVM_SPARE_PORTS)
 #define KVM_QMP_LINE_MAX (4u << 20) /* longer QMP messages are discarded */
 #define KVM_CALL_TIMEOUT_MS 15000u  /* default wait for a QMP reply */
@@ -65,6 +67,8 @@
 #define KVM_TERM_WAIT_MS 2000u      /* ...then SIGKILL */
 #define KVM_KILL_WAIT_MS 10000u
 #define KVM_VCPU_UNPLUG_MS 10000u   /* wait for a guest to release a vCPU */
+#define KVM_SAVE_TIMEOUT_MS 600000u /* suspend/restore: the whole migration */
+#define KVM_RESET_ECHO_MS 1000u     /* see kvm_run.reset_echo_until */
 #define KVM_STATS_POLL_S 2          /* balloon statistics refresh period */
 #define KVM_NUDGE_FIRST_MS 1000u    /* guest requests are repeated after 1 s, */
 #define KVM_NUDGE_COUNT 5u          /* then 2, 4, 8 and 16 s later */
@@ -107,6 +111,9 @@ int qmp_io_next_line(qmp_reader *r, char **line, size_t *len);
 void qmp_io_reader_free(qmp_reader *r);
 /* Writes all of @data, waiting for the socket at most @timeout_ms. */
 int qmp_io_write_all(int fd, const char *data, size_t len, unsigned int timeout_ms);
+/* The same, passing descriptor @passfd along with the first bytes
+ * (SCM_RIGHTS), as QMP's getfd expects. */
+int qmp_io_write_fd(int fd, const char *data, size_t len, int passfd, unsigned int timeout_ms);
 /* Waits until @fd is readable (or @fd2, if >= 0); 1 readable, 0 timeout, -1 error. */
 int qmp_io_wait_readable(int fd, int fd2, unsigned int timeout_ms);
 
@@ -191,8 +198,15 @@ typedef struct kvm_dev {
     char id[VMHI_DEVICE_ID_MAX + 1]; /* VMHI id; the QEMU id is "vmhi-" + id */
     unsigned int port;               /* root port index: rp<port>, node blk<port> */
     bool pending;                    /* device_del sent, DEVICE_DELETED not seen */
+    /* Detached while pending when the VM was suspended: gone from the
+     * live config, but still in the restored QEMU until the guest lets
+     * go (QEMU id "vmhi.gone<port>", so the id is free again). */
+    bool hidden;
     struct kvm_dev *next;
 } kvm_dev;
+
+/* The QEMU id of a device: "vmhi-<id>", or "vmhi.gone<port>" when hidden. */
+void kvm_dev_qemu_id(const kvm_dev *d, char *buf, size_t size);
 
 /* ---- the runtime of an active VM ---------------------------------------- */
 
@@ -203,6 +217,14 @@ typedef enum kvm_reboot_phase {
     KVM_REBOOT_REQUESTED, /* system_powerdown sent, the guest has not acted */
     KVM_REBOOT_HELD       /* the guest powered off; reset + cont sent */
 } kvm_reboot_phase;
+
+/* The last MIGRATION event's status (suspend and restore). */
+typedef enum kvm_migration {
+    KVM_MIGRATION_NONE = 0,
+    KVM_MIGRATION_ACTIVE,
+    KVM_MIGRATION_COMPLETED,
+    KVM_MIGRATION_FAILED
+} kvm_migration;
 
 /* A QMP command waiting for its reply; owned by the waiting thread. */
 typedef struct kvm_req {
@@ -229,6 +251,13 @@ typedef struct kvm_run {
     /* What we asked for, to name the reason of what QEMU reports. */
     bool quit_sent;
     bool pause_requested, resume_requested, reset_requested;
+    unsigned long resets;    /* RESET events seen (a reset call waits for one) */
+    /* SeaBIOS answers every reset with hard resets of its own, reported
+     * as guest resets: those that follow a reset by less than
+     * KVM_RESET_ECHO_MS of running time are part of it.  The window opens
+     * at once, or when the VM runs again (armed) if it was stopped. */
+    uint64_t reset_echo_until;
+    bool reset_echo_armed;
     kvm_reboot_phase reboot; /* graceful reboot in progress */
     bool shutdown_seen;      /* a SHUTDOWN event arrived */
     bool shutdown_by_guest;
@@ -240,7 +269,21 @@ typedef struct kvm_run {
     unsigned int nudges;
     unsigned int nports;     /* pcie-root-ports provisioned at start */
     kvm_dev *devs;
+    /* Suspend and restore (kvm_suspend.c). */
+    bool suspending;         /* stopping and saving: STOP/RESUME are ours */
+    bool suspended;          /* the state file is complete: the exit suspends */
+    bool restoring;          /* incoming migration: a failure leaves it suspended */
+    kvm_migration migration;
 } kvm_run;
+
+/* What a suspended VM needs to be restored: the QEMU it ran (config,
+ * root ports, each device's port) so the new QEMU matches the state file. */
+typedef struct kvm_saved {
+    vmhi_vm_config *qemu_cfg; /* the live config plus hidden devices */
+    unsigned int nports;
+    kvm_dev *devs;
+    bool reset_echo;          /* a reset's firmware echo is still to come */
+} kvm_saved;
 
 typedef struct kvm_vm {
     char uuid[VMHI_UUID_STRLEN + 1];
@@ -250,6 +293,7 @@ typedef struct kvm_vm {
     vmhi_vm_state state;
     vmhi_state_reason reason;
     kvm_run *run;            /* the QEMU process; NULL unless active */
+    kvm_saved *saved;        /* set while suspended */
     bool busy;               /* a call is changing it (and may release the lock) */
     pthread_t busy_owner;    /* that call's thread */
 } kvm_vm;
@@ -322,6 +366,28 @@ void kvm_runstate_remove(kvm_host *h, const char *uuid);
  * cleaning up after those that do not. */
 int kvm_runstate_load(kvm_host *h);
 
+/* A record's text: "key=value" lines (state, reason, process facts,
+ * ports, devices), an empty line, the config as VMHI XML. */
+typedef struct kvm_record {
+    vmhi_vm_state state;
+    vmhi_state_reason reason;
+    long pid;
+    unsigned long long starttime;
+    char boot_id[64];
+    unsigned int ports;
+    kvm_dev *devs;           /* owned: kvm_devs_free() */
+    bool reset_echo;         /* saved while the firmware's reset echo was due */
+    const char *xml;         /* points into the parsed text */
+} kvm_record;
+
+/* Formats a record of @run's process (if any), devices and @cfg; NULL on
+ * failure.  free() the result. */
+char *kvm_record_format(vmhi_vm_state st, vmhi_state_reason why, const kvm_run *run,
+                        unsigned int ports, const kvm_dev *devs, bool reset_echo,
+                        const vmhi_vm_config *cfg, size_t *len);
+/* Parses @text in place; 0 or -1. */
+int kvm_record_parse(char *text, kvm_record *rec);
+
 /* ---- kvm_host.c -------------------------------------------------------- */
 
 void kvm_lock(kvm_host *h);
@@ -366,6 +432,9 @@ void kvm_monitor_stop(kvm_host *h);
  * it up again.  Locked on entry and exit. */
 int kvm_qmp_call(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args,
                  json_object **reply);
+/* kvm_qmp_call() passing descriptor @fd with the command (getfd). */
+int kvm_qmp_call_fd(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args, int fd,
+                    json_object **reply);
 /* Sends a command without waiting (its reply is dropped).  Locked. */
 int kvm_qmp_send_async(kvm_host *h, kvm_run *run, const char *cmd, json_object *args);
 /* Waits on host->changed until @deadline_ns (monotonic); false on timeout. */
@@ -403,10 +472,15 @@ int kvm_argv_add(kvm_argv *a, const char *s);
 int kvm_argv_addf(kvm_argv *a, const char *fmt, ...) KVM_PRINTF(2, 3);
 void kvm_argv_free(kvm_argv *a);
 /* Builds the QEMU command line of @vm's live config for connection @c;
- * the QMP listening socket is fd 3.  Fills run->devs and run->nports. */
-int kvm_cmdline_build(const kvm_conn *c, const kvm_vm *vm, kvm_run *run, kvm_argv *out);
-/* Device JSON for -device / device_add of a disk or NIC on port @port. */
-json_object *kvm_cmdline_disk_device(const vmhi_disk *disk, unsigned int port, int bootindex);
+ * the QMP listening socket is fd 3.  Fills run->devs and run->nports.
+ * With @restore, the QEMU that @restore describes, waiting for its
+ * state (-incoming defer). */
+int kvm_cmdline_build(const kvm_conn *c, const kvm_vm *vm, const kvm_saved *restore,
+                      kvm_run *run, kvm_argv *out);
+/* Device JSON for -device / device_add of a disk or NIC on port @port
+ * (@cfg: the VM's config, for what depends on it). */
+json_object *kvm_cmdline_disk_device(const vmhi_vm_config *cfg, const vmhi_disk *disk,
+                                     unsigned int port, int bootindex);
 json_object *kvm_cmdline_disk_blockdev(const vmhi_disk *disk, unsigned int port);
 json_object *kvm_cmdline_nic_device(const vmhi_nic *nic, unsigned int port, int bootindex);
 /* Escapes commas for QemuOpts (",," ); NULL on OOM. */
@@ -434,10 +508,31 @@ int kvm_config_create_image(const kvm_conn *c, const vmhi_disk *disk);
 
 /* ---- kvm_start.c ------------------------------------------------------- */
 
-/* Spawns QEMU for @vm (live config set), connects QMP, links the run. */
-int kvm_start_process(kvm_conn *c, kvm_vm *vm);
+/* Spawns QEMU for @vm (live config set), connects QMP, links the run.
+ * With @restore: the QEMU of a suspended VM, waiting for its state. */
+int kvm_start_process(kvm_conn *c, kvm_vm *vm, const kvm_saved *restore);
+/* The last bytes of QEMU's log @path on one line (for error messages). */
+void kvm_start_log_tail(const char *path, char *buf, size_t size);
 /* Connects to the QMP socket of a QEMU from a previous process. */
 int kvm_start_reconnect(kvm_host *h, kvm_vm *vm, kvm_run *run, const char *sock_path);
+
+/* ---- kvm_suspend.c ----------------------------------------------------- */
+
+/* Restores a suspended VM (start); locked, the VM claimed by the caller. */
+int kvm_suspend_restore(kvm_conn *c, kvm_vm *vm);
+/* The QEMU of a suspending VM exited after saving: the pending detaches
+ * are complete, so their devices leave the live config.  Locked. */
+void kvm_suspend_retired(kvm_host *h, kvm_vm *vm);
+/* Loads the suspended VMs of the data directory (after the definitions). */
+int kvm_suspend_load(kvm_host *h);
+/* Removes a suspended VM's state file and record (undefine). */
+void kvm_suspend_discard(kvm_host *h, kvm_vm *vm);
+void kvm_saved_free(kvm_saved *s);
+
+/* ---- kvm_lifecycle.c --------------------------------------------------- */
+
+/* quit, then SIGTERM, then SIGKILL; returns once the run is retired. */
+int kvm_stop_process(kvm_host *h, kvm_vm *vm);
 
 /* ---- kvm_entry.c ------------------------------------------------------- */
 
@@ -459,6 +554,7 @@ int kvm_reboot(void *priv, const char *uuid, unsigned int flags);
 int kvm_reset(void *priv, const char *uuid, unsigned int flags);
 int kvm_pause(void *priv, const char *uuid);
 int kvm_resume(void *priv, const char *uuid);
+int kvm_suspend(void *priv, const char *uuid, unsigned int flags);
 
 int kvm_get_info(void *priv, const char *uuid, vmhi_vm_info *info);
 int kvm_get_config(void *priv, const char *uuid, vmhi_vm_config **out);

@@ -9,7 +9,10 @@
  * connect before QEMU even runs its main loop (no waiting for a file to
  * appear).  Serial output goes to <run_dir>/<uuid>.console.  Memory is
  * booted at the maximum and ballooned down to the current size
- * (virtio-balloon, statistics polled every KVM_STATS_POLL_S s).  vCPUs
+ * (virtio-balloon, statistics polled every KVM_STATS_POLL_S s).  The
+ * balloon deflates when the guest would run out of memory otherwise
+ * (deflate-on-oom): a live size below what the guest needs makes it give
+ * memory back to itself, never kill its processes (as VMware's balloon).  vCPUs
  * boot at the current count with maxcpus = the maximum, for hotplug.
  *
  * Every disk and NIC sits on its own pcie-root-port ("rp<N>") so that it
@@ -19,6 +22,10 @@
  * block node names are limited to 31 bytes.  Devices are given as JSON,
  * so paths need no escaping; the few QemuOpts values that carry names or
  * paths double their commas.
+ *
+ * A suspended VM is restored by a QEMU built like the one that saved it:
+ * same root ports, each device on the port it had (kvm_saved), and
+ * `-incoming defer` so that it waits for its state.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,7 +144,18 @@ static json_object *device_common(const char *driver, const char *id, int bootin
     return dev;
 }
 
-json_object *kvm_cmdline_disk_device(const vmhi_disk *disk, unsigned int port, int bootindex)
+/* A virtio disk's queue count would follow the vCPUs QEMU booted with;
+ * fixing it from the maximum keeps the device the same whenever it is
+ * plugged and in a restored QEMU (the MSI-X table size is checked when
+ * a state file is loaded). */
+static unsigned int disk_queues(const vmhi_vm_config *cfg)
+{
+    unsigned int max = vmhi_vm_config_get_max_vcpus(cfg);
+    return max < 1 ? 1 : max > KVM_DISK_QUEUES_MAX ? KVM_DISK_QUEUES_MAX : max;
+}
+
+json_object *kvm_cmdline_disk_device(const vmhi_vm_config *cfg, const vmhi_disk *disk,
+                                     unsigned int port, int bootindex)
 {
     char node[32], bus[32];
     bool sata = vmhi_disk_get_bus(disk) == VMHI_DISK_BUS_SATA;
@@ -150,6 +168,7 @@ json_object *kvm_cmdline_disk_device(const vmhi_disk *disk, unsigned int port, i
     if (!sata) {
         snprintf(bus, sizeof(bus), "rp%u", port);
         json_object_object_add(dev, "bus", json_object_new_string(bus));
+        json_object_object_add(dev, "num-queues", json_object_new_int((int)disk_queues(cfg)));
     }
     return dev;
 }
@@ -180,14 +199,29 @@ json_object *kvm_cmdline_nic_device(const vmhi_nic *nic, unsigned int port, int 
     return dev;
 }
 
+/* Records the device and its port (a restored QEMU: the port it had). */
 static int add_dev_record(kvm_run *run, vmhi_device_type type, const char *id,
-                          unsigned int port)
+                          const kvm_saved *restore, unsigned int *port)
 {
     kvm_dev *d = kvm_alloc(sizeof(*d));
     if (!d)
         return VMHI_E_NOMEM;
+    const kvm_dev *was = NULL;
+    for (const kvm_dev *s = restore ? restore->devs : NULL; s && !was; s = s->next)
+        if (s->type == type && strcmp(s->id, id) == 0)
+            was = s;
+    if (restore && !was) {
+        kvm_free(d);
+        return kvm_error(VMHI_E_PARSE, "kvm: the saved state names no port for device '%s'",
+                         id);
+    }
+    if (was) {
+        *port = was->port;
+        d->pending = was->pending;
+        d->hidden = was->hidden;
+    }
     d->type = type;
-    d->port = port;
+    d->port = *port;
     snprintf(d->id, sizeof(d->id), "%s", id);
     kvm_dev **tail = &run->devs;
     while (*tail)
@@ -224,31 +258,69 @@ static int add_ports(kvm_argv *a, unsigned int nports)
     return rc;
 }
 
-static int add_devices(kvm_argv *a, const vmhi_vm_config *cfg, kvm_run *run)
+/* A hidden device keeps its hardware but not its VMHI id in QEMU. */
+static void hide_id(json_object *dev, const kvm_run *run)
+{
+    const kvm_dev *d = run->devs;
+    while (d && d->next)
+        d = d->next; /* the one just recorded */
+    if (!dev || !d || !d->hidden)
+        return;
+    char qid[VMHI_DEVICE_ID_MAX + 16];
+    kvm_dev_qemu_id(d, qid, sizeof(qid));
+    json_object_object_add(dev, "id", json_object_new_string(qid));
+}
+
+static int add_disks(kvm_argv *a, const vmhi_vm_config *cfg, const kvm_saved *restore,
+                     kvm_run *run, unsigned int *next)
 {
     int boot_disk, boot_nic, rc = VMHI_OK;
     boot_indexes(cfg, &boot_disk, &boot_nic);
-    size_t nd = vmhi_vm_config_get_disk_count(cfg), nn = vmhi_vm_config_get_nic_count(cfg);
-    unsigned int port = 0;
-    for (size_t i = 0; rc == VMHI_OK && i < nd; i++, port++) {
+    size_t nd = vmhi_vm_config_get_disk_count(cfg);
+    for (size_t i = 0; rc == VMHI_OK && i < nd; i++) {
         const vmhi_disk *d = vmhi_vm_config_get_disk(cfg, i);
-        rc = add_json(a, "-blockdev", kvm_cmdline_disk_blockdev(d, port));
+        unsigned int port = (*next)++;
+        rc = add_dev_record(run, VMHI_DEVICE_DISK, vmhi_disk_get_id(d), restore, &port);
         if (rc == VMHI_OK)
-            rc = add_json(a, "-device", kvm_cmdline_disk_device(d, port, i == 0 ? boot_disk : 0));
+            rc = add_json(a, "-blockdev", kvm_cmdline_disk_blockdev(d, port));
+        json_object *dev = rc == VMHI_OK
+            ? kvm_cmdline_disk_device(cfg, d, port, i == 0 ? boot_disk : 0) : NULL;
+        hide_id(dev, run);
         if (rc == VMHI_OK)
-            rc = add_dev_record(run, VMHI_DEVICE_DISK, vmhi_disk_get_id(d), port);
-    }
-    for (size_t i = 0; rc == VMHI_OK && i < nn; i++, port++) {
-        const vmhi_nic *nic = vmhi_vm_config_get_nic(cfg, i);
-        rc = kvm_argv_add(a, "-netdev");
-        if (rc == VMHI_OK)
-            rc = kvm_argv_addf(a, "user,id=net%u", port);
-        if (rc == VMHI_OK)
-            rc = add_json(a, "-device", kvm_cmdline_nic_device(nic, port, i == 0 ? boot_nic : 0));
-        if (rc == VMHI_OK)
-            rc = add_dev_record(run, VMHI_DEVICE_NIC, vmhi_nic_get_id(nic), port);
+            rc = add_json(a, "-device", dev);
     }
     return rc;
+}
+
+static int add_nics(kvm_argv *a, const vmhi_vm_config *cfg, const kvm_saved *restore,
+                    kvm_run *run, unsigned int *next)
+{
+    int boot_disk, boot_nic, rc = VMHI_OK;
+    boot_indexes(cfg, &boot_disk, &boot_nic);
+    size_t nn = vmhi_vm_config_get_nic_count(cfg);
+    for (size_t i = 0; rc == VMHI_OK && i < nn; i++) {
+        const vmhi_nic *nic = vmhi_vm_config_get_nic(cfg, i);
+        unsigned int port = (*next)++;
+        rc = add_dev_record(run, VMHI_DEVICE_NIC, vmhi_nic_get_id(nic), restore, &port);
+        if (rc == VMHI_OK)
+            rc = kvm_argv_add(a, "-netdev");
+        if (rc == VMHI_OK)
+            rc = kvm_argv_addf(a, "user,id=net%u", port);
+        json_object *dev = rc == VMHI_OK
+            ? kvm_cmdline_nic_device(nic, port, i == 0 ? boot_nic : 0) : NULL;
+        hide_id(dev, run);
+        if (rc == VMHI_OK)
+            rc = add_json(a, "-device", dev);
+    }
+    return rc;
+}
+
+static int add_devices(kvm_argv *a, const vmhi_vm_config *cfg, const kvm_saved *restore,
+                       kvm_run *run)
+{
+    unsigned int next = 0;
+    int rc = add_disks(a, cfg, restore, run, &next);
+    return rc == VMHI_OK ? add_nics(a, cfg, restore, run, &next) : rc;
 }
 
 static int add_kernel(kvm_argv *a, const kvm_conn *c)
@@ -263,9 +335,9 @@ static int add_kernel(kvm_argv *a, const kvm_conn *c)
     return rc;
 }
 
-static int add_base(kvm_argv *a, const kvm_conn *c, const kvm_vm *vm, const char *console)
+static int add_base(kvm_argv *a, const kvm_conn *c, const kvm_vm *vm,
+                    const vmhi_vm_config *cfg, const char *console)
 {
-    const vmhi_vm_config *cfg = vm->live;
     char *name = kvm_cmdline_escape(vm->name);
     char *con = kvm_cmdline_escape(console);
     int rc = name && con ? VMHI_OK : VMHI_E_NOMEM;
@@ -290,30 +362,33 @@ static int add_base(kvm_argv *a, const kvm_conn *c, const kvm_vm *vm, const char
     if (rc == VMHI_OK && (rc = kvm_argv_add(a, "-chardev")) == VMHI_OK)
         rc = kvm_argv_addf(a, "file,id=serial0,path=%s", con);
     if (rc == VMHI_OK && (rc = kvm_argv_add(a, "-device")) == VMHI_OK)
-        rc = kvm_argv_addf(a, "virtio-balloon-pci,id=balloon0,guest-stats-polling-interval=%d",
-                           KVM_STATS_POLL_S);
+        rc = kvm_argv_addf(a, "virtio-balloon-pci,id=balloon0,deflate-on-oom=on,"
+                           "guest-stats-polling-interval=%d", KVM_STATS_POLL_S);
     kvm_free(name);
     kvm_free(con);
     return rc;
 }
 
-int kvm_cmdline_build(const kvm_conn *c, const kvm_vm *vm, kvm_run *run, kvm_argv *out)
+int kvm_cmdline_build(const kvm_conn *c, const kvm_vm *vm, const kvm_saved *restore,
+                      kvm_run *run, kvm_argv *out)
 {
-    const vmhi_vm_config *cfg = vm->live;
+    const vmhi_vm_config *cfg = restore ? restore->qemu_cfg : vm->live;
     if (vmhi_vm_config_get_firmware(cfg) == VMHI_FIRMWARE_UEFI)
         return kvm_error(VMHI_E_UNSUPPORTED, "kvm: VM '%s' asks for UEFI firmware, which this "
                          "backend does not provide yet; use BIOS", vm->name);
     char *console = kvm_store_run_path(c->host, vm->uuid, ".console");
-    int rc = console ? add_base(out, c, vm, console) : VMHI_E_NOMEM;
+    int rc = console ? add_base(out, c, vm, cfg, console) : VMHI_E_NOMEM;
     kvm_free(console);
     size_t ndev = vmhi_vm_config_get_disk_count(cfg) + vmhi_vm_config_get_nic_count(cfg);
-    run->nports = (unsigned int)ndev + KVM_SPARE_PORTS;
+    run->nports = restore ? restore->nports : (unsigned int)ndev + KVM_SPARE_PORTS;
     if (rc == VMHI_OK)
         rc = add_ports(out, run->nports);
     if (rc == VMHI_OK)
-        rc = add_devices(out, cfg, run);
+        rc = add_devices(out, cfg, restore, run);
     if (rc == VMHI_OK)
         rc = add_kernel(out, c);
+    if (rc == VMHI_OK && restore && (rc = kvm_argv_add(out, "-incoming")) == VMHI_OK)
+        rc = kvm_argv_add(out, "defer"); /* the state comes over QMP (migrate-incoming) */
     if (rc < 0)
         kvm_argv_free(out);
     return rc;

@@ -26,8 +26,27 @@
 kvm_dev *kvm_dev_find(const kvm_run *run, const char *id)
 {
     for (kvm_dev *d = run ? run->devs : NULL; d; d = d->next)
-        if (strcmp(d->id, id) == 0)
+        if (!d->hidden && strcmp(d->id, id) == 0)
             return d;
+    return NULL;
+}
+
+void kvm_dev_qemu_id(const kvm_dev *d, char *buf, size_t size)
+{
+    if (d->hidden)
+        snprintf(buf, size, "vmhi.gone%u", d->port); /* '.' is never in a VMHI id */
+    else
+        snprintf(buf, size, "vmhi-%s", d->id);
+}
+
+static kvm_dev *find_qemu_id(const kvm_run *run, const char *qdev_id)
+{
+    char qid[VMHI_DEVICE_ID_MAX + 16];
+    for (kvm_dev *d = run ? run->devs : NULL; d; d = d->next) {
+        kvm_dev_qemu_id(d, qid, sizeof(qid));
+        if (strcmp(qid, qdev_id) == 0)
+            return d;
+    }
     return NULL;
 }
 
@@ -188,7 +207,7 @@ static int hotplug(kvm_host *h, const char *uuid, const vmhi_vm_config *cfg, con
     if (r->disk) {
         const vmhi_disk *d = kvm_config_find_disk(cfg, r->id);
         args = kvm_cmdline_disk_blockdev(d, port);
-        dev = kvm_cmdline_disk_device(d, port, 0);
+        dev = kvm_cmdline_disk_device(cfg, d, port, 0);
         snprintf(backend, sizeof(backend), "blk%u", port);
     } else {
         const vmhi_nic *n = kvm_config_find_nic(cfg, r->id);
@@ -330,9 +349,10 @@ static int without(const kvm_vm *vm, const vmhi_vm_config *cfg, vmhi_device_type
 void kvm_devices_deleted(kvm_host *h, kvm_vm *vm, const char *qdev_id)
 {
     kvm_run *run = vm->run;
-    kvm_dev *d = kvm_dev_find(run, qdev_id + strlen("vmhi-"));
+    kvm_dev *d = find_qemu_id(run, qdev_id);
     if (!d)
         return;
+    bool hidden = d->hidden; /* its removal was reported at suspend */
     char id[VMHI_DEVICE_ID_MAX + 1], backend[32];
     snprintf(id, sizeof(id), "%s", d->id);
     bool disk = d->type == VMHI_DEVICE_DISK;
@@ -341,7 +361,7 @@ void kvm_devices_deleted(kvm_host *h, kvm_vm *vm, const char *qdev_id)
     json_object_object_add(args, disk ? "node-name" : "id", json_object_new_string(backend));
     kvm_qmp_send_async(h, run, disk ? "blockdev-del" : "netdev_del", args);
     vmhi_vm_config *live = NULL;
-    if (vm->live && has_device(vm->live, d->type, id) &&
+    if (!hidden && vm->live && has_device(vm->live, d->type, id) &&
         without(vm, vm->live, d->type, id, &live) == VMHI_OK) {
         vmhi_vm_config_free(vm->live);
         vm->live = live;
@@ -349,7 +369,8 @@ void kvm_devices_deleted(kvm_host *h, kvm_vm *vm, const char *qdev_id)
     dev_remove(run, d);
     kvm_runstate_save(h, vm);
     pthread_cond_broadcast(&h->changed);
-    kvm_emit(h, vm, VMHI_EVENT_DEVICE_REMOVED, id, 0);
+    if (!hidden)
+        kvm_emit(h, vm, VMHI_EVENT_DEVICE_REMOVED, id, 0);
 }
 
 static int check_detach(const kvm_vm *vm, vmhi_device_type type, unsigned int f,

@@ -369,9 +369,7 @@ static const vmhi_backend_ops kvm_ops = {
     .struct_size = sizeof(vmhi_backend_ops),
     .name = "kvm",
     .schemes = kvm_schemes,
-    /* Lifecycle-Full needs suspend, which is not implemented yet: not claimed,
-     * although shutdown, reboot, reset and pause/resume all work. */
-    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_MEMORY |
+    .profiles = VMHI_PROFILE_CORE | VMHI_PROFILE_LIFECYCLE_FULL | VMHI_PROFILE_MEMORY |
                 VMHI_PROFILE_VCPU | VMHI_PROFILE_DEVICES | VMHI_PROFILE_EVENTS |
                 VMHI_PROFILE_PERSISTENCE,
     .flags = VMHI_BACKEND_FLAG_THREADSAFE,
@@ -394,7 +392,7 @@ static const vmhi_backend_ops kvm_ops = {
     .reset = kvm_reset,
     .pause = kvm_pause,
     .resume = kvm_resume,
-    .suspend = NULL, /* migrate-to-file is not implemented: reported unsupported */
+    .suspend = kvm_suspend,
     .get_info = kvm_get_info,
     .get_config = kvm_get_config,
     .set_memory = kvm_set_memory,

@@ -12,9 +12,11 @@
  *                   guest-panic -> crashed.  During a graceful reboot QEMU
  *                   pauses instead of exiting, and we reset and resume it.
  *   RESET           lifecycle event running (rebooted when the guest did it,
- *                   reset when a client did)
+ *                   reset when a client did); the guest reset SeaBIOS makes
+ *                   right after every reset is not a second one
  *   DEVICE_DELETED  completes a pending detach (kvm_devices.c) or a vCPU unplug
  *   BALLOON_CHANGE  memory event with the guest's current size in MiB
+ *   MIGRATION       progress of a suspend or restore (kvm_suspend.c)
  *   POWERDOWN       the ACPI request reached the guest: nothing to do
  */
 #include <stdio.h>
@@ -25,8 +27,12 @@
 static void on_stop(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
-    if (run->reboot == KVM_REBOOT_HELD || run->shutdown_seen)
-        return; /* QEMU pauses on a shutdown it was told to hold */
+    if (run->reset_echo_until && kvm_now_ns() <= run->reset_echo_until) {
+        run->reset_echo_until = 0; /* stopped: the window reopens when it runs */
+        run->reset_echo_armed = true;
+    }
+    if (run->reboot == KVM_REBOOT_HELD || run->shutdown_seen || run->suspending)
+        return; /* QEMU pauses on a shutdown it was told to hold, or to save */
     if (vm->state != VMHI_STATE_RUNNING && vm->state != VMHI_STATE_SHUTTING_DOWN)
         return;
     vmhi_state_reason why = run->pause_requested ? VMHI_REASON_USER : VMHI_REASON_HOST;
@@ -37,6 +43,10 @@ static void on_stop(kvm_host *h, kvm_vm *vm)
 static void on_resume(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
+    if (run->reset_echo_armed) {
+        run->reset_echo_armed = false;
+        run->reset_echo_until = kvm_now_ns() + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
+    }
     if (run->reboot == KVM_REBOOT_HELD) {
         run->reboot = KVM_REBOOT_NONE;
         kvm_vm_transition(h, vm, VMHI_STATE_RUNNING, VMHI_REASON_REBOOTED);
@@ -73,13 +83,42 @@ static void on_shutdown(kvm_host *h, kvm_vm *vm, json_object *data)
              reason ? reason : "unknown");
 }
 
+/* Whether a guest reset is the firmware's echo of the reset before it.
+ * SeaBIOS may reset several times in a row: each echo keeps the window
+ * open, while an operating system takes seconds to boot and reboot. */
+static bool reset_echo(kvm_run *run, bool guest)
+{
+    uint64_t now = kvm_now_ns();
+    if (guest && run->reset_echo_until && now <= run->reset_echo_until) {
+        run->reset_echo_until = now + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
+        return true;
+    }
+    run->reset_echo_until = 0;
+    run->reset_echo_armed = false;
+    return false;
+}
+
+static void arm_reset_echo(const kvm_vm *vm, kvm_run *run)
+{
+    bool stopped = run->reboot == KVM_REBOOT_HELD || vm->state == VMHI_STATE_PAUSED;
+    if (stopped)
+        run->reset_echo_armed = true;
+    else
+        run->reset_echo_until = kvm_now_ns() + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
+}
+
 static void on_reset(kvm_host *h, kvm_vm *vm, json_object *data)
 {
     kvm_run *run = vm->run;
-    if (run->reboot == KVM_REBOOT_HELD || !kvm_state_is_active(vm->state))
-        return;
     bool guest = false;
     kvm_json_bool(data, "guest", &guest);
+    if (reset_echo(run, guest))
+        return;
+    arm_reset_echo(vm, run);
+    run->resets++;
+    pthread_cond_broadcast(&h->changed);
+    if (run->reboot == KVM_REBOOT_HELD || !kvm_state_is_active(vm->state))
+        return;
     run->reset_requested = false;
     kvm_vm_transition(h, vm, vm->state, guest ? VMHI_REASON_REBOOTED : VMHI_REASON_RESET);
 }
@@ -88,7 +127,7 @@ static void on_device_deleted(kvm_host *h, kvm_vm *vm, json_object *data)
 {
     const char *dev = kvm_json_str(data, "device");
     const char *path = kvm_json_str(data, "path");
-    if (dev && strncmp(dev, "vmhi-", 5) == 0) {
+    if (dev && (strncmp(dev, "vmhi-", 5) == 0 || strncmp(dev, "vmhi.", 5) == 0)) {
         kvm_devices_deleted(h, vm, dev);
         return;
     }
@@ -96,6 +135,20 @@ static void on_device_deleted(kvm_host *h, kvm_vm *vm, json_object *data)
         vm->run->vcpu_deleted++; /* set_vcpus() re-reads the vCPUs */
         pthread_cond_broadcast(&h->changed);
     }
+}
+
+static void on_migration(kvm_host *h, kvm_run *run, json_object *data)
+{
+    const char *st = kvm_json_str(data, "status");
+    if (!st)
+        return;
+    if (strcmp(st, "completed") == 0)
+        run->migration = KVM_MIGRATION_COMPLETED;
+    else if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0)
+        run->migration = KVM_MIGRATION_FAILED;
+    else
+        run->migration = KVM_MIGRATION_ACTIVE;
+    pthread_cond_broadcast(&h->changed);
 }
 
 static void on_balloon(kvm_host *h, kvm_vm *vm, json_object *data)
@@ -120,6 +173,8 @@ void kvm_events_handle(kvm_host *h, kvm_vm *vm, const qmp_msg *msg)
         on_reset(h, vm, msg->value);
     else if (strcmp(ev, "DEVICE_DELETED") == 0)
         on_device_deleted(h, vm, msg->value);
+    else if (strcmp(ev, "MIGRATION") == 0)
+        on_migration(h, vm->run, msg->value);
     else if (strcmp(ev, "BALLOON_CHANGE") == 0)
         on_balloon(h, vm, msg->value);
     else if (strcmp(ev, "GUEST_PANICKED") == 0)

@@ -202,6 +202,8 @@ static int host_open(kvm_conn *c, const kvm_paths *paths, kvm_host **out)
         pthread_mutex_lock(&h->lock);
         rc = kvm_store_load_defs(h);
         if (rc == VMHI_OK)
+            rc = kvm_suspend_load(h);
+        if (rc == VMHI_OK)
             rc = kvm_runstate_load(h);
         pthread_mutex_unlock(&h->lock);
     }
@@ -277,6 +279,7 @@ void kvm_vm_free(kvm_vm *vm)
     }
     vmhi_vm_config_free(vm->def);
     vmhi_vm_config_free(vm->live);
+    kvm_saved_free(vm->saved);
     kvm_free(vm);
 }
 
@@ -446,6 +449,8 @@ void kvm_vm_transition(kvm_host *h, kvm_vm *vm, vmhi_vm_state st, vmhi_state_rea
         vmhi_vm_config_free(vm->live);
         vm->live = NULL;
         kvm_runstate_remove(h, vm->uuid);
+    } else if (st == VMHI_STATE_SUSPENDED) {
+        kvm_runstate_remove(h, vm->uuid); /* its record is in the data directory */
     } else {
         kvm_runstate_save(h, vm);
     }

@@ -16,9 +16,10 @@
  *   reset     running, paused: system_reset (the RESET event reports it)
  *   pause     running -> paused: stop      resume  paused -> running: cont
  *
+ *   start     suspended -> running (restored): kvm_suspend.c
+ *
  * A QEMU that exits unexpectedly makes the VM crashed (kvm_monitor.c); it
- * can be started again or powered off.  Suspend is not implemented and
- * reported unsupported.
+ * can be started again or powered off.  Suspend is in kvm_suspend.c.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -150,6 +151,8 @@ int kvm_undefine(void *priv, const char *uuid)
         rc = kvm_store_remove_def(h, uuid);
     if (rc < 0)
         return kvm_unlock(h, rc);
+    if (vm->state == VMHI_STATE_SUSPENDED)
+        kvm_suspend_discard(h, vm); /* its saved state goes with it */
     vmhi_vm_config_free(vm->def);
     vm->def = NULL;
     kvm_emit(h, vm, VMHI_EVENT_UNDEFINED, NULL, 0);
@@ -170,7 +173,7 @@ static int boot(kvm_conn *c, kvm_vm *vm)
     char uuid[VMHI_UUID_STRLEN + 1];
     snprintf(uuid, sizeof(uuid), "%s", vm->uuid);
     kvm_vm_claim(vm);
-    int rc = kvm_start_process(c, vm);
+    int rc = kvm_start_process(c, vm, NULL);
     kvm_vm_release(h, uuid);
     if (rc < 0)
         return rc;
@@ -220,7 +223,13 @@ int kvm_start(void *priv, const char *uuid, unsigned int flags)
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = kvm_require_state(vm, "start", BIT(SHUTOFF) | BIT(CRASHED));
+        rc = kvm_require_state(vm, "start", BIT(SHUTOFF) | BIT(SUSPENDED) | BIT(CRASHED));
+    if (rc == VMHI_OK && vm->state == VMHI_STATE_SUSPENDED) {
+        kvm_vm_claim(vm);
+        rc = kvm_suspend_restore(c, vm);
+        kvm_vm_release(h, uuid);
+        return kvm_unlock(h, rc);
+    }
     vmhi_vm_config *old_live = NULL, *fresh = NULL;
     if (rc == VMHI_OK && vm->def)
         rc = kvm_config_copy(vm->def, &fresh);
@@ -256,7 +265,7 @@ static bool wait_retired(kvm_host *h, const char *uuid, const kvm_run *run, unsi
 }
 
 /* quit, then SIGTERM, then SIGKILL; returns when the monitor retired the run. */
-static int stop_process(kvm_host *h, kvm_vm *vm)
+int kvm_stop_process(kvm_host *h, kvm_vm *vm)
 {
     char uuid[VMHI_UUID_STRLEN + 1], name[VMHI_NAME_MAX + 1];
     snprintf(uuid, sizeof(uuid), "%s", vm->uuid);
@@ -311,7 +320,7 @@ int kvm_poweroff(void *priv, const char *uuid, unsigned int flags)
         rc = kvm_error(VMHI_E_INVALID_STATE, "kvm: VM %s was powered off by another call",
                        uuid);
     } else if (vm->run) {
-        rc = stop_process(h, vm);
+        rc = kvm_stop_process(h, vm);
     } else {
         kvm_vm_transition(h, vm, VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
     }
@@ -408,6 +417,17 @@ int kvm_reboot(void *priv, const char *uuid, unsigned int flags)
 /* Which request a command makes, so the event it causes gets reason "user". */
 typedef enum request { REQ_PAUSE, REQ_RESUME, REQ_RESET } request;
 
+/* QEMU resets after it answers system_reset: wait for its RESET event,
+ * so that the call returns with the VM reset (and its event queued). */
+static void wait_reset(kvm_host *h, const char *uuid, unsigned long before)
+{
+    uint64_t deadline = kvm_now_ns() + (uint64_t)KVM_CALL_TIMEOUT_MS * 1000000u;
+    kvm_vm *vm;
+    while ((vm = kvm_host_find_uuid(h, uuid)) && vm->run && vm->run->resets == before &&
+           kvm_wait_until(h, deadline))
+        ;
+}
+
 /* The shape of the synchronous QMP-backed transitions. */
 static int simple_command(void *priv, const char *uuid, const char *op, unsigned int allowed,
                           const char *cmd, request which)
@@ -428,8 +448,11 @@ static int simple_command(void *priv, const char *uuid, const char *op, unsigned
         kvm_vm_claim(vm);
         if (which == REQ_RESET)
             rc = cancel_reboot(h, uuid);
+        unsigned long resets = vm->run->resets;
         if (rc == VMHI_OK && (rc = kvm_host_get_vm(h, uuid, &vm)) == VMHI_OK)
             rc = kvm_qmp_call(h, vm, cmd, NULL, NULL);
+        if (rc == VMHI_OK && which == REQ_RESET)
+            wait_reset(h, uuid, resets);
         kvm_vm_release(h, uuid);
     }
     return kvm_unlock(h, rc);

@@ -85,7 +85,10 @@ static void fail_requests(kvm_host *h, kvm_run *run)
 static void outcome(const kvm_run *run, vmhi_vm_state *st, vmhi_state_reason *why)
 {
     *st = VMHI_STATE_SHUTOFF;
-    if (run->quit_sent) {
+    if (run->suspended) {
+        *st = VMHI_STATE_SUSPENDED; /* its state is in the file */
+        *why = VMHI_REASON_SUSPENDED;
+    } else if (run->quit_sent) {
         *why = VMHI_REASON_POWEROFF;
     } else if (!run->shutdown_seen) {
         *st = VMHI_STATE_CRASHED; /* killed, or died, without saying why */
@@ -102,24 +105,51 @@ static void outcome(const kvm_run *run, vmhi_vm_state *st, vmhi_state_reason *wh
     }
 }
 
+static void unlink_socket(kvm_host *h, const char *uuid)
+{
+    char *sock = kvm_store_run_path(h, uuid, ".qmp");
+    if (sock)
+        unlink(sock);
+    kvm_free(sock);
+}
+
+/* A QEMU died while restoring its state: the VM stays suspended (its
+ * state file is kept); the restoring call reports the failure. */
+static void retire_restoring(kvm_host *h, kvm_vm *vm)
+{
+    kvm_run *run = vm->run;
+    run->exited = true;
+    fail_requests(h, run);
+    vm->run = NULL;
+    kvm_run_unref(run);
+    unlink_socket(h, vm->uuid);
+    kvm_store_log(h, VMHI_LOG_WARN, "kvm: QEMU of VM '%s' exited while restoring its state",
+                  vm->name);
+    pthread_cond_broadcast(&h->changed);
+}
+
 void kvm_run_retire(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
+    if (run->restoring) {
+        retire_restoring(h, vm);
+        return;
+    }
     vmhi_vm_state st;
     vmhi_state_reason why;
     outcome(run, &st, &why);
     run->exited = true;
     fail_requests(h, run);
-    /* Devices waiting for their guest are gone with the VM. */
+    /* Devices waiting for their guest are gone with the VM (the hidden
+     * ones were reported when their VM was suspended). */
     for (kvm_dev *d = run->devs; d; d = d->next)
-        if (d->pending)
+        if (d->pending && !d->hidden)
             kvm_emit(h, vm, VMHI_EVENT_DEVICE_REMOVED, d->id, 0);
+    if (st == VMHI_STATE_SUSPENDED)
+        kvm_suspend_retired(h, vm);
     vm->run = NULL;
     kvm_run_unref(run);
-    char *sock = kvm_store_run_path(h, vm->uuid, ".qmp");
-    if (sock)
-        unlink(sock);
-    kvm_free(sock);
+    unlink_socket(h, vm->uuid);
     kvm_store_log(h, why == VMHI_REASON_CRASHED ? VMHI_LOG_WARN : VMHI_LOG_INFO,
                   "kvm: QEMU of VM '%s' exited (%s)", vm->name, vmhi_state_reason_name(why));
     kvm_vm_transition(h, vm, st, why); /* may free a transient vm */
@@ -359,11 +389,12 @@ static int usable(const kvm_vm *vm, const char *cmd)
 }
 
 /* Writes one command with the lock released (QEMU may be slow to read). */
-static int write_unlocked(kvm_host *h, kvm_run *run, const char *text, size_t len)
+static int write_unlocked(kvm_host *h, kvm_run *run, const char *text, size_t len, int passfd)
 {
     pthread_mutex_unlock(&h->lock);
     pthread_mutex_lock(&run->write_lock);
-    int rc = qmp_io_write_all(run->qmp_fd, text, len, KVM_CALL_TIMEOUT_MS);
+    int rc = passfd >= 0 ? qmp_io_write_fd(run->qmp_fd, text, len, passfd, KVM_CALL_TIMEOUT_MS)
+                         : qmp_io_write_all(run->qmp_fd, text, len, KVM_CALL_TIMEOUT_MS);
     pthread_mutex_unlock(&run->write_lock);
     pthread_mutex_lock(&h->lock);
     return rc;
@@ -392,6 +423,12 @@ static int call_result(kvm_req *req, const char *cmd, const char *name, bool sto
 int kvm_qmp_call(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args,
                  json_object **reply)
 {
+    return kvm_qmp_call_fd(h, vm, cmd, args, -1, reply);
+}
+
+int kvm_qmp_call_fd(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args, int fd,
+                    json_object **reply)
+{
     if (reply)
         *reply = NULL;
     int rc = usable(vm, cmd);
@@ -412,7 +449,7 @@ int kvm_qmp_call(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args,
     req.next = run->reqs;
     run->reqs = &req;
     kvm_run_ref(run);
-    rc = write_unlocked(h, run, text, len);
+    rc = write_unlocked(h, run, text, len, fd);
     kvm_free(text);
     uint64_t deadline = kvm_now_ns() + (uint64_t)KVM_CALL_TIMEOUT_MS * 1000000u;
     while (rc == VMHI_OK && !req.done) {

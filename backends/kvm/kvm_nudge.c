@@ -61,8 +61,8 @@ static bool repeat_requests(kvm_host *h, kvm_vm *vm)
     for (const kvm_dev *d = run->devs; d; d = d->next) {
         if (!d->pending)
             continue;
-        char qid[VMHI_DEVICE_ID_MAX + 8];
-        snprintf(qid, sizeof(qid), "vmhi-%s", d->id);
+        char qid[VMHI_DEVICE_ID_MAX + 16];
+        kvm_dev_qemu_id(d, qid, sizeof(qid));
         json_object *args = json_object_new_object();
         json_object_object_add(args, "id", json_object_new_string(qid));
         if (kvm_qmp_send_async(h, run, "device_del", args) == VMHI_OK)

@@ -8,7 +8,7 @@
  *   state=running|paused|shutting-down|crashed   reason=<reason name>
  *   pid=<pid> starttime=<clock ticks after boot> boot_id=<this boot>
  *   ports=<pcie-root-ports provisioned>
- *   dev=disk|nic:<port>:<id>[:pending]   one per hot-pluggable device
+ *   dev=disk|nic:<port>:<id>[:pending|:hidden]   one per hot-pluggable device
  * A transient VM has only this file.  A new process reads it to manage the
  * QEMU again: it checks that the pid is still the QEMU that was started
  * (same boot, same start time), reconnects to <uuid>.qmp and asks QEMU
@@ -26,27 +26,30 @@
 
 #include "kvm.h"
 
-static char *format(const kvm_vm *vm, size_t *len)
+char *kvm_record_format(vmhi_vm_state st, vmhi_state_reason why, const kvm_run *run,
+                        unsigned int ports, const kvm_dev *devs, bool reset_echo,
+                        const vmhi_vm_config *cfg, size_t *len)
 {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (!f)
         return NULL;
-    fprintf(f, "state=%s\nreason=%s\n", vmhi_vm_state_name(vm->state),
-            vmhi_state_reason_name(vm->reason));
-    const kvm_run *run = vm->run;
-    if (run) {
-        fprintf(f, "pid=%d\nstarttime=%llu\nboot_id=%s\nports=%u\n", (int)run->proc.pid,
-                run->proc.starttime, kvm_boot_id(), run->nports);
-        for (const kvm_dev *d = run->devs; d; d = d->next)
-            fprintf(f, "dev=%s:%u:%s%s\n", d->type == VMHI_DEVICE_DISK ? "disk" : "nic",
-                    d->port, d->id, d->pending ? ":pending" : "");
-    }
+    fprintf(f, "state=%s\nreason=%s\n", vmhi_vm_state_name(st), vmhi_state_reason_name(why));
+    if (run)
+        fprintf(f, "pid=%d\nstarttime=%llu\nboot_id=%s\n", (int)run->proc.pid,
+                run->proc.starttime, kvm_boot_id());
+    if (ports)
+        fprintf(f, "ports=%u\n", ports);
+    if (reset_echo)
+        fputs("reset_echo=1\n", f);
+    for (const kvm_dev *d = devs; d; d = d->next)
+        fprintf(f, "dev=%s:%u:%s%s\n", d->type == VMHI_DEVICE_DISK ? "disk" : "nic", d->port,
+                d->id, d->hidden ? ":hidden" : d->pending ? ":pending" : "");
     fputc('\n', f);
     char *xml = NULL;
     bool ok = true;
-    if (vm->live) {
-        ok = vmhi_vm_config_to_xml(vm->live, &xml) == VMHI_OK;
+    if (cfg) {
+        ok = vmhi_vm_config_to_xml(cfg, &xml) == VMHI_OK;
         if (ok)
             fputs(xml, f);
         vmhi_free(xml);
@@ -56,6 +59,13 @@ static char *format(const kvm_vm *vm, size_t *len)
         return NULL;
     }
     return buf;
+}
+
+static char *format(const kvm_vm *vm, size_t *len)
+{
+    const kvm_run *run = vm->run;
+    return kvm_record_format(vm->state, vm->reason, run, run ? run->nports : 0,
+                             run ? run->devs : NULL, false, vm->live, len);
 }
 
 void kvm_runstate_save(kvm_host *h, const kvm_vm *vm)
@@ -80,16 +90,7 @@ void kvm_runstate_remove(kvm_host *h, const char *uuid)
 
 /* ------------------------------------------------------------- loading */
 
-typedef struct record {
-    vmhi_vm_state state;
-    vmhi_state_reason reason;
-    long pid;
-    unsigned long long starttime;
-    char boot_id[64];
-    unsigned int ports;
-    kvm_dev *devs;
-    const char *xml;
-} record;
+typedef kvm_record record;
 
 static int parse_state(const char *v, vmhi_vm_state *out)
 {
@@ -124,7 +125,8 @@ static int parse_dev(const char *v, record *rec)
     d->type = strcmp(kind, "disk") == 0 ? VMHI_DEVICE_DISK : VMHI_DEVICE_NIC;
     d->port = port;
     snprintf(d->id, sizeof(d->id), "%s", id);
-    d->pending = strcmp(flag, "pending") == 0;
+    d->hidden = strcmp(flag, "hidden") == 0;
+    d->pending = d->hidden || strcmp(flag, "pending") == 0;
     kvm_dev **tail = &rec->devs;
     while (*tail)
         tail = &(*tail)->next;
@@ -133,7 +135,7 @@ static int parse_dev(const char *v, record *rec)
 }
 
 /* Parses the header lines in place; rec->xml points at the config. */
-static int parse_record(char *text, record *rec)
+int kvm_record_parse(char *text, record *rec)
 {
     memset(rec, 0, sizeof(*rec));
     rec->state = 0;
@@ -162,6 +164,8 @@ static int parse_record(char *text, record *rec)
             rec->ports = (unsigned int)strtoul(v, NULL, 10);
         else if (strcmp(k, "dev") == 0)
             bad = parse_dev(v, rec);
+        else if (strcmp(k, "reset_echo") == 0)
+            rec->reset_echo = strcmp(v, "1") == 0;
         if (bad)
             return -1;
         line = next;
@@ -271,7 +275,7 @@ static int load_one(kvm_host *h, const char *file, const char *uuid)
         fclose(f);
     record rec;
     int rc = VMHI_OK;
-    if (n < 0 || parse_record(text, &rec) != 0) {
+    if (n < 0 || kvm_record_parse(text, &rec) != 0) {
         kvm_store_log(h, VMHI_LOG_WARN, "kvm: removing unreadable runtime record %s",
                       path ? path : file);
         remove_files(h, uuid);

@@ -46,7 +46,7 @@ static int bind_listener(const char *path, int *out)
 }
 
 /* The end of QEMU's log, on one line, for error messages. */
-static void log_tail(const char *path, char *buf, size_t size)
+void kvm_start_log_tail(const char *path, char *buf, size_t size)
 {
     buf[0] = '\0';
     int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -118,7 +118,7 @@ static int handshake(kvm_run *run, size_t n, size_t keep, json_object **kept,
         }
         if (got < 0 || (w > 0 && !kvm_proc_alive(&run->proc))) {
             char tail[400];
-            log_tail(log_path, tail, sizeof(tail));
+            kvm_start_log_tail(log_path, tail, sizeof(tail));
             return kvm_error(VMHI_E_BACKEND, "kvm: QEMU of VM '%s' exited while starting%s%s",
                              name, tail[0] ? ": " : "", tail);
         }
@@ -140,15 +140,15 @@ static void kill_now(kvm_run *run)
 }
 
 /* Spawns and connects; the host lock is not held. */
-static int spawn_and_connect(const kvm_conn *c, kvm_vm *vm, kvm_run *run, const char *uuid,
-                             uint64_t balloon_bytes)
+static int spawn_and_connect(const kvm_conn *c, kvm_vm *vm, const kvm_saved *restore,
+                             kvm_run *run, const char *uuid, uint64_t balloon_bytes)
 {
     kvm_host *h = c->host;
     kvm_argv argv = { 0 };
     char *sock = kvm_store_run_path(h, uuid, ".qmp");
     char *log = kvm_store_run_path(h, uuid, ".log");
     int listen_fd = -1;
-    int rc = sock && log ? kvm_cmdline_build(c, vm, run, &argv) : VMHI_E_NOMEM;
+    int rc = sock && log ? kvm_cmdline_build(c, vm, restore, run, &argv) : VMHI_E_NOMEM;
     if (rc == VMHI_OK)
         rc = bind_listener(sock, &listen_fd);
     if (rc == VMHI_OK) {
@@ -184,13 +184,13 @@ static int spawn_and_connect(const kvm_conn *c, kvm_vm *vm, kvm_run *run, const 
     return rc;
 }
 
-int kvm_start_process(kvm_conn *c, kvm_vm *vm)
+int kvm_start_process(kvm_conn *c, kvm_vm *vm, const kvm_saved *restore)
 {
     kvm_host *h = c->host;
-    const vmhi_vm_config *cfg = vm->live;
+    const vmhi_vm_config *cfg = restore ? restore->qemu_cfg : vm->live;
     size_t nd = vmhi_vm_config_get_disk_count(cfg);
     int rc = VMHI_OK;
-    for (size_t i = 0; rc == VMHI_OK && i < nd; i++)
+    for (size_t i = 0; rc == VMHI_OK && !restore && i < nd; i++)
         rc = kvm_config_create_image(c, vmhi_vm_config_get_disk(cfg, i));
     kvm_run *run = rc == VMHI_OK ? kvm_run_new() : NULL;
     if (rc == VMHI_OK && !run)
@@ -203,8 +203,10 @@ int kvm_start_process(kvm_conn *c, kvm_vm *vm)
     snprintf(uuid, sizeof(uuid), "%s", vm->uuid);
     /* The VM is marked busy by the caller; other VMs go on meanwhile. */
     pthread_mutex_unlock(&h->lock);
-    rc = spawn_and_connect(c, vm, run, uuid, mem < max ? mem << 20 : 0);
+    /* A restored QEMU gets its balloon target with its state. */
+    rc = spawn_and_connect(c, vm, restore, run, uuid, mem < max && !restore ? mem << 20 : 0);
     pthread_mutex_lock(&h->lock);
+    run->restoring = restore != NULL;
     if (rc == VMHI_OK)
         rc = kvm_monitor_add(h, vm, run);
     if (rc < 0) {

@@ -164,3 +164,41 @@ int qmp_io_write_all(int fd, const char *data, size_t len, unsigned int timeout_
     }
     return VMHI_OK;
 }
+
+int qmp_io_write_fd(int fd, const char *data, size_t len, int passfd, unsigned int timeout_ms)
+{
+    /* The descriptor rides on the first bytes of the command; QEMU queues
+     * it and getfd takes it. */
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof(ctl));
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                          .msg_controllen = sizeof(ctl.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+    uint64_t deadline = kvm_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n > 0)
+            return qmp_io_write_all(fd, data + n, len - (size_t)n, timeout_ms);
+        if (n < 0 && errno == EINTR)
+            continue;
+        uint64_t now = kvm_now_ns();
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < deadline) {
+            struct pollfd p = { .fd = fd, .events = POLLOUT };
+            poll(&p, 1, (int)((deadline - now) / 1000000u) + 1);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return kvm_error(VMHI_E_TIMEOUT, "kvm: QEMU did not read its QMP socket within "
+                             "%u ms (is it hung?)", timeout_ms);
+        return kvm_error_native(VMHI_E_CONNECTION, "errno", "kvm: cannot pass a file to QMP: "
+                                "%s", n < 0 ? strerror(errno) : "nothing was sent");
+    }
+}

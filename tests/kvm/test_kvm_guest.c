@@ -125,6 +125,38 @@ START_TEST(detach_during_boot)
 }
 END_TEST
 
+/* The guest lives on across a suspend: after the restore it still
+ * answers the power button (its memory, devices and acpid came back). */
+START_TEST(suspended_guest_lives_on)
+{
+    vmhi_conn *conn = kvmtest_open(uri);
+    vmhi_vm *vm = boot_guest(conn, "sleeper");
+    ck_vmhi_ok(vmhi_vm_set_memory(vm, 112, VMHI_AFFECT_LIVE));
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SUSPENDED);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_RESTORED);
+    /* The balloon target came back with the state: the guest reaches it. */
+    vmhi_memory_stats st = VMHI_MEMORY_STATS_INIT;
+    for (int i = 0; i < 100; i++) {
+        st = (vmhi_memory_stats)VMHI_MEMORY_STATS_INIT;
+        ck_vmhi_ok(vmhi_vm_get_memory_stats(vm, &st));
+        if (st.actual_kib == 112u * 1024u)
+            break;
+        poll(NULL, 0, 100);
+    }
+    ck_assert_uint_eq(st.actual_kib, 112u * 1024u);
+    ck_assert_msg(!wait_ready(vmhi_vm_get_uuid(vm), 2, 500), "the guest booted again");
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_GUEST);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 START_TEST(graceful_reboot)
 {
     vmhi_conn *conn = kvmtest_open(uri);
@@ -258,6 +290,7 @@ int main(void)
     tcase_add_test(tc, shutdown_during_boot);
     tcase_add_test(tc, detach_during_boot);
     tcase_add_test(tc, graceful_reboot);
+    tcase_add_test(tc, suspended_guest_lives_on);
     tcase_add_test(tc, hotplug_unplug_balloon_vcpus);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);

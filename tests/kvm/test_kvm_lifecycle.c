@@ -1,10 +1,12 @@
 /*
  * The KVM backend against real QEMU, without a guest OS: connections,
  * definitions, start/pause/resume/reset/poweroff, crash detection,
- * reconnect from a new connection, stale state, transient VMs.
+ * reconnect from a new connection, stale state, transient VMs, suspend
+ * and restore.
  * Uses -accel kvm where /dev/kvm works, TCG otherwise.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "kvmtest.h"
@@ -28,9 +30,11 @@ START_TEST(host_info_reports_accelerator)
     conn = kvmtest_open(URI "?accel=tcg");
     ck_vmhi_ok(vmhi_conn_get_host_info(conn, &info));
     ck_assert_str_eq(info.hypervisor, "QEMU/TCG");
-    unsigned int caps = 0;
+    unsigned int caps = 0, profiles = 0;
     ck_vmhi_ok(vmhi_conn_get_op_caps(conn, VMHI_OP_SUSPEND, &caps));
-    ck_assert_uint_eq(caps, 0);
+    ck_assert_uint_eq(caps, VMHI_CAP_SUPPORTED);
+    ck_vmhi_ok(vmhi_conn_get_profiles(conn, &profiles));
+    ck_assert(profiles & VMHI_PROFILE_LIFECYCLE_FULL);
     ck_vmhi_ok(vmhi_conn_get_op_caps(conn, VMHI_OP_DETACH_DISK, &caps));
     ck_assert(caps & VMHI_CAP_ASYNC);
     vmhi_conn_close(conn);
@@ -317,6 +321,183 @@ START_TEST(shutdown_without_guest_times_out)
 }
 END_TEST
 
+/* A file of the data directory (<uuid><suffix>): 1 with mode 0600. */
+static int data_file(const char *uuid, const char *suffix)
+{
+    char path[700];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/data/vmhi/kvm/%s%s", kvmtest_dir, uuid, suffix);
+    if (stat(path, &st) != 0)
+        return 0;
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    return 1;
+}
+
+static uint64_t live_memory(vmhi_vm *vm)
+{
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    return info.memory_mib;
+}
+
+/* Suspend writes the VM's state to the data directory and ends QEMU; a
+ * new process finds it suspended, and start restores what ran. */
+START_TEST(suspend_and_restore_across_processes)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = kvmtest_define(conn, "sleeper");
+    char uuid[VMHI_UUID_STRLEN + 1], path[700], id[VMHI_DEVICE_ID_MAX + 1];
+    snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_LIVE));
+    snprintf(path, sizeof(path), "%s/live.img", kvmtest_dir);
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, path));
+    ck_vmhi_ok(vmhi_disk_set_size_mib(disk, 1));
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, id));
+    vmhi_disk_free(disk);
+    ck_vmhi_ok(vmhi_vm_pause(vm));
+    long pid = kvmtest_qemu_pid(uuid);
+    int mark = ev.n;
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SUSPENDED);
+    ck_assert_int_eq(why, VMHI_REASON_SUSPENDED);
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    ck_assert(data_file(uuid, ".save") && data_file(uuid, ".suspended"));
+    ck_assert(!kvmtest_file_exists(uuid, ".state"));
+    ck_assert_uint_eq(live_memory(vm), 128); /* inactive: the definition */
+    int i = kvmtest_wait_event(conn, &ev, mark, VMHI_EVENT_LIFECYCLE, VMHI_STATE_SUSPENDED, NULL,
+                               1000);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(kvmtest_wait_event(conn, &ev, i + 1, VMHI_EVENT_LIFECYCLE, 0, NULL, 100),
+                     -1);
+    /* Refused in the states and for the VMs that cannot be suspended. */
+    ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_poweroff(vm, 0), VMHI_E_INVALID_STATE);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+
+    /* A new management process restores it. */
+    pid_t child = fork();
+    if (child == 0) {
+        vmhi_conn *c2 = NULL;
+        vmhi_vm *v2 = NULL;
+        vmhi_vm_state st = 0;
+        vmhi_vm_info info = VMHI_VM_INFO_INIT;
+        vmhi_device_list *list = NULL;
+        int ok = vmhi_conn_open(&c2, URI, NULL) == 0 &&
+                 vmhi_vm_lookup_by_uuid(&v2, c2, uuid) == 0 &&
+                 vmhi_vm_get_state(v2, &st, &why) == 0 && st == VMHI_STATE_SUSPENDED &&
+                 vmhi_vm_start(v2, 0) == 0 && vmhi_vm_get_state(v2, &st, &why) == 0 &&
+                 st == VMHI_STATE_RUNNING && why == VMHI_REASON_RESTORED &&
+                 vmhi_vm_get_info(v2, &info) == 0 && info.memory_mib == 96 &&
+                 vmhi_vm_list_devices(v2, &list) == 0 && vmhi_device_list_count(list) == 1;
+        vmhi_device_list_free(list);
+        vmhi_vm_free(v2);
+        vmhi_conn_close(c2);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "restore in a child failed");
+    ck_assert(!data_file(uuid, ".save") && !data_file(uuid, ".suspended"));
+
+    conn = kvmtest_open(URI);
+    ck_vmhi_ok(vmhi_vm_lookup_by_uuid(&vm, conn, uuid));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0)); /* running this time */
+    ck_vmhi_ok(vmhi_vm_undefine(vm)); /* discards the saved state */
+    ck_assert(!data_file(uuid, ".save") && !data_file(uuid, ".suspended"));
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(transient_vm_cannot_suspend)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm_config *cfg = kvmtest_config("fleeting");
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_create(&vm, conn, cfg, 0));
+    vmhi_vm_config_free(cfg);
+    ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* A detach pending at suspend completes then; the restored QEMU still
+ * has the device (the guest never let go), but nobody sees it: its id
+ * can be used again. */
+START_TEST(pending_detach_completes_at_suspend)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = kvmtest_define(conn, "holder");
+    char path[700];
+    snprintf(path, sizeof(path), "%s/held.img", kvmtest_dir);
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_id(disk, "held"));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, path));
+    ck_vmhi_ok(vmhi_disk_set_size_mib(disk, 1));
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_CONFIG, NULL));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_completion done = VMHI_COMPLETION_DONE;
+    ck_vmhi_ok(vmhi_vm_detach_disk(vm, "held", VMHI_AFFECT_LIVE, &done));
+    ck_assert_int_eq(done, VMHI_COMPLETION_PENDING); /* no guest to release it */
+    int mark = ev.n;
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    ck_assert_int_ge(kvmtest_wait_event(conn, &ev, mark, VMHI_EVENT_DEVICE_REMOVED, 0, "held",
+                                        1000), 0);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_device_list *list = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &list));
+    for (size_t i = 0; i < vmhi_device_list_count(list); i++) {
+        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+        ck_vmhi_ok(vmhi_device_list_get(list, i, &info));
+        ck_assert_msg(!info.live, "device %s is live after the restore", info.id);
+    }
+    vmhi_device_list_free(list);
+    ck_vmhi(vmhi_vm_detach_disk(vm, "held", VMHI_AFFECT_LIVE, &done), VMHI_E_NO_DEVICE);
+    /* The id is free again in the live config, though QEMU still holds
+     * the old device. */
+    char other[700];
+    snprintf(other, sizeof(other), "%s/again.img", kvmtest_dir);
+    ck_vmhi_ok(vmhi_disk_set_path(disk, other));
+    char id[VMHI_DEVICE_ID_MAX + 1] = "";
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, id));
+    vmhi_disk_free(disk);
+    ck_assert_str_eq(id, "held");
+    char record[700], line[256];
+    snprintf(record, sizeof(record), "%s/run/vmhi/kvm/%s.state", kvmtest_dir,
+             vmhi_vm_get_uuid(vm));
+    FILE *f = fopen(record, "r");
+    int hidden = 0;
+    while (f && fgets(line, sizeof(line), f))
+        hidden += strstr(line, ":held:hidden") != NULL;
+    if (f)
+        fclose(f);
+    ck_assert_int_eq(hidden, 1);
+    /* The hidden device was reported removed at suspend: power-off
+     * reports nothing more. */
+    mark = ev.n;
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert_int_eq(kvmtest_wait_event(conn, &ev, mark, VMHI_EVENT_DEVICE_REMOVED, 0, NULL,
+                                        200), -1);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 START_TEST(undefine_running_makes_transient)
 {
     vmhi_conn *conn = kvmtest_open(URI);
@@ -358,6 +539,9 @@ int main(void)
     tcase_add_test(tc, transient_vm_vanishes_at_poweroff);
     tcase_add_test(tc, shutdown_without_guest_times_out);
     tcase_add_test(tc, undefine_running_makes_transient);
+    tcase_add_test(tc, suspend_and_restore_across_processes);
+    tcase_add_test(tc, transient_vm_cannot_suspend);
+    tcase_add_test(tc, pending_detach_completes_at_suspend);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }
