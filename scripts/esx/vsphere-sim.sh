@@ -51,6 +51,7 @@ go_env() {
 cmd_build() {
     local out=${1:?build needs an output directory}
     mkdir -p "$out"
+    out=$(cd "$out" && pwd) # go build runs in the peer's source directory
     rm -f "$out/skip-reason"
     check_toolchain "$out"
     local bin=$out/vsphere-sim
@@ -77,6 +78,7 @@ wait_for_file() { # <file> <pid> <log>
 cmd_start() {
     local dir=${1:?start needs a state directory} bin=${2:?start needs the simulator binary}
     shift 2
+    [[ $bin == /* ]] || bin=$PWD/$bin
     local model=esx vms=2 port=0 plain=0 user="" password=""
     while (($#)); do
         case $1 in
