@@ -36,9 +36,16 @@ static inline void kvmtest_require_qemu(void)
     }
 }
 
+static inline void kvmtest_teardown(void);
+
 /* Checked fixture: a private session directory for this case. */
 static inline void kvmtest_setup(void)
 {
+    /* A failed assertion exit()s the case's process without its checked
+     * teardown: clean up at exit too, or its QEMUs would outlive it. */
+    static int registered;
+    if (!registered++)
+        atexit(kvmtest_teardown);
     /* Under /tmp, not the build tree: QMP socket paths must fit the 107
      * bytes of a unix socket address, and build trees can be deep. */
     char tmpl[512] = "/tmp/vmhi-kvm-XXXXXX";
@@ -52,9 +59,11 @@ static inline void kvmtest_setup(void)
     setenv("XDG_DATA_HOME", data, 1);
 }
 
-/* Kills every QEMU a case left behind (a failed assertion skips cleanup). */
+/* Kills every QEMU a case left behind; idempotent. */
 static inline void kvmtest_teardown(void)
 {
+    if (!kvmtest_dir[0])
+        return;
     char cmd[1200];
     snprintf(cmd, sizeof(cmd),
              "for f in %s/run/vmhi/kvm/*.state; do [ -f \"$f\" ] || continue; "
@@ -63,6 +72,7 @@ static inline void kvmtest_teardown(void)
     if (system(cmd) != 0) {
         /* best effort */
     }
+    kvmtest_dir[0] = '\0';
 }
 
 static inline vmhi_conn *kvmtest_open(const char *uri)
