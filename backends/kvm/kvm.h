@@ -263,6 +263,12 @@ typedef struct kvm_run {
     bool shutdown_by_guest;
     char shutdown_reason[32];
     unsigned long vcpu_deleted;  /* bumped on each vCPU DEVICE_DELETED */
+    /* The vCPU threads (query-cpus-fast), whose CPU time is the VM's: the
+     * main loop keeps working while the VM is paused.  cpu_time_ns never
+     * goes below cpu_time_last (a vCPU unplugged takes its time away). */
+    pid_t *vcpu_tids;
+    size_t nvcpu_tids;
+    uint64_t cpu_time_last;
     /* Repeats of requests to the guest (kvm_nudge.c): when the next is
      * due (monotonic ns, 0: none) and how many were made. */
     uint64_t nudge_at;
@@ -439,6 +445,10 @@ int kvm_qmp_call_fd(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args,
 int kvm_qmp_send_async(kvm_host *h, kvm_run *run, const char *cmd, json_object *args);
 /* Waits on host->changed until @deadline_ns (monotonic); false on timeout. */
 bool kvm_wait_until(kvm_host *h, uint64_t deadline_ns);
+/* Records the vCPU threads of a query-cpus-fast reply.  Locked. */
+void kvm_run_set_vcpus(kvm_run *run, json_object *cpus);
+/* The VM's CPU time: its vCPU threads', never decreasing.  Locked. */
+uint64_t kvm_run_cpu_ns(kvm_run *run);
 /* Retires a run whose process exited: state change, files, events. Locked. */
 void kvm_run_retire(kvm_host *h, kvm_vm *vm);
 /* Makes the monitor thread look at the VM set and its timers again. */

@@ -49,8 +49,38 @@ void kvm_run_unref(kvm_run *run)
     kvm_proc_close(&run->proc);
     qmp_io_reader_free(&run->reader);
     kvm_devs_free(run->devs);
+    kvm_free(run->vcpu_tids);
     pthread_mutex_destroy(&run->write_lock);
     kvm_free(run);
+}
+
+void kvm_run_set_vcpus(kvm_run *run, json_object *cpus)
+{
+    size_t n = json_object_is_type(cpus, json_type_array) ? json_object_array_length(cpus) : 0;
+    pid_t *tids = n ? kvm_alloc(n * sizeof(*tids)) : NULL;
+    size_t got = 0;
+    for (size_t i = 0; tids && i < n; i++) {
+        int64_t tid;
+        if (kvm_json_int(json_object_array_get_idx(cpus, i), "thread-id", &tid) && tid > 0)
+            tids[got++] = (pid_t)tid;
+    }
+    if (n && !tids)
+        return; /* out of memory: keep the old set */
+    kvm_free(run->vcpu_tids);
+    run->vcpu_tids = tids;
+    run->nvcpu_tids = got;
+}
+
+uint64_t kvm_run_cpu_ns(kvm_run *run)
+{
+    uint64_t sum = 0;
+    if (!run->nvcpu_tids)
+        sum = kvm_proc_cpu_ns(run->proc.pid, 0); /* threads unknown: the process */
+    for (size_t i = 0; i < run->nvcpu_tids; i++)
+        sum += kvm_proc_cpu_ns(run->proc.pid, run->vcpu_tids[i]);
+    if (sum > run->cpu_time_last)
+        run->cpu_time_last = sum;
+    return run->cpu_time_last;
 }
 
 static void req_unlink(kvm_run *run, kvm_req *req)

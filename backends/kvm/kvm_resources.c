@@ -34,7 +34,7 @@ int kvm_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
         info->max_vcpus = vmhi_vm_config_get_max_vcpus(cfg);
         info->memory_mib = vmhi_vm_config_get_memory_mib(cfg);
         info->max_memory_mib = vmhi_vm_config_get_max_memory_mib(cfg);
-        info->cpu_time_ns = vm->run ? kvm_proc_cpu_ns(vm->run->proc.pid, 0) : 0;
+        info->cpu_time_ns = vm->run ? kvm_run_cpu_ns(vm->run) : 0;
         info->persistent = vm->def != NULL;
     }
     return kvm_unlock(h, rc);
@@ -220,6 +220,8 @@ static int count_cpus(kvm_host *h, const char *uuid, size_t *count)
         rc = kvm_qmp_call(h, vm, "query-cpus-fast", NULL, &cpus);
     if (rc == VMHI_OK)
         *count = json_object_is_type(cpus, json_type_array) ? json_object_array_length(cpus) : 0;
+    if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) && vm->run)
+        kvm_run_set_vcpus(vm->run, cpus);
     json_object_put(cpus);
     return rc;
 }

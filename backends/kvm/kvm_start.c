@@ -81,9 +81,10 @@ static int send_initial(kvm_run *run, const char *const *cmds, json_object **arg
     return rc;
 }
 
-/* Waits for the greeting and replies 1..n; keeps reply @keep (1-based, 0: none). */
-static int handshake(kvm_run *run, size_t n, size_t keep, json_object **kept,
-                     const char *log_path, const char *name)
+/* Waits for the greeting and replies 1..n; kept[id] (if @kept) gets each
+ * reply's value (json_object_put them). */
+static int handshake(kvm_run *run, size_t n, json_object **kept, const char *log_path,
+                     const char *name)
 {
     size_t replies = 0;
     bool greeted = false;
@@ -109,8 +110,8 @@ static int handshake(kvm_run *run, size_t n, size_t keep, json_object **kept,
                                       name, msg.err_desc);
             } else if (msg.kind == QMP_MSG_RETURN && msg.has_id && msg.id >= 1 && msg.id <= n) {
                 replies++;
-                if (msg.id == keep && kept)
-                    *kept = json_object_get(msg.value);
+                if (kept && !kept[msg.id])
+                    kept[msg.id] = json_object_get(msg.value);
             }
             qmp_msg_clear(&msg);
             if (rc < 0)
@@ -161,18 +162,24 @@ static int spawn_and_connect(const kvm_conn *c, kvm_vm *vm, const kvm_saved *res
         rc = qmp_io_connect(sock, &run->qmp_fd);
     if (listen_fd >= 0)
         close(listen_fd);
-    const char *cmds[] = { "qmp_capabilities", "balloon" };
-    json_object *args[] = { NULL, NULL };
-    size_t n = 1;
+    /* Pipelined: capabilities, the vCPU threads, the balloon target. */
+    const char *cmds[] = { "qmp_capabilities", "query-cpus-fast", "balloon" };
+    json_object *args[] = { NULL, NULL, NULL };
+    json_object *kept[4] = { NULL, NULL, NULL, NULL };
+    size_t n = 2;
     if (rc == VMHI_OK && balloon_bytes) {
-        args[1] = json_object_new_object();
-        json_object_object_add(args[1], "value", json_object_new_int64((int64_t)balloon_bytes));
-        n = 2;
+        args[2] = json_object_new_object();
+        json_object_object_add(args[2], "value", json_object_new_int64((int64_t)balloon_bytes));
+        n = 3;
     }
     if (rc == VMHI_OK)
         rc = send_initial(run, cmds, args, n);
     if (rc == VMHI_OK)
-        rc = handshake(run, n, 0, NULL, log, vm->name);
+        rc = handshake(run, n, kept, log, vm->name);
+    if (rc == VMHI_OK)
+        kvm_run_set_vcpus(run, kept[2]);
+    for (size_t i = 0; i < 4; i++)
+        json_object_put(kept[i]);
     if (rc < 0) {
         kill_now(run);
         if (sock)
@@ -237,18 +244,21 @@ static void apply_status(kvm_vm *vm, json_object *status)
 int kvm_start_reconnect(kvm_host *h, kvm_vm *vm, kvm_run *run, const char *sock_path)
 {
     int rc = qmp_io_connect(sock_path, &run->qmp_fd);
-    const char *cmds[] = { "qmp_capabilities", "query-status" };
-    json_object *args[] = { NULL, NULL };
-    json_object *status = NULL;
+    const char *cmds[] = { "qmp_capabilities", "query-cpus-fast", "query-status" };
+    json_object *args[] = { NULL, NULL, NULL };
+    json_object *kept[4] = { NULL, NULL, NULL, NULL };
     if (rc == VMHI_OK)
-        rc = send_initial(run, cmds, args, 2);
+        rc = send_initial(run, cmds, args, 3);
     if (rc == VMHI_OK)
-        rc = handshake(run, 2, 2, &status, NULL, vm->name);
+        rc = handshake(run, 3, kept, NULL, vm->name);
+    if (rc == VMHI_OK)
+        kvm_run_set_vcpus(run, kept[2]);
     if (rc == VMHI_OK)
         rc = kvm_monitor_add(h, vm, run);
     if (rc == VMHI_OK)
-        apply_status(vm, status);
-    json_object_put(status);
+        apply_status(vm, kept[3]);
+    for (size_t i = 0; i < 4; i++)
+        json_object_put(kept[i]);
     if (rc < 0)
         kvm_store_log(h, VMHI_LOG_WARN, "kvm: cannot reconnect to the QEMU of VM '%s' (pid %d)",
                       vm->name, (int)run->proc.pid);
