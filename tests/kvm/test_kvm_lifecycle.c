@@ -418,6 +418,32 @@ START_TEST(suspend_and_restore_across_processes)
 }
 END_TEST
 
+/* A state file QEMU cannot load: the start fails with QEMU's reason and
+ * the VM stays suspended, its file kept; undefine still discards it. */
+START_TEST(failed_restore_stays_suspended)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "damaged");
+    char uuid[VMHI_UUID_STRLEN + 1], path[700];
+    snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    snprintf(path, sizeof(path), "%s/data/vmhi/kvm/%s.save", kvmtest_dir, uuid);
+    ck_assert_int_eq(truncate(path, 4096), 0);
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_BACKEND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "restoring"));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SUSPENDED);
+    ck_assert_int_eq(why, VMHI_REASON_SUSPENDED);
+    ck_assert(data_file(uuid, ".save") && data_file(uuid, ".suspended"));
+    ck_assert(!kvmtest_file_exists(uuid, ".state"));
+    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_assert(!data_file(uuid, ".save") && !data_file(uuid, ".suspended"));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 START_TEST(transient_vm_cannot_suspend)
 {
     vmhi_conn *conn = kvmtest_open(URI);
@@ -540,6 +566,7 @@ int main(void)
     tcase_add_test(tc, shutdown_without_guest_times_out);
     tcase_add_test(tc, undefine_running_makes_transient);
     tcase_add_test(tc, suspend_and_restore_across_processes);
+    tcase_add_test(tc, failed_restore_stays_suspended);
     tcase_add_test(tc, transient_vm_cannot_suspend);
     tcase_add_test(tc, pending_detach_completes_at_suspend);
     suite_add_tcase(s, tc);
