@@ -12,37 +12,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
-
-static int last_code;
-
-static int stub_set_error(int code, const char *native, const char *fmt, ...)
-{
-    (void)native;
-    (void)fmt;
-    last_code = code;
-    return code;
-}
-
-static void stub_log(vmhi_conn *conn, int level, const char *fmt, ...)
-{
-    (void)conn;
-    (void)level;
-    (void)fmt;
-}
-
-static const vmhi_core_services stub_core = {
-    .abi_version = VMHI_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(vmhi_core_services),
-    .set_error = stub_set_error,
-    .log = stub_log,
-    .alloc = malloc,
-    .dealloc = free,
-};
-
-static void setup(void)
-{
-    kvm_core = &stub_core;
-}
+#include "kvm_stub_core.h"
 
 /* ---------------------------------------------------------------- codec */
 
@@ -249,7 +219,7 @@ int main(void)
 {
     Suite *s = suite_create("kvm_units");
     TCase *tc = tcase_create("units");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, kvm_stub_core_setup, NULL);
     tcase_add_test(tc, codec_classifies_messages);
     tcase_add_test(tc, codec_survives_garbage);
     tcase_add_test(tc, codec_builds_commands);

@@ -12,34 +12,7 @@
 #include <string.h>
 
 #include "kvm.h"
-
-static int stub_set_error(int code, const char *native, const char *fmt, ...)
-{
-    (void)native;
-    (void)fmt;
-    return code;
-}
-
-static void stub_log(vmhi_conn *conn, int level, const char *fmt, ...)
-{
-    (void)conn;
-    (void)level;
-    (void)fmt;
-}
-
-static const vmhi_core_services stub_core = {
-    .abi_version = VMHI_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(vmhi_core_services),
-    .set_error = stub_set_error,
-    .log = stub_log,
-    .alloc = malloc,
-    .dealloc = free,
-};
-
-static void setup(void)
-{
-    kvm_core = &stub_core;
-}
+#include "kvm_stub_core.h"
 
 static kvm_dev *dev(vmhi_device_type type, const char *id, unsigned int port, bool pending,
                     bool hidden, kvm_dev *next)
@@ -170,7 +143,7 @@ int main(void)
 {
     Suite *s = suite_create("kvm_records");
     TCase *tc = tcase_create("records");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, kvm_stub_core_setup, NULL);
     tcase_add_test(tc, record_round_trip);
     tcase_add_test(tc, record_refuses_garbage);
     tcase_add_test(tc, restoring_qemu_matches_the_saved_one);
