@@ -368,9 +368,19 @@ int esx_detach_nic(void *priv, const char *uuid, const char *id, unsigned int fl
 
 /* ------------------------------------------------------- device list */
 
-static bool has_device(const vmhi_vm_config *cfg, const char *id)
+/* Reports one device; it is in the configuration when the VM is inactive
+ * or its definition @def has it too. */
+static int add_listed(vmhi_device_type type, const char *id, const char *summary, bool live,
+                      const vmhi_vm_config *def, vmhi_backend_device_add add, void *ctx)
 {
-    return id_taken(cfg, id);
+    vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+    info.type = type;
+    info.state = VMHI_DEVICE_PRESENT;
+    info.id = id;
+    info.summary = summary;
+    info.live = live;
+    info.config = !live || id_taken(def, id);
+    return add(ctx, &info);
 }
 
 /* Lists the devices of @cfg, skipping those @skip has. */
@@ -380,29 +390,15 @@ static int list_config(const vmhi_vm_config *cfg, const vmhi_vm_config *skip, bo
     int rc = VMHI_OK;
     for (size_t i = 0; rc == VMHI_OK && cfg && i < vmhi_vm_config_get_disk_count(cfg); i++) {
         const vmhi_disk *d = vmhi_vm_config_get_disk(cfg, i);
-        if (skip && has_device(skip, vmhi_disk_get_id(d)))
-            continue;
-        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
-        info.type = VMHI_DEVICE_DISK;
-        info.state = VMHI_DEVICE_PRESENT;
-        info.id = vmhi_disk_get_id(d);
-        info.summary = vmhi_disk_get_path(d);
-        info.live = live;
-        info.config = !live || has_device(def, info.id);
-        rc = add(ctx, &info);
+        if (!id_taken(skip, vmhi_disk_get_id(d)))
+            rc = add_listed(VMHI_DEVICE_DISK, vmhi_disk_get_id(d), vmhi_disk_get_path(d), live,
+                            def, add, ctx);
     }
     for (size_t i = 0; rc == VMHI_OK && cfg && i < vmhi_vm_config_get_nic_count(cfg); i++) {
         const vmhi_nic *n = vmhi_vm_config_get_nic(cfg, i);
-        if (skip && has_device(skip, vmhi_nic_get_id(n)))
-            continue;
-        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
-        info.type = VMHI_DEVICE_NIC;
-        info.state = VMHI_DEVICE_PRESENT;
-        info.id = vmhi_nic_get_id(n);
-        info.summary = vmhi_nic_get_mac(n);
-        info.live = live;
-        info.config = !live || has_device(def, info.id);
-        rc = add(ctx, &info);
+        if (!id_taken(skip, vmhi_nic_get_id(n)))
+            rc = add_listed(VMHI_DEVICE_NIC, vmhi_nic_get_id(n), vmhi_nic_get_mac(n), live, def,
+                            add, ctx);
     }
     return rc;
 }
