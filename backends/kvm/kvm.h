@@ -354,6 +354,10 @@ int kvm_store_mkdirs(const char *dir);
 int kvm_store_lock(kvm_host *h);
 int kvm_store_write_atomic(const char *dir, const char *name, const char *data, size_t len);
 int kvm_store_remove(const char *dir, const char *name);
+/* The whole text of a small state file (malloc'ed, NUL-terminated: free()
+ * it), or NULL when it cannot be read; sets no error, for loaders that
+ * discard what they cannot read. */
+char *kvm_store_read_text(const char *path);
 /* Loads every definition of the data directory into @h. */
 int kvm_store_load_defs(kvm_host *h);
 int kvm_store_save_def(kvm_host *h, const char *uuid, const vmhi_vm_config *def);

@@ -267,22 +267,17 @@ static int adopt(kvm_host *h, const char *uuid, record *rec)
 static int load_one(kvm_host *h, const char *file, const char *uuid)
 {
     char *path = kvm_asprintf("%s/%s", h->paths.run_dir, file);
-    FILE *f = path ? fopen(path, "re") : NULL;
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t n = f ? getdelim(&text, &cap, '\0', f) : -1;
-    if (f)
-        fclose(f);
+    char *text = kvm_store_read_text(path);
     record rec;
     int rc = VMHI_OK;
-    if (n < 0 || kvm_record_parse(text, &rec) != 0) {
+    if (!text || kvm_record_parse(text, &rec) != 0) {
         kvm_store_log(h, VMHI_LOG_WARN, "kvm: removing unreadable runtime record %s",
                       path ? path : file);
         remove_files(h, uuid);
     } else {
         rc = adopt(h, uuid, &rec);
     }
-    if (n >= 0)
+    if (text)
         kvm_devs_free(rec.devs);
     free(text);
     kvm_free(path);

@@ -261,6 +261,21 @@ int kvm_store_save_def(kvm_host *h, const char *uuid, const vmhi_vm_config *def)
     return rc;
 }
 
+char *kvm_store_read_text(const char *path)
+{
+    FILE *f = path ? fopen(path, "re") : NULL;
+    char *text = NULL;
+    size_t cap = 0;
+    if (!f)
+        return NULL;
+    if (getdelim(&text, &cap, '\0', f) < 0) {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
 int kvm_store_remove_def(kvm_host *h, const char *uuid)
 {
     char name[64];

@@ -458,14 +458,9 @@ static void load_one(kvm_host *h, const char *uuid)
 {
     char *path = data_path(h, "", uuid, RECORD_SUFFIX);
     char *save = data_path(h, "", uuid, SAVE_SUFFIX);
-    FILE *f = path ? fopen(path, "re") : NULL;
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t n = f ? getdelim(&text, &cap, '\0', f) : -1;
-    if (f)
-        fclose(f);
+    char *text = kvm_store_read_text(path);
     kvm_vm *vm = kvm_host_find_uuid(h, uuid);
-    bool ok = n >= 0 && vm && vm->def && save && access(save, R_OK) == 0 &&
+    bool ok = text && vm && vm->def && save && access(save, R_OK) == 0 &&
               load_record(h, vm, text) == VMHI_OK;
     if (!ok) {
         /* No definition, no state file or no sense: nothing to restore. */
