@@ -47,6 +47,15 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+void bench_record_round(bench_samples *s, int i, const double t[6])
+{
+    s->ms[OP_START][i] = t[1] - t[0];
+    s->ms[OP_PAUSE][i] = t[2] - t[1];
+    s->ms[OP_INFO][i] = t[3] - t[2];
+    s->ms[OP_LOOKUP][i] = t[4] - t[3];
+    s->ms[OP_DESTROY][i] = t[5] - t[4];
+}
+
 double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof(*v), cmp_double);
@@ -76,30 +85,27 @@ static vmhi_vm *define_vm(vmhi_conn *conn, const char *name)
 
 static void vmhi_round(vmhi_conn *conn, vmhi_vm *vm, bench_samples *s, int i)
 {
-    double t0 = bench_now_ms();
+    double t[6];
+    t[0] = bench_now_ms();
     if (vmhi_vm_start(vm, 0))
         bench_die("start");
-    double t1 = bench_now_ms();
+    t[1] = bench_now_ms();
     if (vmhi_vm_pause(vm) || vmhi_vm_resume(vm))
         bench_die("pause/resume");
-    double t2 = bench_now_ms();
+    t[2] = bench_now_ms();
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     if (vmhi_vm_get_info(vm, &info))
         bench_die("get-info");
-    double t3 = bench_now_ms();
+    t[3] = bench_now_ms();
     vmhi_vm *byname = NULL;
     if (vmhi_vm_lookup_by_name(&byname, conn, "bench") || vmhi_vm_get_info(byname, &info))
         bench_die("lookup+get-info");
     vmhi_vm_free(byname);
-    double t4 = bench_now_ms();
+    t[4] = bench_now_ms();
     if (vmhi_vm_poweroff(vm, 0))
         bench_die("poweroff");
-    double t5 = bench_now_ms();
-    s->ms[OP_START][i] = t1 - t0;
-    s->ms[OP_PAUSE][i] = t2 - t1;
-    s->ms[OP_INFO][i] = t3 - t2;
-    s->ms[OP_LOOKUP][i] = t4 - t3;
-    s->ms[OP_DESTROY][i] = t5 - t4;
+    t[5] = bench_now_ms();
+    bench_record_round(s, i, t);
 }
 
 static void bench_vmhi(vmhi_conn *conn, bench_samples *s, int iters)

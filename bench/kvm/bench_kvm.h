@@ -32,6 +32,10 @@ extern const char *const bench_op_names[OP_COUNT];
 double bench_now_ms(void);
 double bench_median(double *v, int n);
 void bench_die(const char *what);
+/* Records round @i of the VMHI and libvirt legs from the times taken
+ * before start and after start, pause+resume, info, lookup+info and
+ * destroy. */
+void bench_record_round(bench_samples *s, int i, const double t[6]);
 
 /* The raw floor: QEMU with the VM's machine and devices, QMP by hand.
  * @accel is "kvm" or "tcg"; @dir holds the socket.  *minimal gets the

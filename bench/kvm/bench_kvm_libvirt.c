@@ -75,29 +75,26 @@ static void *define(lv *l, const char *name, const char *accel)
 static void round_trip(lv *l, void *dom, bench_samples *s, int i)
 {
     struct lv_domain_info info;
-    double t0 = bench_now_ms();
+    double t[6];
+    t[0] = bench_now_ms();
     if (l->api.domain_create(dom) < 0)
         bench_die("libvirt: start");
-    double t1 = bench_now_ms();
+    t[1] = bench_now_ms();
     if (l->suspend(dom) < 0 || l->resume(dom) < 0)
         bench_die("libvirt: pause/resume");
-    double t2 = bench_now_ms();
+    t[2] = bench_now_ms();
     if (l->api.domain_get_info(dom, &info) < 0)
         bench_die("libvirt: get-info");
-    double t3 = bench_now_ms();
+    t[3] = bench_now_ms();
     void *byname = l->api.domain_lookup_by_name(l->conn, "vmhi-bench-lv");
     if (!byname || l->api.domain_get_info(byname, &info) < 0)
         bench_die("libvirt: lookup+get-info");
     l->api.domain_free(byname);
-    double t4 = bench_now_ms();
+    t[4] = bench_now_ms();
     if (l->api.domain_destroy(dom) < 0)
         bench_die("libvirt: destroy");
-    double t5 = bench_now_ms();
-    s->ms[OP_START][i] = t1 - t0;
-    s->ms[OP_PAUSE][i] = t2 - t1;
-    s->ms[OP_INFO][i] = t3 - t2;
-    s->ms[OP_LOOKUP][i] = t4 - t3;
-    s->ms[OP_DESTROY][i] = t5 - t4;
+    t[5] = bench_now_ms();
+    bench_record_round(s, i, t);
 }
 
 int bench_libvirt(bench_samples *s, int iters, const char *uri, const char *accel,
