@@ -143,6 +143,12 @@ void conf_recorder_settle(conf_recorder *rec, unsigned int ms)
     conf_recorder_wait(rec, SIZE_MAX, ms);
 }
 
+void conf_recorder_await(conf_recorder *rec, size_t n)
+{
+    conf_recorder_wait(rec, n, conf_ms(CONF_WAIT_MS));
+    conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+}
+
 conf_event conf_recorder_get(conf_recorder *rec, size_t i)
 {
     pthread_mutex_lock(&rec->lock);

@@ -52,6 +52,10 @@ void conf_recorder_unsubscribe(conf_recorder *rec);
 size_t conf_recorder_wait(conf_recorder *rec, size_t n, unsigned int timeout_ms);
 /* Collects whatever arrives during @ms. */
 void conf_recorder_settle(conf_recorder *rec, unsigned int ms);
+/* Waits (conf_ms(CONF_WAIT_MS)) for @n events, then settles
+ * (conf_ms(CONF_SETTLE_MS)) so that any extra one is recorded too: what
+ * a test does before it checks that exactly @n arrived. */
+void conf_recorder_await(conf_recorder *rec, size_t n);
 
 size_t conf_recorder_count(conf_recorder *rec);
 /* A copy of event @i (asserts it exists). */

@@ -75,8 +75,7 @@ static void expect_listed(vmhi_vm *vm, const char *id, unsigned int flags)
 static void expect_attach_events(conf_recorder *rec, const char *ids[2], bool config)
 {
     size_t want = config ? 4 : 2;
-    conf_recorder_wait(rec, want, conf_ms(CONF_WAIT_MS));
-    conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+    conf_recorder_await(rec, want);
     char seen[1024];
     conf_recorder_describe(rec, seen, sizeof(seen));
     size_t added = 0, defined = 0;

@@ -46,8 +46,7 @@ VMHI_CONF_TEST(subscriber_gets_later_changes_only, VMHI_PROFILE_EVENTS, "EV-1")
     ck_assert_msg(count_for(life, vm, VMHI_EVENT_LIFECYCLE) == 0,
                   "events of changes made before the subscription were delivered");
     conf_ok(vmhi_vm_start(vm, 0));
-    conf_recorder_wait(life, 1, conf_ms(CONF_WAIT_MS));
-    conf_recorder_settle(life, conf_ms(CONF_SETTLE_MS));
+    conf_recorder_await(life, 1);
     ck_assert_uint_eq(count_for(life, vm, VMHI_EVENT_LIFECYCLE), 1);
     ck_assert_msg(conf_recorder_count(defs) == 0, "a DEFINED-only subscriber got an event");
     conf_recorder_free(life);
@@ -106,8 +105,7 @@ VMHI_CONF_TEST(one_lifecycle_event_per_change_in_order, VMHI_PROFILE_EVENTS, "EV
         conf_wait_state(vm, VMHI_STATE_BIT(full[i].st));
         want[n++] = full[i];
     }
-    conf_recorder_wait(rec, n, conf_ms(CONF_WAIT_MS));
-    conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+    conf_recorder_await(rec, n);
     char seen[2048];
     conf_recorder_describe(rec, seen, sizeof(seen));
     conf_req("EV-2");

@@ -123,8 +123,7 @@ VMHI_CONF_TABLE(guest_shuts_down, VMHI_PROFILE_LIFECYCLE_FULL, 2, describe_kind,
     }
     if (rec) {
         conf_req("EV-2");
-        conf_recorder_wait(rec, 2, conf_ms(CONF_WAIT_MS));
-        conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+        conf_recorder_await(rec, 2);
         char seen[512];
         conf_recorder_describe(rec, seen, sizeof(seen));
         ck_assert_msg(conf_recorder_count(rec) == 2, "expected shutting-down then shutoff, "
@@ -291,8 +290,7 @@ VMHI_CONF_TEST(crash_is_reported_and_recoverable, VMHI_PROFILE_CORE, "LC-GEN-7",
                   vmhi_state_reason_name(why));
     if (rec) {
         conf_req("EV-2");
-        conf_recorder_wait(rec, 1, conf_ms(CONF_WAIT_MS));
-        conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+        conf_recorder_await(rec, 1);
         char seen[512];
         conf_recorder_describe(rec, seen, sizeof(seen));
         ck_assert_msg(conf_recorder_count(rec) == 1, "expected one crashed event: %s", seen);

@@ -67,8 +67,7 @@ static void expect_one(conf_recorder *rec, vmhi_event_type type, uint64_t value)
 {
     if (!rec)
         return;
-    conf_recorder_wait(rec, 1, conf_ms(CONF_WAIT_MS));
-    conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+    conf_recorder_await(rec, 1);
     char seen[512];
     conf_recorder_describe(rec, seen, sizeof(seen));
     ck_assert_msg(conf_recorder_count(rec) == 1, "expected one %s event, got: %s",

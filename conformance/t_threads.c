@@ -124,8 +124,7 @@ static void check_events(world *w, conf_recorder *rec)
     int total = atomic_load(&w->shared_ok);
     for (int k = 0; k < OWN_THREADS; k++)
         total += atomic_load(&w->own_ok[k]);
-    conf_recorder_wait(rec, (size_t)total, conf_ms(CONF_WAIT_MS));
-    conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+    conf_recorder_await(rec, (size_t)total);
     conf_req("EV-2");
     int per_own[OWN_THREADS] = { 0 }, shared = 0;
     vmhi_vm_state at = VMHI_STATE_SHUTOFF;

@@ -57,8 +57,7 @@ VMHI_CONF_TEST(live_vcpu_change, VMHI_PROFILE_VCPU, "VCPU-1", "EV-8")
         ck_assert_uint_eq(live_vcpus(vm), counts[i]);
         if (rec) {
             conf_req("EV-8");
-            conf_recorder_wait(rec, i + 1, conf_ms(CONF_WAIT_MS));
-            conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
+            conf_recorder_await(rec, i + 1);
             ck_assert_uint_eq(conf_recorder_count(rec), i + 1);
             conf_event e = conf_recorder_get(rec, i);
             ck_assert_msg(e.value == counts[i], "the VCPU event says %llu, expected %u",
