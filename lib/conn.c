@@ -259,6 +259,7 @@ static unsigned int default_caps(vmhi_op op)
     case VMHI_OP_ATTACH_NIC:
     case VMHI_OP_DETACH_DISK:
     case VMHI_OP_DETACH_NIC:
+    case VMHI_OP_GET_CONFIG:
         return VMHI_CAP_SUPPORTED | VMHI_CAP_LIVE | VMHI_CAP_CONFIG;
     case VMHI_OP_SET_MAX_MEMORY:
         return VMHI_CAP_SUPPORTED | VMHI_CAP_CONFIG;
@@ -294,15 +295,15 @@ int vmhi_conn_get_op_caps(vmhi_conn *conn, vmhi_op op, unsigned int *caps)
 
 static int check_caps(vmhi_conn *conn, vmhi_op op, unsigned int affect)
 {
-    if (!conn->ops->get_op_caps)
-        return VMHI_OK;
     unsigned int caps = default_caps(op);
-    vmhi__conn_lock(conn);
-    int rc = conn->ops->get_op_caps(conn->priv, op, &caps);
-    vmhi__conn_unlock(conn);
-    vmhi__error_reset();
-    if (rc)
-        return VMHI_OK; /* no answer: let the slot decide */
+    if (conn->ops->get_op_caps) {
+        vmhi__conn_lock(conn);
+        int rc = conn->ops->get_op_caps(conn->priv, op, &caps);
+        vmhi__conn_unlock(conn);
+        vmhi__error_reset();
+        if (rc)
+            return VMHI_OK; /* no answer: let the slot decide */
+    }
     if (!caps)
         return vmhi__error(VMHI_E_UNSUPPORTED, "backend '%s' reports %s as unsupported",
                            conn->ops->name, vmhi_op_name(op));

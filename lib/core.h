@@ -60,6 +60,7 @@ typedef struct vmhi__events {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     pthread_mutex_t dispatch_lock;   /* one dispatcher at a time keeps order */
+    pthread_mutex_t mask_lock;       /* orders events_enable calls (MOD-14) */
     struct vmhi__queued_event *head;
     struct vmhi__queued_event *tail;
     size_t queued;
@@ -125,5 +126,16 @@ int vmhi__check_vm(const vmhi_vm *vm);
  * absent, or an affect flag it lacks, fails with VMHI_E_UNSUPPORTED before
  * the slot is called. */
 int vmhi__op_ready(vmhi_conn *conn, vmhi_op op, bool has_slot, unsigned int affect);
+
+/* ---- caps.c: per-value capabilities ---------------------------------- */
+
+/* vmhi_conn_get_value_caps() without the argument checks. */
+int vmhi__value_caps(vmhi_conn *conn, vmhi_value_kind kind, uint64_t *values);
+/* VMHI_E_UNSUPPORTED, naming the value, when a config, a device or a
+ * shutdown method uses a value the connection does not accept. */
+int vmhi__check_config_values(vmhi_conn *conn, const vmhi_vm_config *cfg);
+int vmhi__check_disk_values(vmhi_conn *conn, const vmhi_disk *disk);
+int vmhi__check_nic_values(vmhi_conn *conn, const vmhi_nic *nic);
+int vmhi__check_shutdown_method(vmhi_conn *conn, unsigned int method);
 
 #endif /* VMHI_CORE_H */

@@ -6,6 +6,7 @@
  * recording an error never allocates, so out-of-memory can be reported.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -114,6 +115,36 @@ int vmhi_error_last_location(unsigned *line, unsigned *column)
     return VMHI_OK;
 }
 
+/* ---- saved errors (backend service: keep an error across clean-up) ---- */
+
+struct vmhi_saved_error {
+    struct last_error copy;
+};
+
+vmhi_saved_error *vmhi__error_save(void)
+{
+    /* Plain malloc: the copy must exist even while failure injection
+     * targets the library's own allocations. */
+    vmhi_saved_error *saved = malloc(sizeof(*saved));
+    if (saved)
+        saved->copy = last;
+    return saved;
+}
+
+int vmhi__error_restore(vmhi_saved_error *saved)
+{
+    if (!saved)
+        return vmhi__error_oom();
+    last = saved->copy;
+    free(saved);
+    return last.code;
+}
+
+void vmhi__error_discard(vmhi_saved_error *saved)
+{
+    free(saved);
+}
+
 void vmhi_error_clear(void)
 {
     vmhi__error_reset();
@@ -141,6 +172,9 @@ const char *vmhi_strerror(int code)
     case VMHI_E_MODULE: return "module error";
     case VMHI_E_IO: return "I/O error";
     case VMHI_E_INTERNAL: return "internal error";
+    case VMHI_E_PERMISSION: return "permission denied";
+    case VMHI_E_TRY_AGAIN: return "resource temporarily unavailable";
+    case VMHI_E_NOT_FOUND: return "not found";
     }
     return "unknown error";
 }

@@ -46,8 +46,19 @@ struct vmhi__subscription {
     char uuid[VMHI_UUID_STRLEN + 1];
     vmhi_event_cb cb;
     void *userdata;
+    vmhi_free_fn free_userdata;
+    unsigned int running;  /* callbacks of it in progress (under ev->lock) */
+    bool removed;          /* unsubscribed while running: the last one frees it */
     struct vmhi__subscription *next;
 };
+
+/* Ends a subscription for good: the application's userdata goes last. */
+static void sub_release(struct vmhi__subscription *s)
+{
+    if (s->free_userdata)
+        s->free_userdata(s->userdata);
+    vmhi__free(s);
+}
 
 /* Set while a thread runs callbacks, so a callback that dispatches again
  * gets VMHI_E_BUSY instead of a deadlock. */
@@ -61,6 +72,7 @@ int vmhi__events_init(vmhi__events *ev)
         return vmhi__error_native(VMHI_E_IO, strerror(errno), "cannot create event descriptor");
     pthread_mutex_init(&ev->lock, NULL);
     pthread_mutex_init(&ev->dispatch_lock, NULL);
+    pthread_mutex_init(&ev->mask_lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -98,12 +110,13 @@ void vmhi__events_destroy(vmhi__events *ev)
     free_queue(ev->head);
     for (struct vmhi__subscription *s = ev->subs; s;) {
         struct vmhi__subscription *next = s->next;
-        vmhi__free(s);
+        sub_release(s);
         s = next;
     }
     close(ev->efd);
     pthread_mutex_destroy(&ev->lock);
     pthread_mutex_destroy(&ev->dispatch_lock);
+    pthread_mutex_destroy(&ev->mask_lock);
     pthread_cond_destroy(&ev->cond);
 }
 
@@ -226,27 +239,33 @@ static struct vmhi__queued_event *take_queue_locked(vmhi__events *ev)
 
 /* Delivers one event to each matching subscriber.  The subscriber list is
  * re-read under the lock for every callback so that unsubscribing from
- * inside a callback takes effect at once. */
+ * inside a callback takes effect at once.  A subscription is pinned while
+ * its callback runs, so an unsubscribe from another thread cannot free
+ * the userdata under it: the pin's last holder releases it instead. */
 static void deliver(vmhi_conn *conn, const struct vmhi_event *e)
 {
     vmhi__events *ev = &conn->events;
     int last_id = 0;
     for (;;) {
-        vmhi_event_cb cb = NULL;
-        void *userdata = NULL;
+        struct vmhi__subscription *pinned = NULL;
         pthread_mutex_lock(&ev->lock);
         for (struct vmhi__subscription *s = ev->subs; s; s = s->next) {
             if (s->id > last_id && sub_matches(s, e)) {
-                cb = s->cb;
-                userdata = s->userdata;
+                pinned = s;
+                pinned->running++;
                 last_id = s->id;
                 break;
             }
         }
         pthread_mutex_unlock(&ev->lock);
-        if (!cb)
+        if (!pinned)
             return;
-        cb(conn, e, userdata);
+        pinned->cb(conn, e, pinned->userdata);
+        pthread_mutex_lock(&ev->lock);
+        bool release = --pinned->running == 0 && pinned->removed;
+        pthread_mutex_unlock(&ev->lock);
+        if (release)
+            sub_release(pinned);
     }
 }
 
@@ -339,47 +358,68 @@ int vmhi_conn_get_event_fd(vmhi_conn *conn, int *fd)
     return VMHI_OK;
 }
 
-/* Tells the backend the new union of subscribed types, if it changed. */
+/* Tells the backend the new union of subscribed types, if it changed.
+ * mask_lock spans computing the union and telling the backend, so two
+ * threads changing subscriptions at once cannot deliver their masks out of
+ * order and leave the backend with a stale one (MOD-14). */
 static int update_backend_mask(vmhi_conn *conn)
 {
     vmhi__events *ev = &conn->events;
+    pthread_mutex_lock(&ev->mask_lock);
+    int rc = VMHI_OK;
     pthread_mutex_lock(&ev->lock);
     unsigned int mask = 0;
     for (struct vmhi__subscription *s = ev->subs; s; s = s->next)
         mask |= s->mask;
     bool changed = mask != ev->mask;
+    unsigned int previous = ev->mask;
     ev->mask = mask;
     pthread_mutex_unlock(&ev->lock);
-    if (!changed || !conn->ops->events_enable)
-        return VMHI_OK;
-    vmhi__conn_lock(conn);
-    int rc = conn->ops->events_enable(conn->priv, mask);
-    vmhi__conn_unlock(conn);
-    return vmhi__backend_result(conn, rc, "events-enable");
+    if (changed && conn->ops->events_enable) {
+        vmhi__conn_lock(conn);
+        rc = conn->ops->events_enable(conn->priv, mask);
+        vmhi__conn_unlock(conn);
+        rc = vmhi__backend_result(conn, rc, "events-enable");
+        if (rc) { /* the backend kept the old set: so does the core */
+            pthread_mutex_lock(&ev->lock);
+            ev->mask = previous;
+            pthread_mutex_unlock(&ev->lock);
+        }
+    }
+    pthread_mutex_unlock(&ev->mask_lock);
+    return rc;
 }
 
-static struct vmhi__subscription *remove_subscription(vmhi__events *ev, int id)
+/* Unlinks subscription @id.  Returns it when the caller must release it,
+ * NULL when a running callback will (*found says whether it existed). */
+static struct vmhi__subscription *remove_subscription(vmhi__events *ev, int id, bool *found)
 {
     pthread_mutex_lock(&ev->lock);
-    struct vmhi__subscription *found = NULL;
+    struct vmhi__subscription *gone = NULL;
+    *found = false;
     for (struct vmhi__subscription **p = &ev->subs; *p; p = &(*p)->next) {
         if ((*p)->id == id) {
-            found = *p;
-            *p = found->next;
+            gone = *p;
+            *p = gone->next;
+            *found = true;
             break;
         }
     }
+    if (gone && gone->running) {
+        gone->removed = true;
+        gone = NULL;
+    }
     pthread_mutex_unlock(&ev->lock);
-    return found;
+    return gone;
 }
 
 int vmhi_conn_subscribe(vmhi_conn *conn, unsigned int mask, const char *uuid, vmhi_event_cb cb,
-                        void *userdata, int *id)
+                        void *userdata, vmhi_free_fn free_userdata, int *id)
 {
     vmhi__error_reset();
     if (!conn || !cb)
         return vmhi__error(VMHI_E_INVALID_ARG, "connection or callback is NULL");
-    if (mask == 0 || (mask & ~VMHI_EVENT_ALL))
+    if (mask == 0 || (mask & ~VMHI_EVENT_ALL_1_0))
         return vmhi__error(VMHI_E_INVALID_ARG, "event mask 0x%x: use VMHI_EVENT_* bits", mask);
     if (!(conn->ops->profiles & VMHI_PROFILE_EVENTS))
         return vmhi__error(VMHI_E_UNSUPPORTED, "backend '%s' does not deliver events",
@@ -395,6 +435,7 @@ int vmhi_conn_subscribe(vmhi_conn *conn, unsigned int mask, const char *uuid, vm
     s->mask = mask;
     s->cb = cb;
     s->userdata = userdata;
+
     vmhi__events *ev = &conn->events;
     pthread_mutex_lock(&ev->lock);
     s->id = ev->next_sub_id++;
@@ -403,12 +444,21 @@ int vmhi_conn_subscribe(vmhi_conn *conn, unsigned int mask, const char *uuid, vm
         tail = &(*tail)->next;
     *tail = s;
     pthread_mutex_unlock(&ev->lock);
-    int rc = update_backend_mask(conn);
     int sub_id = s->id;
+    int rc = update_backend_mask(conn);
     if (rc) {
-        vmhi__free(remove_subscription(ev, sub_id));
+        /* A callback that pinned it meanwhile releases it; either way
+         * free_userdata is not set yet: on failure the userdata stays the
+         * caller's. */
+        bool found;
+        struct vmhi__subscription *gone = remove_subscription(ev, sub_id, &found);
+        vmhi__free(gone);
         return rc;
     }
+    /* Only a subscription that exists owns the userdata. */
+    pthread_mutex_lock(&ev->lock);
+    s->free_userdata = free_userdata;
+    pthread_mutex_unlock(&ev->lock);
     if (id)
         *id = sub_id;
     return VMHI_OK;
@@ -419,10 +469,12 @@ int vmhi_conn_unsubscribe(vmhi_conn *conn, int id)
     vmhi__error_reset();
     if (!conn)
         return vmhi__error(VMHI_E_INVALID_ARG, "connection is NULL");
-    struct vmhi__subscription *found = remove_subscription(&conn->events, id);
+    bool found;
+    struct vmhi__subscription *gone = remove_subscription(&conn->events, id, &found);
     if (!found)
         return vmhi__error(VMHI_E_INVALID_ARG, "no subscription with id %d", id);
-    vmhi__free(found);
+    if (gone)
+        sub_release(gone);
     update_backend_mask(conn);
     vmhi__error_reset();
     return VMHI_OK;

@@ -41,6 +41,10 @@ int vmhi__error_parse(unsigned line, unsigned column, const char *fmt, ...) VMHI
 int vmhi__error_oom(void);
 /* Whether the current thread has an error recorded (used after backend calls). */
 bool vmhi__error_is_set(void);
+/* Copies / reinstates / drops the thread's last error (backend services). */
+vmhi_saved_error *vmhi__error_save(void);
+int vmhi__error_restore(vmhi_saved_error *saved);
+void vmhi__error_discard(vmhi_saved_error *saved);
 
 /* ---- alloc.c: allocation with failure injection for torture tests ---- */
 
@@ -77,5 +81,7 @@ size_t vmhi__strlcpy(char *dst, const char *src, size_t size);
 char *vmhi__asprintf(const char *fmt, ...) VMHI_PRINTF(1, 2);
 /* Monotonic clock in nanoseconds. */
 uint64_t vmhi__now_ns(void);
+/* Sleeps @ms milliseconds, resuming after signals. */
+void vmhi__sleep_ms(unsigned int ms);
 
 #endif /* VMHI_INTERNAL_H */

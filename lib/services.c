@@ -20,6 +20,14 @@ static VMHI_PRINTF(3, 4) int service_set_error(int code, const char *native, con
     return code;
 }
 
+static VMHI_PRINTF(3, 0) int service_set_error_v(int code, const char *native, const char *fmt,
+                                                 va_list ap)
+{
+    if (code >= 0)
+        code = VMHI_E_INTERNAL;
+    return vmhi__error_nativev(code, native, fmt, ap);
+}
+
 static VMHI_PRINTF(3, 4) void service_log(vmhi_conn *conn, int level, const char *fmt, ...)
 {
     if (!conn || !conn->opts.log_cb || level > conn->opts.log_level)
@@ -76,4 +84,8 @@ const vmhi_core_services vmhi__core_services = {
     .timeout_ms = service_timeout_ms,
     .alloc = vmhi__malloc,
     .dealloc = vmhi__free,
+    .set_error_v = service_set_error_v,
+    .error_save = vmhi__error_save,
+    .error_restore = vmhi__error_restore,
+    .error_discard = vmhi__error_discard,
 };

@@ -48,6 +48,13 @@ uint64_t vmhi__now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void vmhi__sleep_ms(unsigned int ms)
+{
+    struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ; /* EINTR: sleep the rest */
+}
+
 /* Length of the UTF-8 sequence starting at s, or 0 if it is malformed
  * (overlong forms, surrogates and code points above U+10FFFF included). */
 static size_t utf8_sequence_length(const unsigned char *s)

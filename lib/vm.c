@@ -82,6 +82,7 @@ static int lookup(vmhi_vm **out, vmhi_conn *conn, const char *name, const char *
         return rc;
     vmhi_backend_vm_ref ref;
     memset(&ref, 0, sizeof(ref));
+    ref.struct_size = sizeof(ref);
     vmhi__conn_lock(conn);
     rc = conn->ops->lookup(conn->priv, name, uuid, &ref);
     vmhi__conn_unlock(conn);
@@ -240,6 +241,8 @@ static int prepare_config(vmhi_conn *conn, const vmhi_vm_config *cfg, vmhi_vm_co
     if (!cfg)
         return vmhi__error(VMHI_E_INVALID_ARG, "VM config is NULL");
     int rc = check_config_against_host(conn, cfg);
+    if (!rc)
+        rc = vmhi__check_config_values(conn, cfg);
     if (rc || vmhi_vm_config_get_uuid(cfg))
         return rc;
     rc = vmhi_vm_config_copy(owned, cfg);
@@ -249,8 +252,6 @@ static int prepare_config(vmhi_conn *conn, const vmhi_vm_config *cfg, vmhi_vm_co
     vmhi__uuid_generate(uuid);
     return vmhi_vm_config_set_uuid(*owned, uuid);
 }
-
-typedef int (*define_slot)(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
 
 static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
                             unsigned int flags, bool create)
@@ -283,9 +284,10 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
     const vmhi_vm_config *use = owned ? owned : cfg;
     vmhi_backend_vm_ref ref;
     memset(&ref, 0, sizeof(ref));
+    ref.struct_size = sizeof(ref);
     vmhi__conn_lock(conn);
     rc = create ? conn->ops->create(conn->priv, use, flags, &ref)
-                : conn->ops->define(conn->priv, use, &ref);
+                : conn->ops->define(conn->priv, use, flags, &ref);
     vmhi__conn_unlock(conn);
     vmhi_vm_config_free(owned);
     rc = vmhi__backend_result(conn, rc, create ? "create" : "define");
@@ -299,9 +301,10 @@ static int define_or_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config
     return VMHI_OK;
 }
 
-int vmhi_vm_define(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg)
+int vmhi_vm_define(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
+                   unsigned int flags)
 {
-    return define_or_create(out, conn, cfg, 0, false);
+    return define_or_create(out, conn, cfg, flags, false);
 }
 
 int vmhi_vm_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
@@ -312,20 +315,7 @@ int vmhi_vm_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
 
 /* -------------------------------------------------------- lifecycle */
 
-typedef int (*uuid_slot)(void *priv, const char *uuid);
 typedef int (*uuid_flags_slot)(void *priv, const char *uuid, unsigned int flags);
-
-static int call_uuid(vmhi_vm *vm, vmhi_op op, uuid_slot slot)
-{
-    vmhi_conn *conn = vm->conn;
-    int rc = vmhi__op_ready(conn, op, slot != NULL, 0);
-    if (rc)
-        return rc;
-    vmhi__conn_lock(conn);
-    rc = slot(conn->priv, vm->uuid);
-    vmhi__conn_unlock(conn);
-    return vmhi__backend_result(conn, rc, vmhi_op_name(op));
-}
 
 static int call_uuid_flags(vmhi_vm *vm, vmhi_op op, uuid_flags_slot slot, unsigned int flags)
 {
@@ -355,33 +345,70 @@ VM_CALL_FLAGS(vmhi_vm_poweroff, VMHI_OP_POWEROFF, poweroff)
 VM_CALL_FLAGS(vmhi_vm_reboot, VMHI_OP_REBOOT, reboot)
 VM_CALL_FLAGS(vmhi_vm_reset, VMHI_OP_RESET, reset)
 VM_CALL_FLAGS(vmhi_vm_suspend, VMHI_OP_SUSPEND, suspend)
+VM_CALL_FLAGS(vmhi_vm_pause, VMHI_OP_PAUSE, pause)
+VM_CALL_FLAGS(vmhi_vm_resume, VMHI_OP_RESUME, resume)
+VM_CALL_FLAGS(vmhi_vm_undefine, VMHI_OP_UNDEFINE, undefine)
 
-int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms)
+/* ------------------------------------------------- graceful shutdown */
+
+/* One look at the state, taking the connection lock only for the call.
+ * A transient VM that shut down is gone: that is "off" too. */
+static int poll_state(vmhi_vm *vm, vmhi_vm_state *state)
 {
-    vmhi__error_reset();
-    int rc = check_vm(vm);
-    return rc ? rc : call_uuid_flags(vm, VMHI_OP_SHUTDOWN, vm->conn->ops->shutdown, timeout_ms);
+    vmhi_conn *conn = vm->conn;
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    vmhi__conn_lock(conn);
+    int rc = conn->ops->get_info(conn->priv, vm->uuid, &info);
+    vmhi__conn_unlock(conn);
+    if (rc == VMHI_E_NO_VM) {
+        *state = VMHI_STATE_SHUTOFF;
+        return VMHI_OK;
+    }
+    *state = info.state;
+    return vmhi__backend_result(conn, rc, "get-info");
 }
 
-int vmhi_vm_pause(vmhi_vm *vm)
+/* Waits for shutoff after the request.  The backend only requested, so no
+ * slot blocks and a non-thread-safe backend's lock is free between polls
+ * for the other threads of the application. */
+static int wait_for_shutoff(vmhi_vm *vm, unsigned int timeout_ms)
 {
-    vmhi__error_reset();
-    int rc = check_vm(vm);
-    return rc ? rc : call_uuid(vm, VMHI_OP_PAUSE, vm->conn->ops->pause);
+    if (!vm->conn->ops->get_info)
+        return vmhi__unsupported(vm->conn, VMHI_OP_GET_INFO);
+    uint64_t deadline = vmhi__now_ns() + (uint64_t)timeout_ms * 1000000u;
+    unsigned int pause_ms = 5;
+    for (;;) {
+        vmhi_vm_state state;
+        int rc = poll_state(vm, &state);
+        if (rc || state == VMHI_STATE_SHUTOFF)
+            return rc;
+        if (state != VMHI_STATE_RUNNING && state != VMHI_STATE_SHUTTING_DOWN)
+            return vmhi__error(VMHI_E_INVALID_STATE,
+                               "VM '%s' became %s while waiting for it to shut down", vm->name,
+                               vmhi_vm_state_name(state));
+        uint64_t now = vmhi__now_ns();
+        if (now >= deadline)
+            return vmhi__error(VMHI_E_TIMEOUT,
+                               "VM '%s' did not shut down within %u ms; it is still %s",
+                               vm->name, timeout_ms, vmhi_vm_state_name(state));
+        uint64_t left_ms = (deadline - now) / 1000000u + 1;
+        vmhi__sleep_ms(pause_ms < left_ms ? pause_ms : (unsigned int)left_ms);
+        if (pause_ms < 100)
+            pause_ms *= 2;
+    }
 }
 
-int vmhi_vm_resume(vmhi_vm *vm)
+int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms, unsigned int flags)
 {
     vmhi__error_reset();
     int rc = check_vm(vm);
-    return rc ? rc : call_uuid(vm, VMHI_OP_RESUME, vm->conn->ops->resume);
-}
-
-int vmhi_vm_undefine(vmhi_vm *vm)
-{
-    vmhi__error_reset();
-    int rc = check_vm(vm);
-    return rc ? rc : call_uuid(vm, VMHI_OP_UNDEFINE, vm->conn->ops->undefine);
+    if (!rc)
+        rc = vmhi__check_shutdown_method(vm->conn, flags);
+    if (!rc)
+        rc = call_uuid_flags(vm, VMHI_OP_SHUTDOWN, vm->conn->ops->shutdown, flags);
+    if (rc || timeout_ms == 0)
+        return rc;
+    return wait_for_shutoff(vm, timeout_ms);
 }
 
 /* ------------------------------------------------------- inspection */
@@ -428,7 +455,7 @@ int vmhi_vm_get_state(vmhi_vm *vm, vmhi_vm_state *state, vmhi_state_reason *reas
     return VMHI_OK;
 }
 
-int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out)
+int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out, unsigned int flags)
 {
     vmhi__error_reset();
     int rc = check_vm(vm);
@@ -437,12 +464,19 @@ int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out)
     if (!out)
         return vmhi__error(VMHI_E_INVALID_ARG, "output pointer is NULL");
     *out = NULL;
+    if (flags & ~(unsigned int)(VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG))
+        return vmhi__error(VMHI_E_INVALID_ARG, "get-config flags 0x%x: use VMHI_AFFECT_* bits",
+                           flags);
+    if (flags == (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG))
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "get-config reads one view: pass VMHI_AFFECT_LIVE or "
+                           "VMHI_AFFECT_CONFIG, not both");
     vmhi_conn *conn = vm->conn;
-    rc = vmhi__op_ready(conn, VMHI_OP_GET_CONFIG, conn->ops->get_config != NULL, 0);
+    rc = vmhi__op_ready(conn, VMHI_OP_GET_CONFIG, conn->ops->get_config != NULL, flags);
     if (rc)
         return rc;
     vmhi__conn_lock(conn);
-    rc = conn->ops->get_config(conn->priv, vm->uuid, out);
+    rc = conn->ops->get_config(conn->priv, vm->uuid, flags, out);
     vmhi__conn_unlock(conn);
     rc = vmhi__backend_result(conn, rc, "get-config");
     if (!rc && !*out)

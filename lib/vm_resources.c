@@ -52,10 +52,8 @@ int vmhi_vm_set_max_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags)
     if (rc)
         return rc;
     vmhi_conn *conn = vm->conn;
-    if (flags & VMHI_AFFECT_LIVE)
-        return vmhi__error(VMHI_E_UNSUPPORTED,
-                           "maximum memory can only change in the definition "
-                           "(VMHI_AFFECT_CONFIG); it takes effect at the next start");
+    /* Live changes are gated on the backend's VMHI_CAP_LIVE by op_ready
+     * below: libxl can raise a running domain's maximum, QEMU cannot. */
     if (mib == 0)
         return vmhi__error(VMHI_E_INVALID_ARG, "maximum memory must be at least 1 MiB");
     rc = vmhi__check_memory(conn, mib, "maximum memory");
@@ -223,6 +221,8 @@ int vmhi_vm_attach_disk(vmhi_vm *vm, const vmhi_disk *disk, unsigned int flags, 
         return rc;
     vmhi_conn *conn = vm->conn;
     rc = vmhi__op_ready(conn, VMHI_OP_ATTACH_DISK, conn->ops->attach_disk != NULL, flags);
+    if (!rc)
+        rc = vmhi__check_disk_values(conn, disk);
     if (rc)
         return rc;
     char got[VMHI_DEVICE_ID_MAX + 1] = "";
@@ -248,6 +248,8 @@ int vmhi_vm_attach_nic(vmhi_vm *vm, const vmhi_nic *nic, unsigned int flags, cha
         return rc;
     vmhi_conn *conn = vm->conn;
     rc = vmhi__op_ready(conn, VMHI_OP_ATTACH_NIC, conn->ops->attach_nic != NULL, flags);
+    if (!rc)
+        rc = vmhi__check_nic_values(conn, nic);
     if (rc)
         return rc;
     char got[VMHI_DEVICE_ID_MAX + 1] = "";

@@ -30,7 +30,14 @@
  *    syntactically valid UUIDs, names, ids, flags and configs within host
  *    limits).  Backends check what only they can: existence and state.
  *  - Unless @ref vmhi_backend_ops.flags has #VMHI_BACKEND_FLAG_THREADSAFE,
- *    the core serializes all calls on one connection.
+ *    the core serializes all calls on one connection.  No slot is
+ *    expected to block for long: shutdown() only requests, and the core
+ *    waits for shutoff itself without holding the connection lock.
+ *  - Values a backend cannot honour are declared by get_value_caps(); the
+ *    core refuses undeclared values before a slot sees them.
+ *  - Child processes: a module reaps only the pids it started (never
+ *    waitpid(-1)) and copes with ECHILD when the application has reaped
+ *    them first.
  *  - A module may call the public VMHI API (config accessors and
  *    serializers in particular); it links against libvmhi.
  *
@@ -39,6 +46,8 @@
  */
 #ifndef VMHI_BACKEND_H
 #define VMHI_BACKEND_H
+
+#include <stdarg.h>
 
 #include "vmhi.h"
 
@@ -80,10 +89,13 @@ typedef struct vmhi_backend_uri {
 } vmhi_backend_uri;
 
 /**
- * @brief Identity of a VM as a backend reports it.
+ * @brief Identity of a VM as a backend reports it.  The core zeroes it and
+ *        sets @ref struct_size before a slot fills it; fields added later
+ *        are filled only when @ref struct_size covers them.
  * @since 1.0
  */
 typedef struct vmhi_backend_vm_ref {
+    uint32_t struct_size;            /**< sizeof as the core allocated it. */
     char uuid[VMHI_UUID_STRLEN + 1]; /**< Lower-case canonical UUID. */
     char name[VMHI_NAME_MAX + 1];    /**< Name. */
 } vmhi_backend_vm_ref;
@@ -102,6 +114,9 @@ typedef struct vmhi_backend_event {
     const char *device_id;      /**< Device id (device events), else NULL. */
     uint64_t value;             /**< Memory MiB or vCPU count, else 0. */
 } vmhi_backend_event;
+
+/** @brief A copy of a thread's last error; see vmhi_core_services.error_save.  Opaque. */
+typedef struct vmhi_saved_error vmhi_saved_error;
 
 /**
  * @brief Services the core offers every module.  Only grows at the end;
@@ -137,6 +152,21 @@ typedef struct vmhi_core_services {
     void *(*alloc)(size_t size);
     /** Frees memory from @ref alloc. */
     void (*dealloc)(void *ptr);
+    /** set_error() taking a va_list, for a module's own error helpers. */
+    int (*set_error_v)(int code, const char *native, const char *fmt, va_list ap)
+#if defined(__GNUC__) || defined(__clang__)
+        __attribute__((format(printf, 3, 0)))
+#endif
+        ;
+    /** Copies the calling thread's last error (code, message, native code)
+     *  so that clean-up calls may overwrite it; NULL when out of memory.
+     *  Pass the copy to @ref error_restore or @ref error_discard. */
+    vmhi_saved_error *(*error_save)(void);
+    /** Makes a saved error the calling thread's last error again and frees
+     *  the copy; returns its code (#VMHI_E_NOMEM for NULL). */
+    int (*error_restore)(vmhi_saved_error *saved);
+    /** Frees a saved error without restoring it.  Accepts NULL. */
+    void (*error_discard)(vmhi_saved_error *saved);
 } vmhi_core_services;
 
 /** @brief Receives one VM from list_vms(); returns 0 or a negative error to stop. */
@@ -175,33 +205,41 @@ typedef struct vmhi_backend_ops {
     int (*list_vms)(void *priv, vmhi_backend_list_add add, void *ctx);
     /** Finds one VM by @p name or @p uuid (exactly one is non-NULL). */
     int (*lookup)(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out);
-    /** Defines (or updates) a persistent VM; @p cfg is validated and has a UUID. */
-    int (*define)(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
-    /** Removes a definition. */
-    int (*undefine)(void *priv, const char *uuid);
+    /** Defines (or updates) a persistent VM; @p cfg is validated, has a
+     *  UUID and uses only declared values.  @p flags: reserved (0 in 1.0). */
+    int (*define)(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+                  vmhi_backend_vm_ref *out);
+    /** Removes a definition (and a suspended VM's saved image).  @p flags: 0 in 1.0. */
+    int (*undefine)(void *priv, const char *uuid, unsigned int flags);
     /** Creates and starts a transient VM. */
     int (*create)(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
                   vmhi_backend_vm_ref *out);
     /** Starts (or restores) a VM. */
     int (*start)(void *priv, const char *uuid, unsigned int flags);
-    /** Graceful shutdown; see vmhi_vm_shutdown(). */
-    int (*shutdown)(void *priv, const char *uuid, unsigned int timeout_ms);
-    /** Hard power-off. */
+    /** Requests a graceful shutdown with the #vmhi_shutdown_method in
+     *  @p flags and returns at once (state shutting-down, or shutoff if the
+     *  guest was quick); the core does any waiting. */
+    int (*shutdown)(void *priv, const char *uuid, unsigned int flags);
+    /** Hard power-off; from suspended it discards the saved image. */
     int (*poweroff)(void *priv, const char *uuid, unsigned int flags);
     /** Graceful reboot. */
     int (*reboot)(void *priv, const char *uuid, unsigned int flags);
     /** Hard reset. */
     int (*reset)(void *priv, const char *uuid, unsigned int flags);
-    /** Pause. */
-    int (*pause)(void *priv, const char *uuid);
-    /** Resume. */
-    int (*resume)(void *priv, const char *uuid);
+    /** Pause.  @p flags: 0 in 1.0. */
+    int (*pause)(void *priv, const char *uuid, unsigned int flags);
+    /** Resume.  @p flags: 0 in 1.0. */
+    int (*resume)(void *priv, const char *uuid, unsigned int flags);
     /** Suspend to disk. */
     int (*suspend)(void *priv, const char *uuid, unsigned int flags);
     /** Fills runtime facts (core pre-initializes @p info). */
     int (*get_info)(void *priv, const char *uuid, vmhi_vm_info *info);
-    /** Returns a new config the caller frees. */
-    int (*get_config)(void *priv, const char *uuid, vmhi_vm_config **out);
+    /** Returns a new config the caller frees.  @p flags is
+     *  #VMHI_AFFECT_CURRENT, #VMHI_AFFECT_LIVE or #VMHI_AFFECT_CONFIG (never
+     *  both; the core checked them against get_op_caps); the backend answers
+     *  #VMHI_E_INVALID_STATE for LIVE on an inactive VM and CONFIG on a
+     *  transient one.  DEFAULT bus and model values come back resolved. */
+    int (*get_config)(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out);
     /** Sets current memory. */
     int (*set_memory)(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
     /** Sets maximum memory. */
@@ -239,6 +277,14 @@ typedef struct vmhi_backend_ops {
      * NULL: every connection claims #profiles.
      */
     int (*get_profiles)(void *priv, uint32_t *out);
+
+    /**
+     * Narrows the values of @p kind this connection accepts (see
+     * vmhi_conn_get_value_caps()).  The core pre-fills @p values with every
+     * 1.0 value of the kind and keeps the default value set whatever the
+     * slot clears.  NULL: every value is accepted.
+     */
+    int (*get_value_caps)(void *priv, vmhi_value_kind kind, uint64_t *values);
 } vmhi_backend_ops;
 
 /** @brief Smallest ops table the 1.0 core accepts: everything up to events_enable. */

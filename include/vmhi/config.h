@@ -15,6 +15,14 @@
  * `spec/vmhi-vm.rng` and `spec/vmhi-vm.schema.json`.
  *
  * Config objects are not shared between threads without locking.
+ *
+ * @par Pointer lifetimes
+ * A string a getter returns is owned by its object and stays valid until
+ * that field is set again or the object is freed.  A disk or NIC that
+ * vmhi_vm_config_get_disk() / vmhi_vm_config_get_nic() returns is owned by
+ * the config and stays valid until that device is removed, the config is
+ * freed, or the config is replaced by a parser; it must not be freed.
+ * Setters copy their string arguments.
  */
 #ifndef VMHI_CONFIG_H
 #define VMHI_CONFIG_H
@@ -28,6 +36,36 @@ typedef enum vmhi_firmware {
     VMHI_FIRMWARE_BIOS = 0, /**< Legacy BIOS (the default). */
     VMHI_FIRMWARE_UEFI = 1  /**< UEFI. */
 } vmhi_firmware;
+/** @brief One past the highest #vmhi_firmware value of VMHI 1.0. */
+#define VMHI_FIRMWARE_COUNT_1_0 2
+
+/**
+ * @brief Guest types: how the guest is virtualized.  @since 1.0
+ *
+ * Xen distinguishes all three; KVM and ESX run every guest fully
+ * virtualized (HVM).  vmhi_conn_get_value_caps() with
+ * #VMHI_VALUE_GUEST_TYPE says which a connection accepts.
+ */
+typedef enum vmhi_guest_type {
+    VMHI_GUEST_DEFAULT = 0, /**< The hypervisor's usual kind (HVM on KVM and ESX). */
+    VMHI_GUEST_HVM = 1,     /**< Fully virtualized hardware. */
+    VMHI_GUEST_PV = 2,      /**< Paravirtualized (Xen PV); needs direct kernel boot. */
+    VMHI_GUEST_PVH = 3      /**< Xen PVH: PV interfaces in an HVM container. */
+} vmhi_guest_type;
+/** @brief One past the highest #vmhi_guest_type value of VMHI 1.0. */
+#define VMHI_GUEST_TYPE_COUNT_1_0 4
+
+/**
+ * @brief How a VM boots.  Derived from the config: #VMHI_BOOT_METHOD_KERNEL
+ *        when a kernel is set, #VMHI_BOOT_METHOD_FIRMWARE otherwise.  Used by
+ *        the per-value capability query.  @since 1.0
+ */
+typedef enum vmhi_boot_method {
+    VMHI_BOOT_METHOD_FIRMWARE = 0, /**< Firmware boots from the boot order. */
+    VMHI_BOOT_METHOD_KERNEL = 1    /**< Direct kernel boot (kernel, initrd, command line). */
+} vmhi_boot_method;
+/** @brief One past the highest #vmhi_boot_method value of VMHI 1.0. */
+#define VMHI_BOOT_METHOD_COUNT_1_0 2
 
 /** @brief Disk image formats.  @since 1.0 */
 typedef enum vmhi_disk_format {
@@ -35,29 +73,67 @@ typedef enum vmhi_disk_format {
     VMHI_DISK_FORMAT_QCOW2 = 1, /**< QEMU copy-on-write v2. */
     VMHI_DISK_FORMAT_VMDK = 2   /**< VMware disk. */
 } vmhi_disk_format;
+/** @brief One past the highest #vmhi_disk_format value of VMHI 1.0. */
+#define VMHI_DISK_FORMAT_COUNT_1_0 3
 
-/** @brief Disk buses.  @since 1.0 */
+/**
+ * @brief Disk buses.  @since 1.0
+ *
+ * #VMHI_DISK_BUS_DEFAULT asks for the hypervisor's native paravirtual
+ * choice (virtio-blk on KVM, PVSCSI on ESX, xen-blkfront on Xen); the
+ * bus the backend chose is what vmhi_vm_get_config() reports afterwards.
+ */
 typedef enum vmhi_disk_bus {
-    VMHI_DISK_BUS_VIRTIO = 0, /**< virtio-blk (the default). */
-    VMHI_DISK_BUS_SCSI = 1,   /**< SCSI. */
-    VMHI_DISK_BUS_SATA = 2,   /**< SATA/AHCI. */
-    VMHI_DISK_BUS_IDE = 3     /**< IDE. */
+    VMHI_DISK_BUS_DEFAULT = 0, /**< The hypervisor's native paravirtual bus (the default). */
+    VMHI_DISK_BUS_VIRTIO = 1,  /**< virtio-blk. */
+    VMHI_DISK_BUS_SCSI = 2,    /**< An emulated SCSI controller (LSI Logic, virtio-scsi...). */
+    VMHI_DISK_BUS_SATA = 3,    /**< SATA/AHCI. */
+    VMHI_DISK_BUS_IDE = 4,     /**< IDE. */
+    VMHI_DISK_BUS_XEN = 5,     /**< Xen PV block (blkfront). */
+    VMHI_DISK_BUS_PVSCSI = 6   /**< VMware paravirtual SCSI. */
 } vmhi_disk_bus;
+/** @brief One past the highest #vmhi_disk_bus value of VMHI 1.0. */
+#define VMHI_DISK_BUS_COUNT_1_0 7
 
-/** @brief NIC models.  @since 1.0 */
+/**
+ * @brief NIC models.  @since 1.0
+ *
+ * #VMHI_NIC_MODEL_DEFAULT asks for the hypervisor's native paravirtual
+ * NIC (virtio-net on KVM, vmxnet3 on ESX, netfront on Xen); the model the
+ * backend chose is what vmhi_vm_get_config() reports afterwards.
+ */
 typedef enum vmhi_nic_model {
-    VMHI_NIC_MODEL_VIRTIO = 0,  /**< virtio-net (the default). */
-    VMHI_NIC_MODEL_E1000 = 1,   /**< Intel e1000. */
-    VMHI_NIC_MODEL_VMXNET3 = 2, /**< VMware vmxnet3. */
-    VMHI_NIC_MODEL_RTL8139 = 3  /**< Realtek 8139. */
+    VMHI_NIC_MODEL_DEFAULT = 0, /**< The hypervisor's native paravirtual NIC (the default). */
+    VMHI_NIC_MODEL_VIRTIO = 1,  /**< virtio-net. */
+    VMHI_NIC_MODEL_E1000 = 2,   /**< Intel e1000. */
+    VMHI_NIC_MODEL_VMXNET3 = 3, /**< VMware vmxnet3. */
+    VMHI_NIC_MODEL_RTL8139 = 4, /**< Realtek 8139. */
+    VMHI_NIC_MODEL_XEN = 5      /**< Xen PV network (netfront). */
 } vmhi_nic_model;
+/** @brief One past the highest #vmhi_nic_model value of VMHI 1.0. */
+#define VMHI_NIC_MODEL_COUNT_1_0 6
 
-/** @brief Boot devices.  @since 1.0 */
+/**
+ * @brief Kinds of network a NIC can name (see vmhi_nic_set_network()).  @since 1.0
+ */
+typedef enum vmhi_network_kind {
+    VMHI_NETWORK_NAMED = 0,  /**< A network the hypervisor names: "default", an ESX port group. */
+    VMHI_NETWORK_USER = 1,   /**< "user": user-mode NAT inside the VM's process (QEMU). */
+    VMHI_NETWORK_BRIDGE = 2  /**< "bridge:<ifname>": a host bridge. */
+} vmhi_network_kind;
+/** @brief One past the highest #vmhi_network_kind value of VMHI 1.0. */
+#define VMHI_NETWORK_KIND_COUNT_1_0 3
+
+/**
+ * @brief Boot devices.  Value 3 is reserved for a CD-ROM device kind in a
+ *        later minor version.  @since 1.0
+ */
 typedef enum vmhi_boot_dev {
-    VMHI_BOOT_DISK = 1,    /**< First disk. */
-    VMHI_BOOT_NETWORK = 2, /**< PXE from the first NIC. */
-    VMHI_BOOT_CDROM = 3    /**< CD-ROM. */
+    VMHI_BOOT_DISK = 1,    /**< The first disk. */
+    VMHI_BOOT_NETWORK = 2  /**< PXE from the first NIC. */
 } vmhi_boot_dev;
+/** @brief One past the highest #vmhi_boot_dev value of VMHI 1.0. */
+#define VMHI_BOOT_DEV_COUNT_1_0 3
 
 /** @brief Most entries in a boot order. */
 #define VMHI_BOOT_ORDER_MAX 4
@@ -65,7 +141,7 @@ typedef enum vmhi_boot_dev {
 /* ---------------------------------------------------------------- disks */
 
 /**
- * @brief Creates an empty disk description (raw, virtio, read-write).
+ * @brief Creates an empty disk description (raw, default bus, read-write).
  * @param[out] out The new disk.
  * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
  * @since 1.0
@@ -131,7 +207,7 @@ VMHI_EXTERN int vmhi_disk_set_bus(vmhi_disk *disk, vmhi_disk_bus bus);
 /**
  * @brief The bus.
  * @param disk The disk.
- * @return The bus (#VMHI_DISK_BUS_VIRTIO for NULL).
+ * @return The bus (#VMHI_DISK_BUS_DEFAULT for NULL).
  * @since 1.0
  */
 VMHI_EXTERN vmhi_disk_bus vmhi_disk_get_bus(const vmhi_disk *disk);
@@ -164,11 +240,28 @@ VMHI_EXTERN int vmhi_disk_set_size_mib(vmhi_disk *disk, uint64_t size_mib);
  * @since 1.0
  */
 VMHI_EXTERN uint64_t vmhi_disk_get_size_mib(const vmhi_disk *disk);
+/**
+ * @brief Sets the name the guest sees the disk under, where the hypervisor
+ *        lets the host choose it (a Xen vdev such as "xvda", "hda", "sdb").
+ *        Backends that cannot name guest devices keep it and report it back.
+ * @param disk The disk.  @param target 1-31 bytes of [a-z0-9], or NULL to
+ *        let the backend choose.
+ * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_disk_set_target(vmhi_disk *disk, const char *target);
+/**
+ * @brief The guest-visible device name.
+ * @param disk The disk.
+ * @return The name, or NULL when unset (the backend chooses).
+ * @since 1.0
+ */
+VMHI_EXTERN const char *vmhi_disk_get_target(const vmhi_disk *disk);
 
 /* ----------------------------------------------------------------- NICs */
 
 /**
- * @brief Creates an empty NIC description (virtio, network "default").
+ * @brief Creates an empty NIC description (default model, network "default").
  * @param[out] out The new NIC.
  * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
  * @since 1.0
@@ -204,7 +297,7 @@ VMHI_EXTERN int vmhi_nic_set_model(vmhi_nic *nic, vmhi_nic_model model);
 /**
  * @brief The model.
  * @param nic The NIC.
- * @return The model (#VMHI_NIC_MODEL_VIRTIO for NULL).
+ * @return The model (#VMHI_NIC_MODEL_DEFAULT for NULL).
  * @since 1.0
  */
 VMHI_EXTERN vmhi_nic_model vmhi_nic_get_model(const vmhi_nic *nic);
@@ -224,8 +317,9 @@ VMHI_EXTERN int vmhi_nic_set_mac(vmhi_nic *nic, const char *mac);
  */
 VMHI_EXTERN const char *vmhi_nic_get_mac(const vmhi_nic *nic);
 /**
- * @brief Sets the network the NIC connects to (backend-specific name:
- *        "user", "bridge:br0", an ESX port group...).
+ * @brief Sets the network the NIC connects to: "user", "bridge:<ifname>",
+ *        or a name the hypervisor knows ("default", an ESX port group); see
+ *        #vmhi_network_kind and vmhi_network_kind_of().
  * @param nic The NIC.  @param network 1-255 printable bytes.
  * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
  * @since 1.0
@@ -238,12 +332,21 @@ VMHI_EXTERN int vmhi_nic_set_network(vmhi_nic *nic, const char *network);
  * @since 1.0
  */
 VMHI_EXTERN const char *vmhi_nic_get_network(const vmhi_nic *nic);
+/**
+ * @brief The kind of a network name as vmhi_nic_set_network() takes it.
+ * @param network A network name.
+ * @return #VMHI_NETWORK_USER for "user", #VMHI_NETWORK_BRIDGE for
+ *         "bridge:...", #VMHI_NETWORK_NAMED otherwise (also for NULL).
+ * @since 1.0
+ */
+VMHI_EXTERN vmhi_network_kind vmhi_network_kind_of(const char *network);
 
 /* --------------------------------------------------------------- config */
 
 /**
  * @brief Creates a VM description with defaults: no name, no UUID, 1 vCPU
- *        (max 1), 512 MiB (max 512), BIOS, boot from disk.
+ *        (max 1), 512 MiB (max 512), the default guest type, BIOS, no
+ *        kernel, the backend's default boot order, no metadata.
  * @param[out] out The new config.
  * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
  * @since 1.0
@@ -363,8 +466,82 @@ VMHI_EXTERN int vmhi_vm_config_set_firmware(vmhi_vm_config *cfg, vmhi_firmware f
  */
 VMHI_EXTERN vmhi_firmware vmhi_vm_config_get_firmware(const vmhi_vm_config *cfg);
 /**
- * @brief Sets the boot order: 1-#VMHI_BOOT_ORDER_MAX distinct devices.
- * @param cfg The config.  @param order The devices, first tried first.
+ * @brief Sets the guest type.  #VMHI_GUEST_PV needs a kernel (see
+ *        vmhi_vm_config_set_kernel()) and BIOS firmware, which
+ *        vmhi_vm_config_validate() checks.
+ * @param cfg The config.  @param type A #vmhi_guest_type.
+ * @return #VMHI_OK or #VMHI_E_INVALID_ARG.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_vm_config_set_guest_type(vmhi_vm_config *cfg, vmhi_guest_type type);
+/**
+ * @brief The guest type.
+ * @param cfg The config.
+ * @return The type (#VMHI_GUEST_DEFAULT for NULL).
+ * @since 1.0
+ */
+VMHI_EXTERN vmhi_guest_type vmhi_vm_config_get_guest_type(const vmhi_vm_config *cfg);
+/**
+ * @brief Sets the kernel for direct kernel boot: the hypervisor loads it
+ *        instead of booting firmware from the boot order.  The file lives
+ *        on the host (absolute path, same rules as vmhi_disk_set_path()).
+ * @param cfg The config.  @param path The kernel image, or NULL to boot
+ *        from firmware (clearing the kernel also requires no initrd and no
+ *        command line at validation).
+ * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_vm_config_set_kernel(vmhi_vm_config *cfg, const char *path);
+/**
+ * @brief The direct-boot kernel.
+ * @param cfg The config.
+ * @return The path, or NULL when the VM boots from firmware.
+ * @since 1.0
+ */
+VMHI_EXTERN const char *vmhi_vm_config_get_kernel(const vmhi_vm_config *cfg);
+/**
+ * @brief Sets the initial ramdisk for direct kernel boot (needs a kernel).
+ * @param cfg The config.  @param path Absolute host path, or NULL for none.
+ * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_vm_config_set_initrd(vmhi_vm_config *cfg, const char *path);
+/**
+ * @brief The initial ramdisk.
+ * @param cfg The config.
+ * @return The path, or NULL when unset.
+ * @since 1.0
+ */
+VMHI_EXTERN const char *vmhi_vm_config_get_initrd(const vmhi_vm_config *cfg);
+/**
+ * @brief Sets the kernel command line for direct kernel boot (needs a kernel).
+ * @param cfg The config.  @param cmdline UTF-8, at most 4095 bytes, no
+ *        control characters; NULL for none.
+ * @return #VMHI_OK, #VMHI_E_INVALID_ARG or #VMHI_E_NOMEM.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_vm_config_set_cmdline(vmhi_vm_config *cfg, const char *cmdline);
+/**
+ * @brief The kernel command line.
+ * @param cfg The config.
+ * @return The command line, or NULL when unset.
+ * @since 1.0
+ */
+VMHI_EXTERN const char *vmhi_vm_config_get_cmdline(const vmhi_vm_config *cfg);
+/**
+ * @brief How the VM boots: #VMHI_BOOT_METHOD_KERNEL when a kernel is set.
+ * @param cfg The config.
+ * @return A #vmhi_boot_method (#VMHI_BOOT_METHOD_FIRMWARE for NULL).
+ * @since 1.0
+ */
+VMHI_EXTERN vmhi_boot_method vmhi_vm_config_get_boot_method(const vmhi_vm_config *cfg);
+/**
+ * @brief Sets the boot order: 0-#VMHI_BOOT_ORDER_MAX distinct devices.
+ *        An empty order (the default) means the backend's own order.
+ *        vmhi_vm_config_validate() checks that each entry names a device
+ *        the config has: "disk" needs a disk, "network" a NIC.
+ * @param cfg The config.  @param order The devices, first tried first
+ *        (may be NULL when @p count is 0).
  * @param count Number of entries.
  * @return #VMHI_OK or #VMHI_E_INVALID_ARG.
  * @since 1.0
@@ -400,7 +577,8 @@ VMHI_EXTERN size_t vmhi_vm_config_get_disk_count(const vmhi_vm_config *cfg);
 /**
  * @brief One disk, owned by the config.
  * @param cfg The config.  @param index 0-based.
- * @return The disk, or NULL when out of range.
+ * @return The disk, or NULL when out of range.  Valid until that disk is
+ *         removed or the config is freed; adding a disk does not move it.
  * @since 1.0
  */
 VMHI_EXTERN const vmhi_disk *vmhi_vm_config_get_disk(const vmhi_vm_config *cfg, size_t index);
@@ -429,7 +607,8 @@ VMHI_EXTERN size_t vmhi_vm_config_get_nic_count(const vmhi_vm_config *cfg);
 /**
  * @brief One NIC, owned by the config.
  * @param cfg The config.  @param index 0-based.
- * @return The NIC, or NULL when out of range.
+ * @return The NIC, or NULL when out of range.  Valid until that NIC is
+ *         removed or the config is freed; adding a NIC does not move it.
  * @since 1.0
  */
 VMHI_EXTERN const vmhi_nic *vmhi_vm_config_get_nic(const vmhi_vm_config *cfg, size_t index);
@@ -440,9 +619,62 @@ VMHI_EXTERN const vmhi_nic *vmhi_vm_config_get_nic(const vmhi_vm_config *cfg, si
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_config_remove_nic(vmhi_vm_config *cfg, const char *id);
+/** @brief Most metadata entries in one config. */
+#define VMHI_METADATA_MAX 64
+/** @brief Longest metadata key in bytes, excluding the NUL. */
+#define VMHI_METADATA_KEY_MAX 128
+/** @brief Longest metadata value in bytes, excluding the NUL. */
+#define VMHI_METADATA_VALUE_MAX 4095
+
+/**
+ * @brief Sets a namespaced metadata entry: the extension point of the
+ *        model.  Backends keep every entry and return it from
+ *        vmhi_vm_get_config(); they may act on entries of their own
+ *        namespace.  Entries of namespaces a program does not know are
+ *        kept and never interpreted.
+ * @param cfg The config.
+ * @param key "<namespace>:<name>": the namespace is lower-case DNS-style
+ *        labels ("com.example", "x-acme"; "org.vmhi" is reserved for the
+ *        standard), the name 1-64 bytes of [A-Za-z0-9._-]; at most
+ *        #VMHI_METADATA_KEY_MAX bytes in all.
+ * @param value UTF-8 text of at most #VMHI_METADATA_VALUE_MAX bytes, no
+ *        control characters but tab and newline; NULL removes the entry.
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG (bad key or value);
+ *         #VMHI_E_LIMIT (more than #VMHI_METADATA_MAX entries); #VMHI_E_NOMEM.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_vm_config_set_metadata(vmhi_vm_config *cfg, const char *key,
+                                            const char *value);
+/**
+ * @brief Reads one metadata entry.
+ * @param cfg The config.  @param key The key.
+ * @return The value (owned by the config), or NULL when absent.
+ * @since 1.0
+ */
+VMHI_EXTERN const char *vmhi_vm_config_get_metadata(const vmhi_vm_config *cfg, const char *key);
+/**
+ * @brief Number of metadata entries.
+ * @param cfg The config.
+ * @return The count, 0 for NULL.
+ * @since 1.0
+ */
+VMHI_EXTERN size_t vmhi_vm_config_get_metadata_count(const vmhi_vm_config *cfg);
+/**
+ * @brief Reads metadata entry @p index; entries are in key order.
+ * @param cfg The config.  @param index 0-based.
+ * @param[out] key The key (owned by the config).  @param[out] value The value
+ *        (owned by the config).  Either may be NULL.
+ * @return #VMHI_OK, or #VMHI_E_INVALID_ARG when out of range.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_vm_config_get_metadata_at(const vmhi_vm_config *cfg, size_t index,
+                                               const char **key, const char **value);
+
 /**
  * @brief Checks cross-field rules: a name is set, vcpus <= max_vcpus,
- *        memory <= max memory, boot devices exist...
+ *        memory <= max memory, each boot device exists, an initrd or a
+ *        command line only with a kernel, a PV guest with a kernel and
+ *        BIOS firmware.
  * @param cfg The config.
  * @return #VMHI_OK or #VMHI_E_INVALID_ARG with a message naming the field.
  * @since 1.0
@@ -484,12 +716,47 @@ VMHI_EXTERN int vmhi_vm_config_from_json(vmhi_vm_config **out, const char *json,
  */
 VMHI_EXTERN int vmhi_vm_config_to_json(const vmhi_vm_config *cfg, char **json);
 
-/** @brief Name of a disk format ("raw", "qcow2", "vmdk"), NULL if unknown. @param f The format. @return A static string. @since 1.0 */
-VMHI_EXTERN const char *vmhi_disk_format_name(vmhi_disk_format f);
-/** @brief Name of a disk bus ("virtio", "scsi", "sata", "ide"), NULL if unknown. @param b The bus. @return A static string. @since 1.0 */
-VMHI_EXTERN const char *vmhi_disk_bus_name(vmhi_disk_bus b);
-/** @brief Name of a NIC model ("virtio", "e1000", "vmxnet3", "rtl8139"), NULL if unknown. @param m The model. @return A static string. @since 1.0 */
-VMHI_EXTERN const char *vmhi_nic_model_name(vmhi_nic_model m);
+/* ---------------------------------------------------------------- names */
+
+/*
+ * Every enum has a name for each value (the spelling the XML and JSON
+ * forms, the CLI and the reports use) and the reverse lookup.  Names are
+ * static strings.  _from_name() returns #VMHI_OK, or #VMHI_E_INVALID_ARG
+ * for NULL or an unknown name (leaving *out unchanged).
+ */
+
+/** @brief Name of a disk format ("raw", "qcow2", "vmdk").  @param value A #vmhi_disk_format.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_disk_format_name(vmhi_disk_format value);
+/** @brief The disk format named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_disk_format_from_name(const char *name, vmhi_disk_format *out);
+/** @brief Name of a disk bus ("default", "virtio", "scsi", "sata", "ide", "xen", "pvscsi").  @param value A #vmhi_disk_bus.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_disk_bus_name(vmhi_disk_bus value);
+/** @brief The disk bus named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_disk_bus_from_name(const char *name, vmhi_disk_bus *out);
+/** @brief Name of a NIC model ("default", "virtio", "e1000", "vmxnet3", "rtl8139", "xen").  @param value A #vmhi_nic_model.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_nic_model_name(vmhi_nic_model value);
+/** @brief The NIC model named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_nic_model_from_name(const char *name, vmhi_nic_model *out);
+/** @brief Name of a firmware ("bios", "uefi").  @param value A #vmhi_firmware.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_firmware_name(vmhi_firmware value);
+/** @brief The firmware named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_firmware_from_name(const char *name, vmhi_firmware *out);
+/** @brief Name of a guest type ("default", "hvm", "pv", "pvh").  @param value A #vmhi_guest_type.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_guest_type_name(vmhi_guest_type value);
+/** @brief The guest type named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_guest_type_from_name(const char *name, vmhi_guest_type *out);
+/** @brief Name of a boot method ("firmware", "kernel").  @param value A #vmhi_boot_method.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_boot_method_name(vmhi_boot_method value);
+/** @brief The boot method named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_boot_method_from_name(const char *name, vmhi_boot_method *out);
+/** @brief Name of a boot device ("disk", "network").  @param value A #vmhi_boot_dev.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_boot_dev_name(vmhi_boot_dev value);
+/** @brief The boot device named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_boot_dev_from_name(const char *name, vmhi_boot_dev *out);
+/** @brief Name of a network kind ("named", "user", "bridge").  @param value A #vmhi_network_kind.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_network_kind_name(vmhi_network_kind value);
+/** @brief The network kind named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_network_kind_from_name(const char *name, vmhi_network_kind *out);
 
 VMHI_END_DECLS
 

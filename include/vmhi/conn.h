@@ -13,7 +13,8 @@
  *  - `kvm:///system`, `kvm:///session`
  *  - `esx://host[:port]/?no_verify=1`
  *  - `vpx://vcenter/<datacenter>/<cluster-or-host>`
- *  - `xen:///`
+ *  - `xen:///` - reserved for the Xen backend, which is not built yet:
+ *    opening it fails with #VMHI_E_NO_BACKEND
  *
  * Passwords are never accepted inside a URI; they come through the
  * credential callback in #vmhi_conn_options.
@@ -22,6 +23,20 @@
  * One connection may be used from many threads at once.  Every call on a
  * connection and on the VM handles that belong to it is thread-safe; a
  * connection must not be closed while another thread still uses it.
+ *
+ * Callbacks given in #vmhi_conn_options (credential, log, progress) are
+ * called in the thread that makes the VMHI call they belong to, or, for
+ * log lines, also in a thread the library or a backend runs (the event
+ * thread, a backend's watcher).  They may therefore run concurrently for
+ * one connection and must be thread-safe; they must not call back into
+ * VMHI on the same connection.
+ *
+ * @par Child processes
+ * A backend that starts processes (kvm starts QEMU) reaps exactly the
+ * processes it started, never with waitpid(-1).  An application may reap
+ * every child itself (a SIGCHLD handler calling waitpid(-1)); backends
+ * then learn a process's end from its monitor connection instead, and
+ * keep working.
  */
 #ifndef VMHI_CONN_H
 #define VMHI_CONN_H
@@ -38,6 +53,8 @@ typedef enum vmhi_cred_type {
     VMHI_CRED_USERNAME = 1, /**< A user name. */
     VMHI_CRED_PASSWORD = 2  /**< A password or secret; never logged. */
 } vmhi_cred_type;
+/** @brief One past the highest #vmhi_cred_type value of VMHI 1.0. */
+#define VMHI_CRED_TYPE_COUNT_1_0 3
 
 /**
  * @brief Credential callback.
@@ -67,9 +84,14 @@ typedef enum vmhi_log_level {
     VMHI_LOG_INFO = 3,  /**< Significant operations. */
     VMHI_LOG_DEBUG = 4  /**< Protocol-level detail (never contains secrets). */
 } vmhi_log_level;
+/** @brief One past the highest #vmhi_log_level value of VMHI 1.0. */
+#define VMHI_LOG_LEVEL_COUNT_1_0 5
 
 /**
  * @brief Log callback.  VMHI never prints; it hands log lines to this.
+ *        It may be called from any thread that runs a VMHI call on the
+ *        connection, and from the library's and the backend's own threads,
+ *        concurrently (see the file description).
  * @param level    A #vmhi_log_level.
  * @param domain   Where the line comes from ("core", "kvm", "esx", ...).
  * @param message  The line, without trailing newline.
@@ -170,6 +192,8 @@ VMHI_EXTERN const char *vmhi_conn_get_backend(const vmhi_conn *conn);
  * @since 1.0
  */
 typedef struct vmhi_host_info {
+    /* Text fields are NUL-terminated and truncated to fit (at a UTF-8
+     * character boundary) when the hypervisor reports a longer value. */
     unsigned int version;            /**< Must be #VMHI_HOST_INFO_VERSION. */
     char hypervisor[32];             /**< Hypervisor name, e.g. "QEMU", "ESXi". */
     char hypervisor_version[32];     /**< Its version as text, e.g. "7.2.0". */
@@ -228,7 +252,7 @@ typedef enum vmhi_op {
     VMHI_OP_EVENTS             /**< vmhi_conn_subscribe(). */
 } vmhi_op;
 
-/** @brief Number of #vmhi_op values in this version, plus one. */
+/** @brief One past the highest #vmhi_op value of VMHI 1.0. */
 #define VMHI_OP_COUNT_1_0 26
 
 /**
@@ -241,6 +265,8 @@ typedef enum vmhi_cap {
     VMHI_CAP_CONFIG = 1u << 2,    /**< It can change the definition (#VMHI_AFFECT_CONFIG). */
     VMHI_CAP_ASYNC = 1u << 3      /**< Completion may be reported later (pending). */
 } vmhi_cap;
+/** @brief Every #vmhi_cap bit of VMHI 1.0. */
+#define VMHI_CAP_ALL_1_0 0xfu
 
 /**
  * @brief Which of an operation's forms this connection supports, so that
@@ -266,6 +292,8 @@ typedef enum vmhi_limit {
     VMHI_LIMIT_MAX_NICS,              /**< Most NICs per VM. */
     VMHI_LIMIT_MAX_VMS                /**< Most VMs the host will hold. */
 } vmhi_limit;
+/** @brief One past the highest #vmhi_limit value of VMHI 1.0. */
+#define VMHI_LIMIT_COUNT_1_0 8
 
 /**
  * @brief Reads a limit of this connection's hypervisor.
@@ -277,6 +305,41 @@ typedef enum vmhi_limit {
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_conn_get_limit(vmhi_conn *conn, vmhi_limit limit, uint64_t *value);
+
+/**
+ * @brief Kinds of value whose support vmhi_conn_get_value_caps() reports.
+ *        Values only grow.
+ * @since 1.0
+ */
+typedef enum vmhi_value_kind {
+    VMHI_VALUE_DISK_BUS = 1,      /**< #vmhi_disk_bus values. */
+    VMHI_VALUE_DISK_FORMAT,       /**< #vmhi_disk_format values. */
+    VMHI_VALUE_DISK_ACCESS,       /**< Bit 0: read-write disks; bit 1: read-only disks. */
+    VMHI_VALUE_NIC_MODEL,         /**< #vmhi_nic_model values. */
+    VMHI_VALUE_NETWORK_KIND,      /**< #vmhi_network_kind values. */
+    VMHI_VALUE_FIRMWARE,          /**< #vmhi_firmware values. */
+    VMHI_VALUE_GUEST_TYPE,        /**< #vmhi_guest_type values. */
+    VMHI_VALUE_BOOT_METHOD,       /**< #vmhi_boot_method values. */
+    VMHI_VALUE_SHUTDOWN_METHOD    /**< #vmhi_shutdown_method values. */
+} vmhi_value_kind;
+/** @brief One past the highest #vmhi_value_kind value of VMHI 1.0. */
+#define VMHI_VALUE_KIND_COUNT_1_0 10
+
+/**
+ * @brief Which values of one kind this connection accepts, so that a tool
+ *        never learns by failing: bit (1 << v) is set when value v is
+ *        accepted.  The default value of a kind (0 for disk bus, NIC model,
+ *        guest type and shutdown method) is always accepted.  A config or
+ *        device that uses a value not listed fails with #VMHI_E_UNSUPPORTED
+ *        before the backend is asked.
+ * @param conn The connection.  @param kind A #vmhi_value_kind.
+ * @param[out] values The accepted values as bits.
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG for NULL or an unknown @p kind;
+ *         backend errors.
+ * @since 1.0
+ */
+VMHI_EXTERN int vmhi_conn_get_value_caps(vmhi_conn *conn, vmhi_value_kind kind,
+                                         uint64_t *values);
 
 /**
  * @brief Conformance profiles a backend can claim (see the VMHI specification).
@@ -291,6 +354,8 @@ typedef enum vmhi_profile {
     VMHI_PROFILE_EVENTS = 1u << 5,         /**< Event subscription. */
     VMHI_PROFILE_PERSISTENCE = 1u << 6     /**< Definitions survive a new connection. */
 } vmhi_profile;
+/** @brief Every #vmhi_profile bit of VMHI 1.0. */
+#define VMHI_PROFILE_ALL_1_0 0x7fu
 
 /**
  * @brief The conformance profiles the connection's backend claims.
@@ -316,6 +381,42 @@ VMHI_EXTERN const char *vmhi_profile_name(unsigned int profile);
  * @since 1.0
  */
 VMHI_EXTERN const char *vmhi_op_name(vmhi_op op);
+
+/*
+ * Reverse lookups and the names of the remaining enums.  _from_name()
+ * returns #VMHI_OK, or #VMHI_E_INVALID_ARG for NULL or an unknown name.
+ */
+
+/** @brief The operation named @p name.  @param name E.g. "attach-disk".  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_op_from_name(const char *name, vmhi_op *out);
+/** @brief The profile bit named @p name.  @param name E.g. "Lifecycle-Full" (case-insensitive).  @param[out] out The bit.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_profile_from_name(const char *name, vmhi_profile *out);
+/** @brief Name of a capability bit ("supported", "live", "config", "async").  @param cap One #vmhi_cap bit.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_cap_name(unsigned int cap);
+/** @brief The capability bit named @p name.  @param name The name.  @param[out] out The bit.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_cap_from_name(const char *name, vmhi_cap *out);
+/** @brief Name of a limit ("max-vcpus", "min-memory-mib", ...).  @param limit A #vmhi_limit.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_limit_name(vmhi_limit limit);
+/** @brief The limit named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_limit_from_name(const char *name, vmhi_limit *out);
+/** @brief Name of a value kind ("disk-bus", "disk-format", ...).  @param kind A #vmhi_value_kind.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_value_kind_name(vmhi_value_kind kind);
+/** @brief The value kind named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_value_kind_from_name(const char *name, vmhi_value_kind *out);
+/** @brief Name of a value of @p kind ("virtio", "read-only", "pv"...).  @param kind A #vmhi_value_kind.  @param value The value.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_value_name(vmhi_value_kind kind, unsigned int value);
+/** @brief Name of a log level ("error", "warn", "info", "debug").  @param level A #vmhi_log_level.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_log_level_name(vmhi_log_level level);
+/** @brief The log level named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_log_level_from_name(const char *name, vmhi_log_level *out);
+/** @brief Name of a credential type ("username", "password").  @param type A #vmhi_cred_type.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_cred_type_name(vmhi_cred_type type);
+/** @brief The credential type named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_cred_type_from_name(const char *name, vmhi_cred_type *out);
+/** @brief Name of an affect flag set ("current", "live", "config", "live+config").  @param flags #vmhi_affect bits.  @return A static string or NULL.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_affect_name(unsigned int flags);
+/** @brief The affect flags named @p name.  @param name The name.  @param[out] out The bits.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_affect_from_name(const char *name, unsigned int *out);
 
 /**
  * @brief Loads one backend module file explicitly (normally modules are

@@ -39,10 +39,12 @@ typedef enum vmhi_event_type {
     VMHI_EVENT_UNDEFINED = 1u << 6       /**< A VM's definition was removed. */
 } vmhi_event_type;
 
-/** @brief Mask matching every event type. */
-#define VMHI_EVENT_ALL 0x7fu
+/** @brief Mask matching every event type of VMHI 1.0.  A later version
+ *         adds its own VMHI_EVENT_ALL_1_x; this one never changes value. */
+#define VMHI_EVENT_ALL_1_0 0x7fu
 
-/** @brief One event, valid during the callback only.  Opaque. */
+/** @brief One event, valid during the callback only (so are the strings
+ *         its getters return).  Opaque. */
 typedef struct vmhi_event vmhi_event;
 
 /**
@@ -54,18 +56,30 @@ typedef struct vmhi_event vmhi_event;
 typedef void (*vmhi_event_cb)(vmhi_conn *conn, const vmhi_event *event, void *userdata);
 
 /**
+ * @brief Releases a subscription's userdata.
+ * @param userdata The pointer given to vmhi_conn_subscribe().
+ * @since 1.0
+ */
+typedef void (*vmhi_free_fn)(void *userdata);
+
+/**
  * @brief Subscribes to events.
  * @param conn The connection.
- * @param mask OR of #vmhi_event_type.
+ * @param mask OR of #vmhi_event_type (within #VMHI_EVENT_ALL_1_0).
  * @param uuid Only events of this VM, or NULL for all VMs.
  * @param cb The callback.  @param userdata Passed to it.
+ * @param free_userdata Called once with @p userdata when the subscription
+ *        ends - after vmhi_conn_unsubscribe() once no callback of it is
+ *        still running, or in vmhi_conn_close() - or NULL.  Not called when
+ *        this call fails.
  * @param[out] id Subscription id for vmhi_conn_unsubscribe(), or NULL.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_UNSUPPORTED when the
  *         backend has no events.
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_conn_subscribe(vmhi_conn *conn, unsigned int mask, const char *uuid,
-                                    vmhi_event_cb cb, void *userdata, int *id);
+                                    vmhi_event_cb cb, void *userdata,
+                                    vmhi_free_fn free_userdata, int *id);
 
 /**
  * @brief Cancels a subscription.  Safe to call from inside a callback.
@@ -124,6 +138,8 @@ VMHI_EXTERN uint64_t vmhi_event_get_seq(const vmhi_event *ev);
 VMHI_EXTERN uint64_t vmhi_event_get_dropped(const vmhi_event *ev);
 /** @brief Name of an event type ("lifecycle", "device-added", ...).  @param type One #vmhi_event_type bit.  @return A static string or NULL.  @since 1.0 */
 VMHI_EXTERN const char *vmhi_event_type_name(vmhi_event_type type);
+/** @brief The event type bit named @p name.  @param name The name.  @param[out] out The bit.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_event_type_from_name(const char *name, vmhi_event_type *out);
 
 VMHI_END_DECLS
 

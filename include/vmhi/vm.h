@@ -15,6 +15,12 @@
  *     running --shutdown--> shutting-down --(guest)--> shutoff
  *     running|paused|shutting-down|crashed --poweroff--> shutoff
  *     running|paused --suspend--> suspended --start--> running
+ *     suspended --poweroff--> shutoff (the saved image is discarded)
+ *
+ * @par Pointer lifetimes
+ * Strings a handle returns (name, UUID) live as long as the handle.
+ * Lists (#vmhi_vcpu_list, #vmhi_device_list) own their entries' strings
+ * until the list is freed.
  */
 #ifndef VMHI_VM_H
 #define VMHI_VM_H
@@ -36,6 +42,8 @@ typedef enum vmhi_vm_state {
     VMHI_STATE_SHUTTING_DOWN = 5, /**< Graceful shutdown requested, guest still running. */
     VMHI_STATE_CRASHED = 6        /**< The VM process or guest died unexpectedly. */
 } vmhi_vm_state;
+/** @brief One past the highest #vmhi_vm_state value of VMHI 1.0. */
+#define VMHI_VM_STATE_COUNT_1_0 7
 
 /** @brief Bit for @p state in a list filter, e.g. VMHI_STATE_BIT(VMHI_STATE_RUNNING). */
 #define VMHI_STATE_BIT(state) (1u << (unsigned)(state))
@@ -63,6 +71,8 @@ typedef enum vmhi_state_reason {
     VMHI_REASON_RESET = 11,         /**< Running after a hard reset. */
     VMHI_REASON_HOST = 12           /**< Changed by the host, not by this client. */
 } vmhi_state_reason;
+/** @brief One past the highest #vmhi_state_reason value of VMHI 1.0. */
+#define VMHI_STATE_REASON_COUNT_1_0 13
 
 /**
  * @brief Name of a state ("shutoff", "running", "paused", "suspended",
@@ -80,6 +90,11 @@ VMHI_EXTERN const char *vmhi_vm_state_name(vmhi_vm_state state);
  * @since 1.0
  */
 VMHI_EXTERN const char *vmhi_state_reason_name(vmhi_state_reason reason);
+
+/** @brief The state named @p name.  @param name The name.  @param[out] out The state.  @return #VMHI_OK or #VMHI_E_INVALID_ARG (NULL or unknown).  @since 1.0 */
+VMHI_EXTERN int vmhi_vm_state_from_name(const char *name, vmhi_vm_state *out);
+/** @brief The reason named @p name.  @param name The name.  @param[out] out The reason.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_state_reason_from_name(const char *name, vmhi_state_reason *out);
 
 /* --------------------------------------------------------- lookup/list */
 
@@ -154,13 +169,17 @@ VMHI_EXTERN void vmhi_vm_list_free(vmhi_vm **vms, size_t count);
  *        an existing VM with the same UUID and name.
  * @param[out] out Handle to the VM, or NULL if not wanted.
  * @param conn The connection.  @param cfg The description; a missing UUID is generated.
+ * @param flags Reserved, 0.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG (invalid description, message
  *         names the field); #VMHI_E_EXISTS (name or UUID taken by another
- *         VM); #VMHI_E_LIMIT (beyond host limits); #VMHI_E_UNSUPPORTED.
+ *         VM); #VMHI_E_LIMIT (beyond host limits); #VMHI_E_UNSUPPORTED (a
+ *         value vmhi_conn_get_value_caps() does not list); #VMHI_E_NOT_FOUND
+ *         (a kernel, initrd or network that does not exist).
  *         On failure nothing is created.
  * @since 1.0
  */
-VMHI_EXTERN int vmhi_vm_define(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg);
+VMHI_EXTERN int vmhi_vm_define(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_config *cfg,
+                               unsigned int flags);
 
 /**
  * @brief Creates and starts a transient VM; it disappears when it stops.
@@ -173,13 +192,14 @@ VMHI_EXTERN int vmhi_vm_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_con
                                unsigned int flags);
 
 /**
- * @brief Removes a VM's persistent definition.  A shut-off VM disappears;
- *        an active one becomes transient.
- * @param vm The VM.
+ * @brief Removes a VM's persistent definition.  A shut-off VM disappears
+ *        (a suspended one with its saved image); an active one becomes
+ *        transient.
+ * @param vm The VM.  @param flags Reserved, 0.
  * @return #VMHI_OK; #VMHI_E_NO_VM; #VMHI_E_INVALID_STATE (already transient).
  * @since 1.0
  */
-VMHI_EXTERN int vmhi_vm_undefine(vmhi_vm *vm);
+VMHI_EXTERN int vmhi_vm_undefine(vmhi_vm *vm, unsigned int flags);
 
 /**
  * @brief Starts a shut-off, crashed or suspended VM (running, reason
@@ -191,22 +211,40 @@ VMHI_EXTERN int vmhi_vm_undefine(vmhi_vm *vm);
 VMHI_EXTERN int vmhi_vm_start(vmhi_vm *vm, unsigned int flags);
 
 /**
- * @brief Asks the guest to shut down gracefully (ACPI power button).
+ * @brief How a graceful shutdown is requested.  A value, not bits;
+ *        vmhi_conn_get_value_caps() with #VMHI_VALUE_SHUTDOWN_METHOD lists
+ *        the ones a connection accepts.  @since 1.0
+ */
+typedef enum vmhi_shutdown_method {
+    VMHI_SHUTDOWN_DEFAULT = 0,     /**< The backend's usual way. */
+    VMHI_SHUTDOWN_ACPI = 1,        /**< The ACPI power button. */
+    VMHI_SHUTDOWN_GUEST_AGENT = 2, /**< An agent inside the guest (VMware Tools, qemu-ga). */
+    VMHI_SHUTDOWN_PV = 3           /**< The paravirtual control channel (Xen xenstore). */
+} vmhi_shutdown_method;
+/** @brief One past the highest #vmhi_shutdown_method value of VMHI 1.0. */
+#define VMHI_SHUTDOWN_METHOD_COUNT_1_0 4
+
+/**
+ * @brief Asks the guest to shut down gracefully.
  * @param vm The VM.
  * @param timeout_ms 0: request and return at once (state shutting-down
  *        until the guest acts).  Otherwise wait up to this long for the VM
- *        to be shut off.
+ *        to be shut off; the wait holds no lock, so other calls on the
+ *        connection proceed meanwhile.
+ * @param flags A #vmhi_shutdown_method (0 for the backend's default).
  * @return #VMHI_OK (requested, or off within the timeout);
  *         #VMHI_E_TIMEOUT when the guest did not shut down in time (the VM
  *         stays running/shutting-down); #VMHI_E_INVALID_STATE unless
- *         running or shutting-down.
+ *         running or shutting-down; #VMHI_E_UNSUPPORTED for a method the
+ *         connection does not list.
  * @since 1.0
  */
-VMHI_EXTERN int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms);
+VMHI_EXTERN int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms, unsigned int flags);
 
 /**
  * @brief Powers a VM off at once (shutoff, reason poweroff).  Valid when
- *        running, paused, shutting-down or crashed.
+ *        running, paused, shutting-down or crashed; from suspended it
+ *        discards the saved image.
  * @param vm The VM.  @param flags Reserved, 0.
  * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_NO_VM.
  * @since 1.0
@@ -231,23 +269,27 @@ VMHI_EXTERN int vmhi_vm_reset(vmhi_vm *vm, unsigned int flags);
 
 /**
  * @brief Pauses a running VM.
- * @param vm The VM.
+ * @param vm The VM.  @param flags Reserved, 0.
  * @return #VMHI_OK; #VMHI_E_INVALID_STATE unless running.
  * @since 1.0
  */
-VMHI_EXTERN int vmhi_vm_pause(vmhi_vm *vm);
+VMHI_EXTERN int vmhi_vm_pause(vmhi_vm *vm, unsigned int flags);
 
 /**
  * @brief Resumes a paused VM.
- * @param vm The VM.
+ * @param vm The VM.  @param flags Reserved, 0.
  * @return #VMHI_OK; #VMHI_E_INVALID_STATE unless paused.
  * @since 1.0
  */
-VMHI_EXTERN int vmhi_vm_resume(vmhi_vm *vm);
+VMHI_EXTERN int vmhi_vm_resume(vmhi_vm *vm, unsigned int flags);
 
 /**
  * @brief Saves a running or paused persistent VM's state and stops it
- *        (suspended).  vmhi_vm_start() restores it.
+ *        (suspended).  vmhi_vm_start() restores it; vmhi_vm_poweroff()
+ *        discards it.  The image is a managed save: it lives in the
+ *        backend's own storage (the KVM state directory, the ESX VM's
+ *        folder, the test backend's memory or directory), never at a path
+ *        the caller picks.
  * @param vm The VM.  @param flags Reserved, 0.
  * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
  * @since 1.0
@@ -295,13 +337,21 @@ typedef struct vmhi_vm_info {
 VMHI_EXTERN int vmhi_vm_get_info(vmhi_vm *vm, vmhi_vm_info *info);
 
 /**
- * @brief The VM's description (live values when active, with devices
- *        pending detach still listed).
+ * @brief The VM's description.  Values the definition left to the backend
+ *        (#VMHI_DISK_BUS_DEFAULT, #VMHI_NIC_MODEL_DEFAULT, generated MACs
+ *        and ids) are reported as the backend resolved them.
  * @param vm The VM.  @param[out] out The config; free with vmhi_vm_config_free().
- * @return #VMHI_OK; #VMHI_E_NO_VM; #VMHI_E_NOMEM.
+ * @param flags #vmhi_affect: #VMHI_AFFECT_CURRENT (live values when
+ *        active, with devices pending detach still listed; the definition
+ *        when inactive), #VMHI_AFFECT_LIVE (the running VM only) or
+ *        #VMHI_AFFECT_CONFIG (the persistent definition, also while active).
+ * @return #VMHI_OK; #VMHI_E_NO_VM; #VMHI_E_INVALID_ARG (both affect bits);
+ *         #VMHI_E_INVALID_STATE (#VMHI_AFFECT_LIVE on an inactive VM,
+ *         #VMHI_AFFECT_CONFIG on a transient one); #VMHI_E_UNSUPPORTED
+ *         (a form vmhi_conn_get_op_caps() does not report); #VMHI_E_NOMEM.
  * @since 1.0
  */
-VMHI_EXTERN int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out);
+VMHI_EXTERN int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out, unsigned int flags);
 
 /* --------------------------------------------------------------- memory */
 
@@ -318,11 +368,14 @@ VMHI_EXTERN int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out);
 VMHI_EXTERN int vmhi_vm_set_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags);
 
 /**
- * @brief Sets maximum memory in the definition (takes effect at next start).
+ * @brief Sets maximum memory: in the definition (takes effect at next
+ *        start) and, where the backend reports #VMHI_CAP_LIVE for
+ *        #VMHI_OP_SET_MAX_MEMORY, in the running VM.
  * @param vm The VM.  @param mib New maximum, at least the current memory.
- * @param flags #VMHI_AFFECT_CONFIG or #VMHI_AFFECT_CURRENT.
+ * @param flags #vmhi_affect bits.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_LIMIT (above host);
- *         #VMHI_E_UNSUPPORTED for #VMHI_AFFECT_LIVE.
+ *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED for #VMHI_AFFECT_LIVE
+ *         unless the capability query reports it.
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_set_max_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags);
@@ -428,12 +481,16 @@ typedef enum vmhi_device_type {
     VMHI_DEVICE_DISK = 1, /**< A disk. */
     VMHI_DEVICE_NIC = 2   /**< A network interface. */
 } vmhi_device_type;
+/** @brief One past the highest #vmhi_device_type value of VMHI 1.0. */
+#define VMHI_DEVICE_TYPE_COUNT_1_0 3
 
 /** @brief Device presence.  @since 1.0 */
 typedef enum vmhi_device_state {
     VMHI_DEVICE_PRESENT = 1,        /**< Attached. */
     VMHI_DEVICE_DETACH_PENDING = 2  /**< Detach requested; the guest has not released it yet. */
 } vmhi_device_state;
+/** @brief One past the highest #vmhi_device_state value of VMHI 1.0. */
+#define VMHI_DEVICE_STATE_COUNT_1_0 3
 
 /**
  * @brief Completion of an asynchronous device operation.
@@ -443,6 +500,8 @@ typedef enum vmhi_completion {
     VMHI_COMPLETION_DONE = 1,   /**< The operation has taken effect. */
     VMHI_COMPLETION_PENDING = 2 /**< Requested; a DEVICE_REMOVED event will follow when done. */
 } vmhi_completion;
+/** @brief One past the highest #vmhi_completion value of VMHI 1.0. */
+#define VMHI_COMPLETION_COUNT_1_0 3
 
 /**
  * @brief Attaches a disk.
@@ -537,6 +596,26 @@ VMHI_EXTERN int vmhi_device_list_get(const vmhi_device_list *list, size_t index,
  * @since 1.0
  */
 VMHI_EXTERN void vmhi_device_list_free(vmhi_device_list *list);
+
+/** @brief Name of a shutdown method ("default", "acpi", "guest-agent", "pv").  @param value A #vmhi_shutdown_method.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_shutdown_method_name(vmhi_shutdown_method value);
+/** @brief The value named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_shutdown_method_from_name(const char *name, vmhi_shutdown_method *out);
+
+/** @brief Name of a device kind ("disk", "nic").  @param value A #vmhi_device_type.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_device_type_name(vmhi_device_type value);
+/** @brief The value named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_device_type_from_name(const char *name, vmhi_device_type *out);
+
+/** @brief Name of a device state ("present", "detach-pending").  @param value A #vmhi_device_state.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_device_state_name(vmhi_device_state value);
+/** @brief The value named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_device_state_from_name(const char *name, vmhi_device_state *out);
+
+/** @brief Name of a completion ("done", "pending").  @param value A #vmhi_completion.  @return A static string, or NULL if unknown.  @since 1.0 */
+VMHI_EXTERN const char *vmhi_completion_name(vmhi_completion value);
+/** @brief The value named @p name.  @param name The name.  @param[out] out The value.  @return #VMHI_OK or #VMHI_E_INVALID_ARG.  @since 1.0 */
+VMHI_EXTERN int vmhi_completion_from_name(const char *name, vmhi_completion *out);
 
 VMHI_END_DECLS
 
