@@ -65,7 +65,7 @@ static void vmhi_setup(const char *uri)
         snprintf(name, sizeof(name), "bench-%d", i);
         vmhi_vm_config *cfg = make_config(name);
         vmhi_vm *vm = NULL;
-        if (vmhi_vm_define(&vm, vconn, cfg))
+        if (vmhi_vm_define(&vm, vconn, cfg, 0))
             die("define");
         vmhi_vm_config_free(cfg);
         if (strcmp(name, TARGET) == 0)
@@ -111,8 +111,8 @@ static void vmhi_cycle(long iters)
     vmhi_vm_config *cfg = make_config("bench-cycle");
     for (long i = 0; i < iters; i++) {
         vmhi_vm *vm = NULL;
-        if (vmhi_vm_define(&vm, vconn, cfg) || vmhi_vm_start(vm, 0) || vmhi_vm_poweroff(vm, 0) ||
-            vmhi_vm_undefine(vm))
+        if (vmhi_vm_define(&vm, vconn, cfg, 0) || vmhi_vm_start(vm, 0) || vmhi_vm_poweroff(vm, 0) ||
+            vmhi_vm_undefine(vm, 0))
             die("define+start+poweroff+undefine");
         vmhi_vm_free(vm);
     }

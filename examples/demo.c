@@ -284,8 +284,8 @@ static int demo_info(demo *d)
 static int demo_subscribe(demo *d)
 {
     demo_step(d, "Subscribing to the VM's events");
-    DEMO_CHECK(vmhi_conn_subscribe(d->conn, VMHI_EVENT_ALL, vmhi_vm_get_uuid(d->vm),
-                                   demo_on_event, d, &d->sub_id),
+    DEMO_CHECK(vmhi_conn_subscribe(d->conn, VMHI_EVENT_ALL_1_0, vmhi_vm_get_uuid(d->vm),
+                                   demo_on_event, d, NULL, &d->sub_id),
                "subscribing to events");
     DEMO_CHECK(vmhi_conn_get_event_fd(d->conn, &d->event_fd), "getting the event descriptor");
     printf("    events are dispatched in this thread when descriptor %d is readable\n",
@@ -324,9 +324,9 @@ static int demo_attach(demo *d, char *id)
 static int demo_pause_resume(demo *d)
 {
     demo_step(d, "Pausing and resuming");
-    DEMO_CHECK(vmhi_vm_pause(d->vm), "pausing");
+    DEMO_CHECK(vmhi_vm_pause(d->vm, 0), "pausing");
     demo_pump(d, 50);
-    DEMO_CHECK(vmhi_vm_resume(d->vm), "resuming");
+    DEMO_CHECK(vmhi_vm_resume(d->vm, 0), "resuming");
     return demo_pump(d, 50);
 }
 
@@ -383,7 +383,7 @@ static int demo_shutdown(demo *d)
 
     demo_step(d, "Shutting down gracefully (ACPI power button)");
     d->last_state = VMHI_STATE_RUNNING;
-    DEMO_CHECK(vmhi_vm_shutdown(d->vm, 0), "requesting shutdown");
+    DEMO_CHECK(vmhi_vm_shutdown(d->vm, 0, 0), "requesting shutdown");
     DEMO_CHECK(vmhi_vm_get_state(d->vm, &state, NULL), "reading the state");
     if (state != VMHI_STATE_SHUTOFF) {
         printf("    requested; the VM is %s until the guest acts\n",
@@ -403,7 +403,7 @@ static int demo_run(demo *d, const char *uri)
     if (demo_connect(d, uri) < 0 || demo_show_host(d) < 0 || demo_build_config(d) < 0)
         return -1;
     demo_step(d, "Defining the VM");
-    DEMO_CHECK(vmhi_vm_define(&d->vm, d->conn, d->cfg), "defining the VM");
+    DEMO_CHECK(vmhi_vm_define(&d->vm, d->conn, d->cfg, 0), "defining the VM");
     printf("    defined %s with UUID %s\n", vmhi_vm_get_name(d->vm), vmhi_vm_get_uuid(d->vm));
     if (demo_list(d) < 0)
         return -1;
@@ -414,7 +414,7 @@ static int demo_run(demo *d, const char *uri)
         demo_detach(d, disk_id) < 0 || demo_shutdown(d) < 0)
         return -1;
     demo_step(d, "Undefining the VM");
-    DEMO_CHECK(vmhi_vm_undefine(d->vm), "undefining the VM");
+    DEMO_CHECK(vmhi_vm_undefine(d->vm, 0), "undefining the VM");
     return demo_pump(d, 50);
 }
 

@@ -40,7 +40,7 @@ static int run(vmhi_conn *conn)
 
     if ((rc = build_config(&cfg)) != VMHI_OK)
         status = report("building the config", rc);
-    else if ((rc = vmhi_vm_define(&vm, conn, cfg)) != VMHI_OK)
+    else if ((rc = vmhi_vm_define(&vm, conn, cfg, 0)) != VMHI_OK)
         status = report("define", rc);
     else if ((rc = vmhi_vm_start(vm, 0)) != VMHI_OK)
         status = report("start", rc);
@@ -51,7 +51,7 @@ static int run(vmhi_conn *conn)
                vmhi_vm_state_name(state));
         if ((rc = vmhi_vm_poweroff(vm, 0)) != VMHI_OK)
             status = report("poweroff", rc);
-        else if ((rc = vmhi_vm_undefine(vm)) != VMHI_OK)
+        else if ((rc = vmhi_vm_undefine(vm, 0)) != VMHI_OK)
             status = report("undefine", rc);
     }
     vmhi_vm_free(vm);

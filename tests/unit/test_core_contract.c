@@ -144,8 +144,8 @@ START_TEST(mod_13_emit_keeps_error_and_drops_malformed)
 {
     vmhi_conn *c = open_probe();
     vmhi_vm *vm = probe_vm(c);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, count_cb, NULL, NULL));
-    ck_vmhi(vmhi_vm_pause(vm), VMHI_E_BUSY);
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, count_cb, NULL, NULL, NULL));
+    ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_BUSY);
     ck_assert_str_eq(vmhi_error_last_message(), "probe marker message");
     ck_assert_str_eq(vmhi_error_last_native(), "probe-native");
     ck_assert_int_eq(vmhi_conn_dispatch_events(c, 0), 1);
@@ -166,12 +166,12 @@ START_TEST(mod_14_events_enable_follows_subscriptions)
 {
     vmhi_conn *c = open_probe();
     int a = 0, b = 0;
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, ignore_cb, NULL, &a));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, ignore_cb, NULL, NULL, &a));
     ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_LIFECYCLE);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_MEMORY, NULL, ignore_cb, NULL, &b));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_MEMORY, NULL, ignore_cb, NULL, NULL, &b));
     ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_LIFECYCLE | VMHI_EVENT_MEMORY);
     int calls = atomic_load(&probe->mask_calls);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_MEMORY, NULL, ignore_cb, NULL, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_MEMORY, NULL, ignore_cb, NULL, NULL, NULL));
     ck_assert_int_eq(atomic_load(&probe->mask_calls), calls); /* unchanged set: no call */
     ck_vmhi_ok(vmhi_conn_unsubscribe(c, a));
     ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_MEMORY);

@@ -58,12 +58,12 @@ START_TEST(test_fd_and_dispatch)
     int fd = -1;
     ck_vmhi_ok(vmhi_conn_get_event_fd(c, &fd));
     ck_assert_int_ge(fd, 0);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, record, &s, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, record, &s, NULL, NULL));
     struct pollfd p = { .fd = fd, .events = POLLIN };
     ck_assert_int_eq(poll(&p, 1, 0), 0); /* nothing yet */
     vmhi_vm *vm = vmhi_test_define(c, "ev1");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     ck_assert_int_eq(poll(&p, 1, 1000), 1);
     int n = vmhi_conn_dispatch_events(c, 0);
     ck_assert_int_eq(n, 3);
@@ -90,8 +90,8 @@ START_TEST(test_filters)
     struct seen only_a, only_lifecycle;
     seen_init(&only_a);
     seen_init(&only_lifecycle);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, vmhi_vm_get_uuid(a), record, &only_a, NULL));
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, record, &only_lifecycle, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, vmhi_vm_get_uuid(a), record, &only_a, NULL, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, record, &only_lifecycle, NULL, NULL));
     ck_vmhi_ok(vmhi_vm_start(a, 0));
     ck_vmhi_ok(vmhi_vm_start(b, 0));
     ck_vmhi_ok(vmhi_vm_set_memory(a, 256, VMHI_AFFECT_LIVE));
@@ -113,7 +113,7 @@ START_TEST(test_unsubscribe_inside_callback)
     struct seen s;
     seen_init(&s);
     int id = 0;
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, record, &s, &id));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, record, &s, NULL, &id));
     s.unsubscribe_id = id;
     vmhi_vm *vm = vmhi_test_define(c, "un1");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
@@ -130,7 +130,7 @@ START_TEST(test_event_thread)
     vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, record, &s, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, record, &s, NULL, NULL));
     ck_vmhi_ok(vmhi_conn_start_event_thread(c));
     ck_vmhi_ok(vmhi_conn_start_event_thread(c));
     ck_vmhi(vmhi_conn_dispatch_events(c, 0), VMHI_E_BUSY);
@@ -165,7 +165,7 @@ START_TEST(test_dispatch_waits)
     vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, record, &s, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, record, &s, NULL, NULL));
     ck_assert_int_eq(vmhi_conn_dispatch_events(c, 50), 0); /* times out, no events */
     ck_vmhi(vmhi_conn_dispatch_events(c, -2), VMHI_E_INVALID_ARG);
     ck_vmhi(vmhi_conn_dispatch_events(NULL, 0), VMHI_E_INVALID_ARG);
@@ -178,12 +178,12 @@ START_TEST(test_bad_subscriptions)
     vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct seen s;
     seen_init(&s);
-    ck_vmhi(vmhi_conn_subscribe(c, 0, NULL, record, &s, NULL), VMHI_E_INVALID_ARG);
-    ck_vmhi(vmhi_conn_subscribe(c, 1u << 20, NULL, record, &s, NULL), VMHI_E_INVALID_ARG);
-    ck_vmhi(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, NULL, NULL, &s, NULL), VMHI_E_INVALID_ARG);
-    ck_vmhi(vmhi_conn_subscribe(c, VMHI_EVENT_ALL, "not-a-uuid", record, &s, NULL),
+    ck_vmhi(vmhi_conn_subscribe(c, 0, NULL, record, &s, NULL, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_subscribe(c, 1u << 20, NULL, record, &s, NULL, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, NULL, &s, NULL, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, "not-a-uuid", record, &s, NULL, NULL),
             VMHI_E_INVALID_ARG);
-    ck_vmhi(vmhi_conn_subscribe(NULL, VMHI_EVENT_ALL, NULL, record, &s, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_subscribe(NULL, VMHI_EVENT_ALL_1_0, NULL, record, &s, NULL, NULL), VMHI_E_INVALID_ARG);
     vmhi_conn_close(c);
 }
 END_TEST
@@ -218,7 +218,7 @@ START_TEST(test_queue_overflow_reports_drops)
 {
     vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
     struct overflow_seen s = { 0 };
-    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, overflow_record, &s, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, overflow_record, &s, NULL, NULL));
     vmhi_vm *vm = vmhi_test_define(c, "flood");
     const long cycles = 33000; /* 66000 lifecycle events */
     for (long i = 0; i < cycles; i++) {

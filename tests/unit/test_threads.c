@@ -45,7 +45,7 @@ static void drive_private_vm(int id)
     vmhi_vm *vm = NULL;
     expect(vmhi_vm_config_new(&cfg), -1000);
     expect(vmhi_vm_config_set_name(cfg, name), -1000);
-    expect(vmhi_vm_define(&vm, conn, cfg), -1000);
+    expect(vmhi_vm_define(&vm, conn, cfg, 0), -1000);
     vmhi_vm_config_free(cfg);
     for (int r = 0; r < ROUNDS && vm; r++) {
         vmhi_vm_info info = VMHI_VM_INFO_INIT;
@@ -53,8 +53,8 @@ static void drive_private_vm(int id)
         expect(vmhi_vm_get_info(vm, &info), -1000);
         if (info.state != VMHI_STATE_RUNNING)
             atomic_fetch_add(&unexpected, 1);
-        expect(vmhi_vm_pause(vm), -1000);
-        expect(vmhi_vm_resume(vm), -1000);
+        expect(vmhi_vm_pause(vm, 0), -1000);
+        expect(vmhi_vm_resume(vm, 0), -1000);
         expect(vmhi_vm_poweroff(vm, 0), -1000);
     }
     vmhi_vm_free(vm);
@@ -93,10 +93,10 @@ START_TEST(test_many_threads_one_connection)
     vmhi_vm_config *cfg = NULL;
     ck_vmhi_ok(vmhi_vm_config_new(&cfg));
     ck_vmhi_ok(vmhi_vm_config_set_name(cfg, "shared"));
-    ck_vmhi_ok(vmhi_vm_define(&shared_vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&shared_vm, conn, cfg, 0));
     vmhi_vm_config_free(cfg);
     snprintf(shared_uuid, sizeof(shared_uuid), "%s", vmhi_vm_get_uuid(shared_vm));
-    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, NULL, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, NULL, NULL, NULL));
     ck_vmhi_ok(vmhi_conn_start_event_thread(conn));
 
     pthread_t t[THREADS];

@@ -42,7 +42,7 @@ static bool session(long n)
         goto out;
     if (step(vmhi_vm_config_from_xml(&cfg, doc, strlen(doc)), "from_xml", n))
         goto out;
-    if (step(vmhi_vm_define(&vm, conn, cfg), "define", n)) {
+    if (step(vmhi_vm_define(&vm, conn, cfg, 0), "define", n)) {
         /* a define that failed must not have left a VM behind */
         vmhi__alloc_fail_at(0);
         ck_vmhi_ok(vmhi_conn_list_vms(conn, 0, &vms, &count));
@@ -51,14 +51,14 @@ static bool session(long n)
     }
     if (step(vmhi_vm_start(vm, 0), "start", n) ||
         step(vmhi_conn_list_vms(conn, 0, &vms, &count), "list", n) ||
-        step(vmhi_vm_get_config(vm, &got), "get_config", n) ||
+        step(vmhi_vm_get_config(vm, &got, 0), "get_config", n) ||
         step(vmhi_vm_config_to_json(got, &json), "to_json", n) ||
         step(vmhi_disk_new(&disk), "disk_new", n) ||
         step(vmhi_disk_set_path(disk, "/var/lib/torture.img"), "disk_set_path", n) ||
         step(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, NULL), "attach", n) ||
         step(vmhi_vm_list_devices(vm, &devs), "list_devices", n) ||
         step(vmhi_vm_poweroff(vm, 0), "poweroff", n) ||
-        step(vmhi_vm_undefine(vm), "undefine", n))
+        step(vmhi_vm_undefine(vm, 0), "undefine", n))
         goto out;
     clean = true;
 out:

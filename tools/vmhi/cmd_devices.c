@@ -17,23 +17,6 @@
     "      --config        change the persistent definition only\n"                     \
     "                      (both: both; neither: live if active, else the definition)\n"
 
-/* Finds @name among the names a VMHI *_name() function gives for 0..max. */
-static bool cli_parse_enum(const char *name, const char *(*name_of)(int), int max, int *out)
-{
-    for (int i = 0; i <= max; i++) {
-        const char *n = name_of(i);
-        if (n && strcmp(n, name) == 0) {
-            *out = i;
-            return true;
-        }
-    }
-    return false;
-}
-
-static const char *cli_format_of(int i) { return vmhi_disk_format_name((vmhi_disk_format)i); }
-static const char *cli_bus_of(int i) { return vmhi_disk_bus_name((vmhi_disk_bus)i); }
-static const char *cli_model_of(int i) { return vmhi_nic_model_name((vmhi_nic_model)i); }
-
 /* Sets a disk field from a VMHI call's result; reports a rejected value. */
 static int cli_check_set(cli_ctx *ctx, int rc, const char *what)
 {
@@ -59,17 +42,21 @@ static int cli_attached(cli_ctx *ctx, vmhi_vm *vm, const char *kind, const char 
 static int cli_disk_option(cli_ctx *ctx, const char *cmd, vmhi_disk *disk, int c, unsigned *flags)
 {
     uint64_t size;
-    int v;
+    vmhi_disk_format format;
+    vmhi_disk_bus bus;
 
     switch (c) {
     case 'f':
-        if (!cli_parse_enum(optarg, cli_format_of, 15, &v))
+        if (vmhi_disk_format_from_name(optarg, &format) != VMHI_OK)
             return cli_bad_value(ctx, cmd, "--format", optarg, "raw, qcow2 or vmdk");
-        return cli_check_set(ctx, vmhi_disk_set_format(disk, (vmhi_disk_format)v), "format");
+        return cli_check_set(ctx, vmhi_disk_set_format(disk, format), "format");
     case 'b':
-        if (!cli_parse_enum(optarg, cli_bus_of, 15, &v))
-            return cli_bad_value(ctx, cmd, "--bus", optarg, "virtio, scsi, sata or ide");
-        return cli_check_set(ctx, vmhi_disk_set_bus(disk, (vmhi_disk_bus)v), "bus");
+        if (vmhi_disk_bus_from_name(optarg, &bus) != VMHI_OK)
+            return cli_bad_value(ctx, cmd, "--bus", optarg,
+                                 "default, virtio, scsi, sata, ide, xen or pvscsi");
+        return cli_check_set(ctx, vmhi_disk_set_bus(disk, bus), "bus");
+    case 't':
+        return cli_check_set(ctx, vmhi_disk_set_target(disk, optarg), "target name");
     case 'r':
         return cli_check_set(ctx, vmhi_disk_set_readonly(disk, 1), "read-only flag");
     case 's':
@@ -90,7 +77,8 @@ static int cli_run_attach_disk(cli_ctx *ctx, int argc, char **argv)
         { "format", required_argument, NULL, 'f' }, { "bus", required_argument, NULL, 'b' },
         { "readonly", no_argument, NULL, 'r' },     { "size-mib", required_argument, NULL, 's' },
         { "id", required_argument, NULL, 'i' },     { "live", no_argument, NULL, 'L' },
-        { "config", no_argument, NULL, 'C' },       { NULL, 0, NULL, 0 },
+        { "config", no_argument, NULL, 'C' },       { "target", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 },
     };
     char id[VMHI_DEVICE_ID_MAX + 1] = "";
     unsigned flags = 0;
@@ -127,13 +115,14 @@ static int cli_run_attach_disk(cli_ctx *ctx, int argc, char **argv)
 
 static int cli_nic_option(cli_ctx *ctx, const char *cmd, vmhi_nic *nic, int c, unsigned *flags)
 {
-    int v;
+    vmhi_nic_model model;
 
     switch (c) {
     case 'm':
-        if (!cli_parse_enum(optarg, cli_model_of, 15, &v))
-            return cli_bad_value(ctx, cmd, "--model", optarg, "virtio, e1000, vmxnet3 or rtl8139");
-        return cli_check_set(ctx, vmhi_nic_set_model(nic, (vmhi_nic_model)v), "model");
+        if (vmhi_nic_model_from_name(optarg, &model) != VMHI_OK)
+            return cli_bad_value(ctx, cmd, "--model", optarg,
+                                 "default, virtio, e1000, vmxnet3, rtl8139 or xen");
+        return cli_check_set(ctx, vmhi_nic_set_model(nic, model), "model");
     case 'a': return cli_check_set(ctx, vmhi_nic_set_mac(nic, optarg), "MAC address");
     case 'n': return cli_check_set(ctx, vmhi_nic_set_network(nic, optarg), "network");
     case 'i': return cli_check_set(ctx, vmhi_nic_set_id(nic, optarg), "device id");
@@ -287,8 +276,8 @@ static int cli_run_detach(cli_ctx *ctx, int argc, char **argv)
 
 static void cli_device_row(cli_table *t, json_object *array, const vmhi_device_info *d)
 {
-    const char *type = d->type == VMHI_DEVICE_DISK ? "disk" : d->type == VMHI_DEVICE_NIC ? "nic" : "?";
-    const char *state = d->state == VMHI_DEVICE_DETACH_PENDING ? "detach-pending" : "present";
+    const char *type = vmhi_device_type_name(d->type) ? vmhi_device_type_name(d->type) : "?";
+    const char *state = vmhi_device_state_name(d->state) ? vmhi_device_state_name(d->state) : "?";
     json_object *o = json_object_new_object();
 
     cli_table_add(t, (const char *const[]){ d->id, type, state, d->live ? "yes" : "no",
@@ -362,13 +351,15 @@ static int cli_run_devices(cli_ctx *ctx, int argc, char **argv)
 
 const cli_command cli_device_commands[] = {
     { "attach-disk",
-      "VM PATH [--format raw|qcow2|vmdk] [--bus virtio|scsi|sata|ide] [--readonly]\n"
+      "VM PATH [--format raw|qcow2|vmdk] [--bus BUS] [--readonly] [--target NAME]\n"
       "        [--size-mib N] [--id ID] [--live] [--config]",
       "Attach a disk image to a VM",
       "Attaches the image at PATH (an absolute path) and prints the id the disk got.\n"
       "With --size-mib the backend creates a new image of that size.",
       "      --format F      image format: raw (default), qcow2, vmdk\n"
-      "      --bus B         bus: virtio (default), scsi, sata, ide\n"
+      "      --bus B         bus: default (the hypervisor's paravirtual bus), virtio,\n"
+      "                      scsi, sata, ide, xen, pvscsi ('vmhi caps' lists them)\n"
+      "      --target NAME   guest device name where the hypervisor takes one (xvda)\n"
       "      --readonly      attach read-only\n"
       "      --size-mib N    create a new image of N MiB\n"
       "      --id ID         device id (default: the first free diskN)\n" CLI_AFFECT_OPTIONS,
@@ -379,14 +370,15 @@ const cli_command cli_device_commands[] = {
       "waits for it to complete.",
       CLI_DETACH_OPTIONS, cli_run_detach, CLI_NEEDS_CONN },
     { "attach-nic",
-      "VM [--model virtio|e1000|vmxnet3|rtl8139] [--mac MAC] [--network NAME] [--id ID]\n"
+      "VM [--model MODEL] [--mac MAC] [--network NAME] [--id ID]\n"
       "        [--live] [--config]",
       "Attach a network interface to a VM",
       "Attaches a NIC and prints the id it got.  Without --mac the backend generates\n"
       "an address; without --network it joins the backend's default network.",
-      "      --model M       virtio (default), e1000, vmxnet3, rtl8139\n"
+      "      --model M       default (the hypervisor's paravirtual NIC), virtio, e1000,\n"
+      "                      vmxnet3, rtl8139, xen ('vmhi caps' lists them)\n"
       "      --mac MAC       MAC address, e.g. 52:54:00:12:34:56\n"
-      "      --network NAME  network to connect to (backend-specific)\n"
+      "      --network NAME  'user', 'bridge:IFNAME' or a network the hypervisor names\n"
       "      --id ID         device id (default: the first free nicN)\n" CLI_AFFECT_OPTIONS,
       cli_run_attach_nic, CLI_NEEDS_CONN },
     { "detach-nic", "VM ID [--live] [--config] [--wait SEC]", "Detach a network interface",

@@ -225,7 +225,7 @@ static int cli_events_watch(cli_ctx *ctx, cli_event_watch *watch, unsigned mask,
                             char **cmd_argv)
 {
     int sub = -1, fd = -1;
-    int rc = vmhi_conn_subscribe(ctx->conn, mask, uuid, cli_on_event, watch, &sub);
+    int rc = vmhi_conn_subscribe(ctx->conn, mask, uuid, cli_on_event, watch, NULL, &sub);
 
     if (rc == VMHI_OK)
         rc = vmhi_conn_get_event_fd(ctx->conn, &fd);
@@ -260,14 +260,10 @@ static bool cli_parse_event_types(const char *list, unsigned *mask)
 
     snprintf(buf, sizeof(buf), "%s", list);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        unsigned before = *mask;
-        for (unsigned bit = 1; bit <= VMHI_EVENT_ALL; bit <<= 1) {
-            const char *name = vmhi_event_type_name((vmhi_event_type)bit);
-            if (name && strcmp(name, tok) == 0)
-                *mask |= bit;
-        }
-        if (*mask == before)
+        vmhi_event_type type;
+        if (vmhi_event_type_from_name(tok, &type) != VMHI_OK)
             return false;
+        *mask |= (unsigned)type;
     }
     return true;
 }
@@ -320,7 +316,7 @@ static int cli_run_events(cli_ctx *ctx, int argc, char **argv)
         return rc;
     if (ctx->json)
         watch.array = json_object_new_array();
-    rc = cli_events_watch(ctx, &watch, mask ? mask : VMHI_EVENT_ALL,
+    rc = cli_events_watch(ctx, &watch, mask ? mask : VMHI_EVENT_ALL_1_0,
                           vm ? vmhi_vm_get_uuid(vm) : NULL, timed, timeout_ms, cmd_argc,
                           cmd_argv);
     json_object_put(watch.array);

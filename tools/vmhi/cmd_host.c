@@ -80,19 +80,6 @@ static int cli_run_hostinfo(cli_ctx *ctx, int argc, char **argv)
 
 /* -------------------------------------------------------- capabilities */
 
-static const struct {
-    vmhi_limit limit;
-    const char *name;
-} cli_limits[] = {
-    { VMHI_LIMIT_MAX_VCPUS, "max-vcpus" },
-    { VMHI_LIMIT_MIN_MEMORY_MIB, "min-memory-mib" },
-    { VMHI_LIMIT_MAX_MEMORY_MIB, "max-memory-mib" },
-    { VMHI_LIMIT_MEMORY_GRANULARITY_MIB, "memory-granularity-mib" },
-    { VMHI_LIMIT_MAX_DISKS, "max-disks" },
-    { VMHI_LIMIT_MAX_NICS, "max-nics" },
-    { VMHI_LIMIT_MAX_VMS, "max-vms" },
-};
-
 static int cli_caps_profiles(cli_ctx *ctx, json_object *doc)
 {
     json_object *array = json_object_new_array();
@@ -148,25 +135,57 @@ static int cli_caps_limits(cli_ctx *ctx, json_object *doc, cli_table *t)
     json_object *limits = json_object_new_object();
 
     json_object_object_add(doc, "limits", limits);
-    for (size_t i = 0; i < CLI_ARRAY_SIZE(cli_limits); i++) {
+    for (int l = VMHI_LIMIT_MAX_VCPUS; l < VMHI_LIMIT_COUNT_1_0; l++) {
+        const char *name = vmhi_limit_name((vmhi_limit)l);
         char text[32] = "unknown";
         uint64_t value = 0;
-        int rc = vmhi_conn_get_limit(ctx->conn, cli_limits[i].limit, &value);
+        int rc = vmhi_conn_get_limit(ctx->conn, (vmhi_limit)l, &value);
 
         if (rc != VMHI_OK && rc != VMHI_E_UNSUPPORTED)
-            return cli_fail_vmhi(ctx, rc, "cannot read limit %s", cli_limits[i].name);
+            return cli_fail_vmhi(ctx, rc, "cannot read limit %s", name);
         if (rc == VMHI_OK)
             snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
-        json_object_object_add(limits, cli_limits[i].name,
-                               rc == VMHI_OK ? cli_json_u64(value) : NULL);
-        cli_table_add(t, (const char *const[]){ cli_limits[i].name, text });
+        json_object_object_add(limits, name, rc == VMHI_OK ? cli_json_u64(value) : NULL);
+        cli_table_add(t, (const char *const[]){ name, text });
     }
     vmhi_error_clear();
     return CLI_EXIT_OK;
 }
 
+/* One row per value kind: the names of the values the connection accepts. */
+static int cli_caps_values(cli_ctx *ctx, json_object *doc, cli_table *t)
+{
+    json_object *kinds = json_object_new_object();
+
+    json_object_object_add(doc, "values", kinds);
+    for (int k = VMHI_VALUE_DISK_BUS; k < VMHI_VALUE_KIND_COUNT_1_0; k++) {
+        const char *kind = vmhi_value_kind_name((vmhi_value_kind)k);
+        json_object *array = json_object_new_array();
+        char text[256] = "";
+        size_t used = 0;
+        uint64_t values = 0;
+        int rc = vmhi_conn_get_value_caps(ctx->conn, (vmhi_value_kind)k, &values);
+
+        json_object_object_add(kinds, kind, array);
+        if (rc != VMHI_OK)
+            return cli_fail_vmhi(ctx, rc, "cannot read the accepted %s values", kind);
+        for (unsigned v = 0; v < 64; v++) {
+            const char *name = vmhi_value_name((vmhi_value_kind)k, v);
+            if (!name || !(values & (UINT64_C(1) << v)))
+                continue;
+            json_object_array_add(array, json_object_new_string(name));
+            int n = snprintf(text + used, sizeof(text) - used, "%s%s", used ? ", " : "", name);
+            if (n > 0 && (size_t)n < sizeof(text) - used)
+                used += (size_t)n;
+        }
+        cli_table_add(t, (const char *const[]){ kind, used ? text : "(none)" });
+    }
+    return CLI_EXIT_OK;
+}
+
 static void cli_caps_print(cli_ctx *ctx, const vmhi_host_info *h, json_object *doc,
-                           const cli_table *ops, const cli_table *limits)
+                           const cli_table *ops, const cli_table *limits,
+                           const cli_table *values)
 {
     json_object *profiles = json_object_object_get(doc, "profiles");
 
@@ -177,6 +196,8 @@ static void cli_caps_print(cli_ctx *ctx, const vmhi_host_info *h, json_object *d
     printf("%s\n\n", json_object_array_length(profiles) ? "" : "(none)");
     cli_table_print(ops, true, stdout);
     putchar('\n');
+    cli_table_print(values, true, stdout);
+    putchar('\n');
     cli_table_print(limits, true, stdout);
 }
 
@@ -184,10 +205,12 @@ static int cli_run_capabilities(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const op_headers[] = { "OPERATION", "SUPPORTED", "LIVE", "CONFIG", "ASYNC" };
     static const char *const limit_headers[] = { "LIMIT", "VALUE" };
+    static const char *const value_headers[] = { "VALUE KIND", "ACCEPTED" };
     vmhi_host_info h = VMHI_HOST_INFO_INIT;
     json_object *doc = json_object_new_object();
     cli_table *ops = cli_table_new(CLI_ARRAY_SIZE(op_headers), op_headers);
     cli_table *limits = cli_table_new(CLI_ARRAY_SIZE(limit_headers), limit_headers);
+    cli_table *values = cli_table_new(CLI_ARRAY_SIZE(value_headers), value_headers);
     int rc = cli_no_args(ctx, argc, argv);
 
     cli_table_align_right(limits, 1);
@@ -198,6 +221,8 @@ static int cli_run_capabilities(cli_ctx *ctx, int argc, char **argv)
     if (rc == CLI_EXIT_OK)
         rc = cli_caps_operations(ctx, doc, ops);
     if (rc == CLI_EXIT_OK)
+        rc = cli_caps_values(ctx, doc, values);
+    if (rc == CLI_EXIT_OK)
         rc = cli_caps_limits(ctx, doc, limits);
     if (rc == CLI_EXIT_OK && ctx->json) {
         json_object_object_add(doc, "uri", cli_json_str(vmhi_conn_get_uri(ctx->conn)));
@@ -205,11 +230,12 @@ static int cli_run_capabilities(cli_ctx *ctx, int argc, char **argv)
         json_object_object_add(doc, "host", cli_host_json(&h));
         cli_json_emit(json_object_get(doc));
     } else if (rc == CLI_EXIT_OK) {
-        cli_caps_print(ctx, &h, doc, ops, limits);
+        cli_caps_print(ctx, &h, doc, ops, limits, values);
     }
     json_object_put(doc);
     cli_table_free(ops);
     cli_table_free(limits);
+    cli_table_free(values);
     return rc;
 }
 
@@ -286,8 +312,9 @@ const cli_command cli_host_commands[] = {
     { "capabilities", "", "Show what the hypervisor and its backend can do",
       "Prints the host facts, the conformance profiles the backend claims, a table\n"
       "of every operation with whether it is supported, can change a running VM\n"
-      "(live), the definition (config) or completes later (async), and the host's\n"
-      "limits.",
+      "(live), the definition (config) or completes later (async), the values of\n"
+      "each kind it accepts (disk buses, formats, NIC models, network kinds,\n"
+      "firmware, guest types, boot and shutdown methods), and the host's limits.",
       NULL, cli_run_capabilities, CLI_NEEDS_CONN },
     { "hostinfo", "", "Show host and hypervisor facts",
       "Prints the hypervisor, its version, the host name, CPUs and memory.",

@@ -33,15 +33,10 @@ static bool cli_parse_states(const char *list, unsigned *filter)
 
     snprintf(buf, sizeof(buf), "%s", list);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        bool found = false;
-        for (int s = VMHI_STATE_SHUTOFF; s <= VMHI_STATE_CRASHED; s++) {
-            if (strcmp(tok, cli_state_str((vmhi_vm_state)s)) == 0) {
-                *filter |= VMHI_STATE_BIT(s);
-                found = true;
-            }
-        }
-        if (!found)
+        vmhi_vm_state state;
+        if (vmhi_vm_state_from_name(tok, &state) != VMHI_OK)
             return false;
+        *filter |= VMHI_STATE_BIT(state);
     }
     return true;
 }
@@ -251,10 +246,12 @@ static void cli_dump_emit(cli_ctx *ctx, const char *text, bool as_json)
 static int cli_run_dumpconfig(cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "xml", no_argument, NULL, 'x' }, { "json", no_argument, NULL, 'j' },
+        { "xml", no_argument, NULL, 'x' },  { "json", no_argument, NULL, 'j' },
+        { "live", no_argument, NULL, 'L' }, { "config", no_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     bool as_json = false, as_xml = false;
+    unsigned flags = 0;
     vmhi_vm_config *cfg = NULL;
     vmhi_vm *vm = NULL;
     char *text = NULL;
@@ -265,9 +262,15 @@ static int cli_run_dumpconfig(cli_ctx *ctx, int argc, char **argv)
             as_xml = true;
         else if (c == 'j')
             as_json = true;
+        else if (c == 'L')
+            flags |= VMHI_AFFECT_LIVE;
+        else if (c == 'C')
+            flags |= VMHI_AFFECT_CONFIG;
         else
             return cli_option_error(ctx, argv[0], c, argv);
     }
+    if (flags == (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG))
+        return cli_usage(ctx, argv[0], "%s: --live and --config exclude each other", argv[0]);
     if (as_xml && as_json)
         return cli_usage(ctx, argv[0], "%s: --xml and --json exclude each other", argv[0]);
     rc = cli_expect_args(ctx, argv[0], argc - optind, 1, 1);
@@ -275,7 +278,7 @@ static int cli_run_dumpconfig(cli_ctx *ctx, int argc, char **argv)
         rc = cli_lookup_vm(ctx, argv[optind], &vm);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = vmhi_vm_get_config(vm, &cfg);
+    rc = vmhi_vm_get_config(vm, &cfg, flags);
     if (rc == VMHI_OK)
         rc = as_json ? vmhi_vm_config_to_json(cfg, &text) : vmhi_vm_config_to_xml(cfg, &text);
     if (rc != VMHI_OK)
@@ -308,13 +311,16 @@ const cli_command cli_inspect_commands[] = {
     { "state", "VM", "Show a VM's state and the reason for it",
       "Prints the state and, in parentheses, why the VM is in it, e.g.\n"
       "'shutoff (poweroff)'.", NULL, cli_run_state, CLI_NEEDS_CONN },
-    { "dumpconfig", "VM [--xml | --json]", "Print a VM's description",
-      "Prints the VM's description (live values when it is active) in the XML form\n"
+    { "dumpconfig", "VM [--xml | --json] [--live | --config]", "Print a VM's description",
+      "Prints the VM's description (live values when it is active, the persistent\n"
+      "definition with --config, only a running VM's with --live) in the XML form\n"
       "(the default) or the JSON form.  The output can be given to 'define'.  With the\n"
       "global --json, the JSON form is printed as is and the XML form as a string in\n"
       "{\"xml\": ...}.",
       "      --xml           XML form (default)\n"
-      "      --json          JSON form\n",
+      "      --json          JSON form\n"
+      "      --live          the running VM (fails when it is not active)\n"
+      "      --config        the persistent definition, also while it runs\n",
       cli_run_dumpconfig, CLI_NEEDS_CONN },
 };
 const size_t cli_inspect_command_count = CLI_ARRAY_SIZE(cli_inspect_commands);

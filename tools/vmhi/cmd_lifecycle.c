@@ -100,7 +100,7 @@ static int cli_define_or_create(cli_ctx *ctx, int argc, char **argv, bool create
         rc = cli_read_config(ctx, argv[optind], &cfg);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = create ? vmhi_vm_create(&vm, ctx->conn, cfg, 0) : vmhi_vm_define(&vm, ctx->conn, cfg);
+    rc = create ? vmhi_vm_create(&vm, ctx->conn, cfg, 0) : vmhi_vm_define(&vm, ctx->conn, cfg, 0);
     if (rc != VMHI_OK)
         rc = cli_fail_vmhi(ctx, rc, "cannot %s VM '%s'", cmd, vmhi_vm_config_get_name(cfg));
     else if (create)
@@ -136,10 +136,10 @@ static int cli_call_start(vmhi_vm *vm) { return vmhi_vm_start(vm, 0); }
 static int cli_call_poweroff(vmhi_vm *vm) { return vmhi_vm_poweroff(vm, 0); }
 static int cli_call_reboot(vmhi_vm *vm) { return vmhi_vm_reboot(vm, 0); }
 static int cli_call_reset(vmhi_vm *vm) { return vmhi_vm_reset(vm, 0); }
-static int cli_call_pause(vmhi_vm *vm) { return vmhi_vm_pause(vm); }
-static int cli_call_resume(vmhi_vm *vm) { return vmhi_vm_resume(vm); }
+static int cli_call_pause(vmhi_vm *vm) { return vmhi_vm_pause(vm, 0); }
+static int cli_call_resume(vmhi_vm *vm) { return vmhi_vm_resume(vm, 0); }
 static int cli_call_suspend(vmhi_vm *vm) { return vmhi_vm_suspend(vm, 0); }
-static int cli_call_undefine(vmhi_vm *vm) { return vmhi_vm_undefine(vm); }
+static int cli_call_undefine(vmhi_vm *vm) { return vmhi_vm_undefine(vm, 0); }
 
 static const cli_action cli_actions[] = {
     { "start", "started", cli_call_start },
@@ -194,7 +194,8 @@ static int cli_is_shut_off(cli_ctx *ctx, vmhi_vm *vm, void *data)
     return rc < 0 ? rc : state == VMHI_STATE_SHUTOFF;
 }
 
-static int cli_shutdown_and_wait(cli_ctx *ctx, vmhi_vm *vm, unsigned timeout_ms)
+static int cli_shutdown_and_wait(cli_ctx *ctx, vmhi_vm *vm, unsigned timeout_ms,
+                                 vmhi_shutdown_method method)
 {
     vmhi_vm_state state = VMHI_STATE_SHUTTING_DOWN;
     cli_waiter w;
@@ -202,7 +203,7 @@ static int cli_shutdown_and_wait(cli_ctx *ctx, vmhi_vm *vm, unsigned timeout_ms)
     int rc;
 
     cli_wait_prepare(ctx, vm, &w);
-    rc = vmhi_vm_shutdown(vm, 0);
+    rc = vmhi_vm_shutdown(vm, 0, method);
     if (rc != VMHI_OK) {
         rc = cli_fail_vmhi(ctx, rc, "cannot shut down VM '%s'", vmhi_vm_get_name(vm));
         cli_wait_finish(ctx, &w);
@@ -224,14 +225,21 @@ static int cli_shutdown_and_wait(cli_ctx *ctx, vmhi_vm *vm, unsigned timeout_ms)
 static int cli_run_shutdown(cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
+        { "timeout", required_argument, NULL, 't' }, { "method", required_argument, NULL, 'm' },
+        { NULL, 0, NULL, 0 },
     };
     bool wait = false;
     unsigned timeout_ms = 0;
+    vmhi_shutdown_method method = VMHI_SHUTDOWN_DEFAULT;
     vmhi_vm *vm = NULL;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "t:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "t:m:", opts, NULL)) != -1) {
+        if (c == 'm' && vmhi_shutdown_method_from_name(optarg, &method) != VMHI_OK)
+            return cli_bad_value(ctx, argv[0], "--method", optarg,
+                                 "default, acpi, guest-agent or pv");
+        if (c == 'm')
+            continue;
         if (c != 't')
             return cli_option_error(ctx, argv[0], c, argv);
         if (!cli_parse_seconds(optarg, &timeout_ms))
@@ -244,9 +252,9 @@ static int cli_run_shutdown(cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     if (wait) {
-        rc = cli_shutdown_and_wait(ctx, vm, timeout_ms);
+        rc = cli_shutdown_and_wait(ctx, vm, timeout_ms, method);
     } else {
-        rc = vmhi_vm_shutdown(vm, 0);
+        rc = vmhi_vm_shutdown(vm, 0, method);
         if (rc != VMHI_OK)
             rc = cli_fail_vmhi(ctx, rc, "cannot shut down VM '%s'", vmhi_vm_get_name(vm));
         else
@@ -275,19 +283,23 @@ const cli_command cli_lifecycle_commands[] = {
       "when it stops.",
       NULL, cli_run_create, CLI_NEEDS_CONN },
     CLI_VM_ONLY("undefine", "Remove a VM's persistent definition",
-                "A shut-off VM disappears; a running one becomes transient and disappears\n"
-                "when it stops."),
+                "A shut-off VM disappears (a suspended one with its saved state); a running\n"
+                "one becomes transient and disappears when it stops."),
     CLI_VM_ONLY("start", "Start a shut-off, crashed or suspended VM",
                 "Boots the VM, or restores it when it was suspended."),
-    { "shutdown", "VM [--timeout SEC]", "Ask the guest to shut down gracefully",
-      "Presses the virtual power button.  Without --timeout the command returns as\n"
+    { "shutdown", "VM [--timeout SEC] [--method M]", "Ask the guest to shut down gracefully",
+      "Asks the guest to shut down (by default the backend's usual way, e.g. the\n"
+      "virtual power button).  Without --timeout the command returns as\n"
       "soon as the request is made (the VM is shutting-down until the guest acts).\n"
       "With --timeout it waits until the VM is shut off, showing the elapsed time on\n"
       "a terminal, and exits with 7 when the guest did not shut down in time.",
-      "  -t, --timeout SEC   wait up to SEC seconds for the VM to be shut off\n",
+      "  -t, --timeout SEC   wait up to SEC seconds for the VM to be shut off\n"
+      "  -m, --method M      default, acpi, guest-agent or pv ('vmhi caps' lists\n"
+      "                      the ones the backend accepts)\n",
       cli_run_shutdown, CLI_NEEDS_CONN },
     CLI_VM_ONLY("poweroff", "Power a VM off at once",
-                "Pulls the virtual plug: valid when running, paused, shutting-down or crashed."),
+                "Pulls the virtual plug: valid when running, paused, shutting-down or crashed;\n"
+                "on a suspended VM it discards the saved state."),
     CLI_VM_ONLY("reboot", "Ask the guest to reboot gracefully", "Valid when running."),
     CLI_VM_ONLY("reset", "Reset a VM hard", "Like pressing the reset button: valid when running or paused."),
     CLI_VM_ONLY("pause", "Pause a running VM", "Stops the vCPUs; memory is kept."),

@@ -40,8 +40,8 @@ void cli_wait_prepare(cli_ctx *ctx, vmhi_vm *vm, cli_waiter *w)
     w->sub_id = -1;
     w->event_fd = -1;
     w->events = 0;
-    if (vmhi_conn_subscribe(ctx->conn, VMHI_EVENT_ALL, vmhi_vm_get_uuid(vm), cli_wait_on_event,
-                            w, &w->sub_id) != VMHI_OK ||
+    if (vmhi_conn_subscribe(ctx->conn, VMHI_EVENT_ALL_1_0, vmhi_vm_get_uuid(vm), cli_wait_on_event,
+                            w, NULL, &w->sub_id) != VMHI_OK ||
         vmhi_conn_get_event_fd(ctx->conn, &w->event_fd) != VMHI_OK) {
         cli_wait_finish(ctx, w);
         w->sub_id = -1;

@@ -67,7 +67,7 @@ static int define_vm(vmhi_conn *conn, vmhi_vm **vm)
              step_ok("vmhi_vm_config_set_max_memory_mib",
                      vmhi_vm_config_set_max_memory_mib(cfg, 256)) &&
              step_ok("vmhi_vm_config_set_memory_mib", vmhi_vm_config_set_memory_mib(cfg, 256)) &&
-             step_ok("vmhi_vm_define", vmhi_vm_define(vm, conn, cfg));
+             step_ok("vmhi_vm_define", vmhi_vm_define(vm, conn, cfg, 0));
 
     vmhi_vm_config_free(cfg);
     return ok;
@@ -82,13 +82,13 @@ static int run_lifecycle(vmhi_conn *conn)
              state_is(vm, VMHI_STATE_SHUTOFF, "define") &&
              step_ok("vmhi_vm_start", vmhi_vm_start(vm, 0)) &&
              state_is(vm, VMHI_STATE_RUNNING, "start") &&
-             step_ok("vmhi_vm_pause", vmhi_vm_pause(vm)) &&
+             step_ok("vmhi_vm_pause", vmhi_vm_pause(vm, 0)) &&
              state_is(vm, VMHI_STATE_PAUSED, "pause") &&
-             step_ok("vmhi_vm_resume", vmhi_vm_resume(vm)) &&
+             step_ok("vmhi_vm_resume", vmhi_vm_resume(vm, 0)) &&
              state_is(vm, VMHI_STATE_RUNNING, "resume") &&
              step_ok("vmhi_vm_poweroff", vmhi_vm_poweroff(vm, 0)) &&
              state_is(vm, VMHI_STATE_SHUTOFF, "poweroff") &&
-             step_ok("vmhi_vm_undefine", vmhi_vm_undefine(vm));
+             step_ok("vmhi_vm_undefine", vmhi_vm_undefine(vm, 0));
 
     if (ok) {
         int rc = vmhi_vm_lookup_by_name(&gone, conn, VM_NAME);
