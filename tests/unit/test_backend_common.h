@@ -53,7 +53,7 @@ static inline vmhi_vm *bt_define(vmhi_conn *conn, const char *name, uint64_t mib
 {
     vmhi_vm_config *cfg = bt_config(name, mib);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_config_free(cfg);
     return vm;
 }
@@ -143,7 +143,7 @@ static inline void bt_record(vmhi_conn *conn, const vmhi_event *event, void *use
 static inline void bt_subscribe(vmhi_conn *conn, bt_recorder *r, unsigned int mask)
 {
     memset(r, 0, sizeof(*r));
-    ck_vmhi_ok(vmhi_conn_subscribe(conn, mask, NULL, bt_record, r, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, mask, NULL, bt_record, r, NULL, NULL));
 }
 
 /* Dispatches until at least @n events were recorded or 2 s passed. */

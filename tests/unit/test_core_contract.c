@@ -274,7 +274,7 @@ END_TEST
 
 START_TEST(err_9_strerror_covers_every_code)
 {
-    for (int code = VMHI_E_INTERNAL; code <= VMHI_OK; code++) {
+    for (int code = VMHI_ERROR_CODE_MIN_1_0; code <= VMHI_OK; code++) {
         const char *s = vmhi_strerror(code);
         ck_assert_ptr_nonnull(s);
         ck_assert_int_gt((int)strlen(s), 0);

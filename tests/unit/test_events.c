@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -281,6 +282,112 @@ START_TEST(test_event_thread_blocks_signals)
 }
 END_TEST
 
+/* ---- EV-18: free_userdata runs exactly once, when the subscription ends */
+
+struct owned {
+    atomic_int frees;
+    atomic_int in_callback;   /* 1 while the slow callback runs */
+    atomic_int freed_during;  /* set if free ran while a callback was running */
+    int unsubscribe_id;
+    vmhi_conn *conn;
+};
+
+static void owned_free(void *data)
+{
+    struct owned *o = data;
+    if (atomic_load(&o->in_callback))
+        atomic_store(&o->freed_during, 1);
+    atomic_fetch_add(&o->frees, 1);
+}
+
+static void owned_cb(vmhi_conn *conn, const vmhi_event *ev, void *data)
+{
+    (void)ev;
+    struct owned *o = data;
+    atomic_store(&o->in_callback, 1);
+    if (o->unsubscribe_id > 0) {
+        int id = o->unsubscribe_id;
+        o->unsubscribe_id = 0;
+        vmhi_conn_unsubscribe(conn, id);
+        ck_assert_int_eq(atomic_load(&o->frees), 0); /* not while it runs */
+    }
+    usleep(100 * 1000);
+    atomic_store(&o->in_callback, 0);
+}
+
+START_TEST(test_ev_18_free_userdata_once)
+{
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    struct owned a = { 0 }, b = { 0 }, failed = { 0 };
+    int id = 0;
+
+    /* A failed subscribe leaves the userdata with the caller. */
+    ck_vmhi(vmhi_conn_subscribe(c, 1u << 20, NULL, owned_cb, &failed, owned_free, NULL),
+            VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(atomic_load(&failed.frees), 0);
+
+    /* Unsubscribe frees it once. */
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, owned_cb, &a, owned_free, &id));
+    ck_assert_int_eq(atomic_load(&a.frees), 0);
+    ck_vmhi_ok(vmhi_conn_unsubscribe(c, id));
+    ck_assert_int_eq(atomic_load(&a.frees), 1);
+    ck_vmhi(vmhi_conn_unsubscribe(c, id), VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(atomic_load(&a.frees), 1);
+
+    /* Unsubscribing from inside its own callback frees it after the callback. */
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_DEFINED, NULL, owned_cb, &b, owned_free, &id));
+    b.unsubscribe_id = id;
+    vmhi_vm *vm = vmhi_test_define(c, "ev18");
+    ck_assert_int_ge(vmhi_conn_dispatch_events(c, 1000), 1);
+    ck_assert_int_eq(atomic_load(&b.frees), 1);
+    ck_assert_int_eq(atomic_load(&b.freed_during), 0);
+
+    /* Close frees what is still subscribed. */
+    struct owned d = { 0 };
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_ALL_1_0, NULL, owned_cb, &d, owned_free, NULL));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+    ck_assert_int_eq(atomic_load(&d.frees), 1);
+    ck_assert_int_eq(atomic_load(&failed.frees), 0);
+}
+END_TEST
+
+struct unsub_later {
+    vmhi_conn *conn;
+    int id;
+    struct owned *owned;
+};
+
+static void *unsubscribe_while_running(void *arg)
+{
+    struct unsub_later *u = arg;
+    while (!atomic_load(&u->owned->in_callback))
+        usleep(1000);
+    vmhi_conn_unsubscribe(u->conn, u->id);
+    return NULL;
+}
+
+/* Another thread's unsubscribe during the callback must not free the
+ * userdata under it: the callback's end releases it. */
+START_TEST(test_ev_18_unsubscribe_from_another_thread_waits_for_the_callback)
+{
+    vmhi_conn *c = vmhi_test_open("test:///default?guest=instant");
+    struct owned o = { 0 };
+    struct unsub_later u = { .conn = c, .owned = &o };
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_DEFINED, NULL, owned_cb, &o, owned_free, &u.id));
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, unsubscribe_while_running, &u), 0);
+    vmhi_vm *vm = vmhi_test_define(c, "ev18b");
+    ck_assert_int_ge(vmhi_conn_dispatch_events(c, 1000), 1);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(atomic_load(&o.frees), 1);
+    ck_assert_int_eq(atomic_load(&o.freed_during), 0);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+    ck_assert_int_eq(atomic_load(&o.frees), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("events");
@@ -293,6 +400,8 @@ int main(void)
     tcase_add_test(tc, test_bad_subscriptions);
     tcase_add_test(tc, test_queue_overflow_reports_drops);
     tcase_add_test(tc, test_event_thread_blocks_signals);
+    tcase_add_test(tc, test_ev_18_free_userdata_once);
+    tcase_add_test(tc, test_ev_18_unsubscribe_from_another_thread_waits_for_the_callback);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }

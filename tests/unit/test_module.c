@@ -138,6 +138,17 @@ START_TEST(test_no_backend_lists_search_path)
 }
 END_TEST
 
+/* CONN-15: xen:/// is reserved, not yet served: a clear NO_BACKEND. */
+START_TEST(conn_15_xen_is_reserved_until_its_backend_lands)
+{
+    use_fixture("none");
+    vmhi_conn *c = NULL;
+    ck_vmhi(vmhi_conn_open(&c, "xen:///", NULL), VMHI_E_NO_BACKEND);
+    ck_assert_ptr_null(c);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "'xen'"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("module");
@@ -154,6 +165,7 @@ int main(void)
     tcase_add_test(tc, test_explicit_load_errors);
     tcase_add_test(tc, test_explicit_load_good_twice);
     tcase_add_test(tc, test_no_backend_lists_search_path);
+    tcase_add_test(tc, conn_15_xen_is_reserved_until_its_backend_lands);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }

@@ -37,7 +37,7 @@ static inline vmhi_vm *vmhi_test_define(vmhi_conn *c, const char *name)
     ck_vmhi_ok(vmhi_vm_config_new(&cfg));
     ck_vmhi_ok(vmhi_vm_config_set_name(cfg, name));
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, c, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, c, cfg, 0));
     vmhi_vm_config_free(cfg);
     return vm;
 }
