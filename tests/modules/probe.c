@@ -6,6 +6,8 @@
  *   probe:///ok       opens
  *   probe:///decline  declines (VMHI_BACKEND_OPEN_DECLINED)
  *   probe:///fail     fails with VMHI_E_CONNECTION
+ * Its value caps refuse the PVSCSI bus and the PV shutdown method, and try
+ * (in vain) to refuse the default NIC model.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <stdatomic.h>
@@ -63,9 +65,15 @@ static void probe_close(void *p)
     atomic_fetch_add(&stats.closes, 1);
 }
 
+/* MOD-19: a reference from the core is zeroed and carries its size. */
+static void check_ref(const vmhi_backend_vm_ref *ref)
+{
+    if (ref->struct_size != sizeof(*ref) || ref->uuid[0] || ref->name[0])
+        atomic_fetch_add(&stats.ref_bad, 1);
+}
+
 static void fill_ref(vmhi_backend_vm_ref *ref)
 {
-    memset(ref, 0, sizeof(*ref));
     strcpy(ref->uuid, PROBE_UUID);
     strcpy(ref->name, "probe-vm");
 }
@@ -74,6 +82,8 @@ static int probe_list(void *p, vmhi_backend_list_add add, void *ctx)
 {
     check_priv(p);
     vmhi_backend_vm_ref ref;
+    memset(&ref, 0, sizeof(ref));
+    ref.struct_size = sizeof(ref);
     fill_ref(&ref);
     return add(ctx, &ref, VMHI_STATE_RUNNING, 1);
 }
@@ -83,7 +93,56 @@ static int probe_lookup(void *p, const char *name, const char *uuid, vmhi_backen
     (void)name;
     (void)uuid;
     check_priv(p);
+    check_ref(out);
     fill_ref(out);
+    return VMHI_OK;
+}
+
+static int probe_define(void *p, const vmhi_vm_config *cfg, unsigned int flags,
+                        vmhi_backend_vm_ref *out)
+{
+    (void)cfg;
+    (void)flags;
+    check_priv(p);
+    check_ref(out);
+    atomic_fetch_add(&stats.define_calls, 1);
+    fill_ref(out);
+    return VMHI_OK;
+}
+
+static int probe_attach_disk(void *p, const char *uuid, const vmhi_disk *disk,
+                             unsigned int flags, char *id)
+{
+    (void)uuid;
+    (void)disk;
+    (void)flags;
+    check_priv(p);
+    atomic_fetch_add(&stats.attach_calls, 1);
+    strcpy(id, "disk0");
+    return VMHI_OK;
+}
+
+/* Only requests: the guest "ignores" it, so the VM stays shutting-down and
+ * a caller with a timeout waits in the core, not here. */
+static int probe_shutdown(void *p, const char *uuid, unsigned int flags)
+{
+    (void)uuid;
+    (void)flags;
+    check_priv(p);
+    atomic_fetch_add(&stats.shutdown_calls, 1);
+    return VMHI_OK;
+}
+
+static int probe_get_value_caps(void *p, vmhi_value_kind kind, uint64_t *values)
+{
+    check_priv(p);
+    atomic_fetch_add(&stats.value_caps_calls, 1);
+    if (kind == VMHI_VALUE_DISK_BUS)
+        *values &= ~(UINT64_C(1) << VMHI_DISK_BUS_PVSCSI);
+    else if (kind == VMHI_VALUE_SHUTDOWN_METHOD)
+        *values &= ~(UINT64_C(1) << VMHI_SHUTDOWN_PV);
+    else if (kind == VMHI_VALUE_NIC_MODEL)
+        *values = 0; /* the core keeps DEFAULT whatever a module says */
     return VMHI_OK;
 }
 
@@ -99,7 +158,8 @@ static int probe_get_info(void *p, const char *uuid, vmhi_vm_info *info)
         ;
     usleep(500);
     atomic_fetch_sub(&stats.in_slot, 1);
-    info->state = VMHI_STATE_RUNNING;
+    info->state = atomic_load(&stats.shutdown_calls) ? VMHI_STATE_SHUTTING_DOWN
+                                                     : VMHI_STATE_RUNNING;
     info->reason = VMHI_REASON_BOOTED;
     info->vcpus = info->max_vcpus = 1;
     info->memory_mib = info->max_memory_mib = 64;
@@ -127,8 +187,9 @@ static int probe_poweroff(void *p, const char *uuid, unsigned int flags)
 
 /* Sets an error, then emits malformed and valid events: emitting must not
  * touch the error, and only the valid event may reach subscribers. */
-static int probe_pause(void *p, const char *uuid)
+static int probe_pause(void *p, const char *uuid, unsigned int flags)
 {
+    (void)flags;
     struct priv *priv = check_priv(p);
     int rc = core->set_error(VMHI_E_BUSY, "probe-native", "probe marker message");
     vmhi_backend_event ev;
@@ -214,6 +275,9 @@ static const vmhi_backend_ops ops = {
     .get_op_caps = probe_get_op_caps,
     .list_vms = probe_list,
     .lookup = probe_lookup,
+    .define = probe_define,
+    .shutdown = probe_shutdown,
+    .attach_disk = probe_attach_disk,
     .start = probe_start,
     .poweroff = probe_poweroff,
     .reset = probe_reset,
@@ -222,6 +286,7 @@ static const vmhi_backend_ops ops = {
     .set_memory = probe_set_memory,
     .events_enable = probe_events_enable,
     .get_profiles = probe_get_profiles,
+    .get_value_caps = probe_get_value_caps,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *c,

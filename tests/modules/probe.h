@@ -20,6 +20,11 @@ struct probe_stats {
     atomic_uint last_mask;
     atomic_int mask_calls;
     atomic_uint profiles_out; /* what get_profiles answers (0: leave as is) */
+    atomic_int ref_bad;        /* a vm_ref arrived without struct_size or not zeroed */
+    atomic_int shutdown_calls; /* shutdown requests; get_info reports shutting-down after one */
+    atomic_int define_calls;
+    atomic_int attach_calls;
+    atomic_int value_caps_calls;
 };
 
 #endif

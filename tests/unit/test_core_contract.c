@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "probe.h"
 #include "testutil.h"
@@ -419,6 +420,219 @@ START_TEST(abi_9_10_versions_and_struct_versions)
 }
 END_TEST
 
+/* ------------------------------------------------ ABI 1.0 final */
+
+static vmhi_vm_config *probe_config(vmhi_disk_bus bus, vmhi_nic_model model)
+{
+    vmhi_vm_config *cfg = NULL;
+    vmhi_disk *disk = NULL;
+    vmhi_nic *nic = NULL;
+    ck_vmhi_ok(vmhi_vm_config_new(&cfg));
+    ck_vmhi_ok(vmhi_vm_config_set_name(cfg, "probe-vm"));
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, "/var/lib/probe/d0.img"));
+    ck_vmhi_ok(vmhi_disk_set_bus(disk, bus));
+    ck_vmhi_ok(vmhi_vm_config_add_disk(cfg, disk));
+    ck_vmhi_ok(vmhi_nic_new(&nic));
+    ck_vmhi_ok(vmhi_nic_set_model(nic, model));
+    ck_vmhi_ok(vmhi_vm_config_add_nic(cfg, nic));
+    vmhi_disk_free(disk);
+    vmhi_nic_free(nic);
+    return cfg;
+}
+
+/* CAP-11: the slot narrows what the core pre-filled; DEFAULT stays. */
+START_TEST(cap_11_value_caps_narrow_and_keep_default)
+{
+    vmhi_conn *c = open_probe();
+    uint64_t v = 0;
+    ck_vmhi_ok(vmhi_conn_get_value_caps(c, VMHI_VALUE_DISK_BUS, &v));
+    ck_assert_uint_eq(v, ((UINT64_C(1) << VMHI_DISK_BUS_COUNT_1_0) - 1) &
+                             ~(UINT64_C(1) << VMHI_DISK_BUS_PVSCSI));
+    ck_vmhi_ok(vmhi_conn_get_value_caps(c, VMHI_VALUE_NIC_MODEL, &v));
+    ck_assert_uint_eq(v, UINT64_C(1) << VMHI_NIC_MODEL_DEFAULT);
+    ck_vmhi_ok(vmhi_conn_get_value_caps(c, VMHI_VALUE_DISK_FORMAT, &v));
+    ck_assert_uint_eq(v, (UINT64_C(1) << VMHI_DISK_FORMAT_COUNT_1_0) - 1);
+    ck_vmhi(vmhi_conn_get_value_caps(c, (vmhi_value_kind)0, &v), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_get_value_caps(c, (vmhi_value_kind)VMHI_VALUE_KIND_COUNT_1_0, &v),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_get_value_caps(c, VMHI_VALUE_DISK_BUS, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_conn_get_value_caps(NULL, VMHI_VALUE_DISK_BUS, &v), VMHI_E_INVALID_ARG);
+    vmhi_conn_close(c);
+
+    /* Without the slot (the test backend's default host) every value is accepted. */
+    vmhi_conn *t = vmhi_test_open("test:///default");
+    for (int k = VMHI_VALUE_DISK_BUS; k < VMHI_VALUE_KIND_COUNT_1_0; k++) {
+        ck_vmhi_ok(vmhi_conn_get_value_caps(t, (vmhi_value_kind)k, &v));
+        ck_assert_uint_ne(v & 1, 0);
+    }
+    vmhi_conn_close(t);
+}
+END_TEST
+
+/* CAP-12: undeclared values never reach the slot. */
+START_TEST(cap_12_undeclared_values_are_refused_before_the_slot)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = NULL;
+    vmhi_vm_config *bad = probe_config(VMHI_DISK_BUS_PVSCSI, VMHI_NIC_MODEL_DEFAULT);
+    ck_vmhi(vmhi_vm_define(&vm, c, bad, 0), VMHI_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "disk-bus 'pvscsi'"));
+    ck_assert_ptr_null(vm);
+    vmhi_vm_config *model = probe_config(VMHI_DISK_BUS_DEFAULT, VMHI_NIC_MODEL_E1000);
+    ck_vmhi(vmhi_vm_define(&vm, c, model, 0), VMHI_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "nic-model 'e1000'"));
+    ck_assert_int_eq(atomic_load(&probe->define_calls), 0);
+
+    vmhi_vm_config *good = probe_config(VMHI_DISK_BUS_VIRTIO, VMHI_NIC_MODEL_DEFAULT);
+    ck_vmhi_ok(vmhi_vm_define(&vm, c, good, 0));
+    ck_assert_int_eq(atomic_load(&probe->define_calls), 1);
+
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, "/var/lib/probe/d1.img"));
+    ck_vmhi_ok(vmhi_disk_set_bus(disk, VMHI_DISK_BUS_PVSCSI));
+    ck_vmhi(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_CONFIG, NULL), VMHI_E_UNSUPPORTED);
+    ck_assert_int_eq(atomic_load(&probe->attach_calls), 0);
+    ck_vmhi_ok(vmhi_disk_set_bus(disk, VMHI_DISK_BUS_SATA));
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_CONFIG, NULL));
+    ck_assert_int_eq(atomic_load(&probe->attach_calls), 1);
+
+    ck_vmhi(vmhi_vm_shutdown(vm, 0, VMHI_SHUTDOWN_PV), VMHI_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "shutdown-method 'pv'"));
+    ck_vmhi(vmhi_vm_shutdown(vm, 0, VMHI_SHUTDOWN_METHOD_COUNT_1_0), VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(atomic_load(&probe->shutdown_calls), 0);
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, VMHI_SHUTDOWN_ACPI));
+    ck_assert_int_eq(atomic_load(&probe->shutdown_calls), 1);
+
+    vmhi_disk_free(disk);
+    vmhi_vm_config_free(bad);
+    vmhi_vm_config_free(model);
+    vmhi_vm_config_free(good);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+/* MOD-19: every vm_ref the core hands a slot is zeroed and sized. */
+START_TEST(mod_19_vm_ref_is_sized_and_zeroed)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = probe_vm(c);
+    vmhi_vm *by_uuid = NULL;
+    ck_vmhi_ok(vmhi_vm_lookup_by_uuid(&by_uuid, c, vmhi_vm_get_uuid(vm)));
+    vmhi_vm_config *cfg = probe_config(VMHI_DISK_BUS_DEFAULT, VMHI_NIC_MODEL_DEFAULT);
+    vmhi_vm *defined = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&defined, c, cfg, 0));
+    ck_assert_int_eq(atomic_load(&probe->define_calls), 1);
+    ck_assert_int_eq(atomic_load(&probe->ref_bad), 0);
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_free(defined);
+    vmhi_vm_free(by_uuid);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+struct waiter {
+    vmhi_vm *vm;
+    atomic_int returned;
+    int rc;
+};
+
+static void *shutdown_with_timeout(void *arg)
+{
+    struct waiter *w = arg;
+    w->rc = vmhi_vm_shutdown(w->vm, 3000, 0);
+    atomic_store(&w->returned, 1);
+    return NULL;
+}
+
+/* MOD-20: the core waits for shutoff without holding a non-thread-safe
+ * backend's lock, so the connection keeps serving other threads. */
+START_TEST(mod_20_shutdown_wait_does_not_hold_the_connection)
+{
+    vmhi_conn *c = open_probe();
+    struct waiter w = { .vm = probe_vm(c) };
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, shutdown_with_timeout, &w), 0);
+    while (atomic_load(&probe->shutdown_calls) == 0)
+        usleep(1000);
+    vmhi_vm **vms = NULL;
+    size_t count = 0;
+    ck_vmhi_ok(vmhi_conn_list_vms(c, 0, &vms, &count));
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vms[0], &info));
+    ck_assert_int_eq(info.state, VMHI_STATE_SHUTTING_DOWN);
+    /* Both calls were served while the waiting shutdown had not returned. */
+    ck_assert_int_eq(atomic_load(&w.returned), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(w.rc, VMHI_E_TIMEOUT);
+    ck_assert_int_eq(atomic_load(&probe->shutdown_calls), 1);
+    ck_assert_int_eq(atomic_load(&probe->max_in_slot), 1); /* still serialized */
+    vmhi_vm_list_free(vms, count);
+    vmhi_vm_free(w.vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+struct churn {
+    vmhi_conn *conn;
+    unsigned int mask;
+};
+
+static void *subscribe_churn(void *arg)
+{
+    struct churn *ch = arg;
+    for (int i = 0; i < 200; i++) {
+        int id = 0;
+        if (vmhi_conn_subscribe(ch->conn, ch->mask, NULL, ignore_cb, NULL, NULL, &id) == VMHI_OK)
+            vmhi_conn_unsubscribe(ch->conn, id);
+    }
+    return NULL;
+}
+
+/* MOD-14: concurrent subscription changes leave the backend with the mask
+ * of the subscriptions that remain, never a stale one. */
+START_TEST(mod_14_concurrent_changes_leave_the_right_mask)
+{
+    vmhi_conn *c = open_probe();
+    ck_vmhi_ok(vmhi_conn_subscribe(c, VMHI_EVENT_LIFECYCLE, NULL, ignore_cb, NULL, NULL, NULL));
+    struct churn ch[4] = { { c, VMHI_EVENT_MEMORY }, { c, VMHI_EVENT_VCPU },
+                           { c, VMHI_EVENT_DEFINED }, { c, VMHI_EVENT_DEVICE_ADDED } };
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, subscribe_churn, &ch[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_uint_eq(atomic_load(&probe->last_mask), VMHI_EVENT_LIFECYCLE);
+    vmhi_conn_close(c);
+}
+END_TEST
+
+/* LC-GEN-4 for the calls that gained a flags argument; CFG-16. */
+START_TEST(lc_gen_4_new_flags_arguments_are_checked)
+{
+    vmhi_conn *c = open_probe();
+    vmhi_vm *vm = probe_vm(c);
+    vmhi_vm_config *cfg = probe_config(VMHI_DISK_BUS_DEFAULT, VMHI_NIC_MODEL_DEFAULT);
+    vmhi_vm *out = NULL;
+    ck_vmhi(vmhi_vm_define(&out, c, cfg, 1), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_undefine(vm, 1), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_pause(vm, 1u << 5), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_resume(vm, 2), VMHI_E_INVALID_ARG);
+    vmhi_vm_config *got = NULL;
+    ck_vmhi(vmhi_vm_get_config(vm, &got, 4), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_get_config(vm, &got, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG),
+            VMHI_E_INVALID_ARG);
+    ck_assert_ptr_null(got);
+    ck_assert_int_eq(atomic_load(&probe->define_calls), 0);
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core-contract");
@@ -431,6 +645,12 @@ int main(void)
     tcase_add_test(mod, mod_14_events_enable_follows_subscriptions);
     tcase_add_test(mod, mod_17_get_profiles_only_narrows);
     tcase_add_test(mod, cap_3_5_caps_are_enforced_before_the_slot);
+    tcase_add_test(mod, cap_11_value_caps_narrow_and_keep_default);
+    tcase_add_test(mod, cap_12_undeclared_values_are_refused_before_the_slot);
+    tcase_add_test(mod, mod_19_vm_ref_is_sized_and_zeroed);
+    tcase_add_test(mod, mod_20_shutdown_wait_does_not_hold_the_connection);
+    tcase_add_test(mod, mod_14_concurrent_changes_leave_the_right_mask);
+    tcase_add_test(mod, lc_gen_4_new_flags_arguments_are_checked);
     suite_add_tcase(s, mod);
     TCase *core = tcase_create("core");
     tcase_add_test(core, conn_13_handle_outlives_connection);
