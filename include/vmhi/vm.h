@@ -299,7 +299,7 @@ VMHI_EXTERN int vmhi_vm_suspend(vmhi_vm *vm, unsigned int flags);
 /* ---------------------------------------------------------- inspection */
 
 /**
- * @brief Current state and its reason.
+ * @brief Current state and its reason.  Valid in any state.
  * @param vm The VM.
  * @param[out] state A #vmhi_vm_state.  @param[out] reason A #vmhi_state_reason, or NULL.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_NO_VM.
@@ -329,7 +329,7 @@ typedef struct vmhi_vm_info {
 #define VMHI_VM_INFO_INIT { VMHI_VM_INFO_VERSION, VMHI_STATE_SHUTOFF, VMHI_REASON_UNKNOWN, 0, 0, 0, 0, 0, 0 }
 
 /**
- * @brief Reads state, vCPUs, memory and CPU time.
+ * @brief Reads state, vCPUs, memory and CPU time.  Valid in any state.
  * @param vm The VM.  @param[in,out] info Initialized with #VMHI_VM_INFO_INIT.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_NO_VM.
  * @since 1.0
@@ -568,7 +568,7 @@ typedef struct vmhi_device_info {
 #define VMHI_DEVICE_INFO_INIT { VMHI_DEVICE_INFO_VERSION, VMHI_DEVICE_DISK, VMHI_DEVICE_PRESENT, NULL, NULL, 0, 0 }
 
 /**
- * @brief Lists a VM's disks and NICs with their stable ids.
+ * @brief Lists a VM's disks and NICs with their stable ids.  Valid in any state.
  * @param vm The VM.  @param[out] out The list; free with vmhi_device_list_free().
  * @return #VMHI_OK; #VMHI_E_NO_VM; #VMHI_E_UNSUPPORTED.
  * @since 1.0
