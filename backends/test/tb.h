@@ -14,10 +14,13 @@
  *  - tb_resources.c  info, config, memory and vCPUs
  *  - tb_devices.c    disk and NIC attach, detach and listing
  *
+ *  - tb_values.c     the refuse= and lie= URI parameters and get_value_caps
+ *
  * Locking: every tb_host has one mutex.  Every slot takes it for its whole
  * duration, so a slot sees and leaves the host consistent; events are
  * emitted while it is held so that they reach the core in the order the
- * changes happened.  The guest worker thread takes the same mutex.
+ * changes happened.  The guest worker thread takes the same mutex.  No
+ * slot waits for the guest: shutdown only requests, the core polls.
  */
 #ifndef VMHI_TB_H
 #define VMHI_TB_H
@@ -52,16 +55,10 @@ extern const vmhi_core_services *tb_core;
 #define TB_PRINTF(a, b)
 #endif
 
-/* Reports an error through the core and remembers it for tb_keep_error();
- * returns @code.  @native is the backend's own code ("errno") or NULL. */
+/* Reports an error through the core; returns @code.  @native is the
+ * backend's own code ("errno") or NULL. */
 int tb_error_native(int code, const char *native, const char *fmt, ...) TB_PRINTF(3, 4);
 #define tb_error(code, ...) tb_error_native((code), NULL, __VA_ARGS__)
-/* Public VMHI calls (config frees included) may clear the thread's last
- * error while a failed slot cleans up; this restores the error reported
- * for @rc.  Every slot returns through it (tb_unlock() does). */
-int tb_keep_error(int rc);
-/* Forgets the remembered error; called as a slot starts (tb_lock() does). */
-void tb_error_begin(void);
 
 /* How the simulated guest reacts to ACPI requests and device unplug. */
 typedef enum tb_guest_mode {
@@ -119,7 +116,6 @@ typedef struct tb_index {
 
 typedef struct tb_host {
     pthread_mutex_t lock;
-    pthread_cond_t changed;  /* broadcast on every VM state change (shutdown waits) */
     pthread_cond_t work;     /* wakes the guest worker */
     char *dir;               /* canonical directory, NULL for test:///default */
     pid_t pid;               /* process that created it: a fork()ed child must not share it */
@@ -144,13 +140,18 @@ typedef struct tb_conn {
     tb_host *host;
     tb_guest_mode guest;
     unsigned int event_mask;
+    /* Per value kind, bits (1 << value): refuse= values are not declared
+     * (the core refuses them); lie= values are declared but refused with
+     * VMHI_E_UNSUPPORTED by the slots, on purpose (see tb_values.c). */
+    uint64_t refused[VMHI_VALUE_KIND_COUNT_1_0];
+    uint64_t lied[VMHI_VALUE_KIND_COUNT_1_0];
     struct tb_conn *next;
 } tb_conn;
 
 /* ---- tb_host.c ---------------------------------------------------------- */
 
 /* Takes the host lock at the start of a slot / releases it at the end,
- * returning tb_keep_error(rc). */
+ * returning @rc. */
 void tb_lock(tb_host *h);
 int tb_unlock(tb_host *h, int rc);
 
@@ -199,9 +200,10 @@ int tb_resolve_affect(const tb_vm *vm, unsigned int flags, const char *what,
 uint64_t tb_now_ns(void);
 uint64_t tb_vm_cpu_time(const tb_vm *vm);
 
-/* Changes state, persists it, wakes waiters and emits a lifecycle event.
- * Entering SHUTOFF drops the live config and, for a transient VM, frees
- * @vm: callers must not use @vm afterwards unless it stays active. */
+/* Changes state, persists it and emits a lifecycle event.  Entering
+ * SHUTOFF drops the live config (a suspended VM's saved image with it)
+ * and, for a transient VM, frees @vm: callers must not use @vm afterwards
+ * unless it stays active. */
 void tb_vm_transition(tb_host *h, tb_vm *vm, vmhi_vm_state st, vmhi_state_reason why);
 
 /* Writes @def and makes it @vm's definition (ownership passes on success). */
@@ -224,7 +226,8 @@ int tb_store_load(tb_host *h);
 /* Writes @vm's definition (@def, which may differ from vm->def while a
  * change is being committed); no-op for in-memory hosts. */
 int tb_store_save_def(tb_host *h, const tb_vm *vm, const vmhi_vm_config *def);
-/* Writes @vm's runtime state; failures are logged, not returned. */
+/* Writes @vm's runtime state; failures are logged, not returned, and leave
+ * the thread's last error as it was. */
 void tb_store_save_state(tb_host *h, const tb_vm *vm);
 /* Removes the definition file / the state file. */
 int tb_store_remove_def(tb_host *h, const char *uuid);
@@ -248,7 +251,8 @@ void tb_guest_finish_release(tb_host *h, tb_vm *vm, vmhi_device_type type, const
 /* ---- tb_config.c -------------------------------------------------------- */
 
 int tb_config_copy(const vmhi_vm_config *cfg, vmhi_vm_config **out);
-/* Copies @cfg, gives every NIC without a MAC a generated one. */
+/* Copies @cfg the way this host stores it: every DEFAULT disk bus and NIC
+ * model resolved (virtio), every NIC without a MAC given a generated one. */
 int tb_config_prepare(tb_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **out);
 /* VMHI_E_LIMIT when @cfg exceeds this host's per-VM limits. */
 int tb_config_check_limits(const vmhi_vm_config *cfg);
@@ -261,7 +265,8 @@ bool tb_config_has_id(const vmhi_vm_config *cfg, const char *id);
 /* First "<prefix>N" used by neither config (either may be NULL). */
 void tb_config_free_id(const char *prefix, const vmhi_vm_config *a, const vmhi_vm_config *b,
                        char id[VMHI_DEVICE_ID_MAX + 1]);
-/* Copies of a disk / NIC with @id (and @mac for NICs, unless NULL). */
+/* Copies of a disk / NIC with @id (and @mac for NICs, unless NULL), as
+ * this host stores them: a DEFAULT bus or model becomes virtio. */
 int tb_disk_clone(const vmhi_disk *disk, const char *id, vmhi_disk **out);
 int tb_nic_clone(const vmhi_nic *nic, const char *id, const char *mac, vmhi_nic **out);
 /* Generates a locally administered MAC not used by any VM of @h. */
@@ -269,25 +274,38 @@ void tb_mac_generate(tb_host *h, const vmhi_vm_config *extra, char mac[18]);
 /* Copies the last VMHI error message (the config API sets it). */
 const char *tb_last_message(void);
 
+/* ---- tb_values.c -------------------------------------------------------- */
+
+/* Reads refuse=<list> / lie=<list> (@name) into @bits; VMHI_E_INVALID_ARG
+ * naming the bad item when malformed. */
+int tb_values_parse(const char *name, const char *list, uint64_t bits[VMHI_VALUE_KIND_COUNT_1_0]);
+int tb_get_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values);
+/* VMHI_E_UNSUPPORTED when @cfg / the device uses a value listed in lie=. */
+int tb_values_check_config(const tb_conn *c, const vmhi_vm_config *cfg);
+int tb_values_check_disk(const tb_conn *c, const vmhi_disk *disk);
+int tb_values_check_nic(const tb_conn *c, const vmhi_nic *nic);
+int tb_values_check(const tb_conn *c, vmhi_value_kind kind, unsigned int value);
+
 /* ---- slots (tb_lifecycle.c, tb_resources.c, tb_devices.c) -------------- */
 
 int tb_list_vms(void *priv, vmhi_backend_list_add add, void *ctx);
 int tb_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out);
-int tb_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
-int tb_undefine(void *priv, const char *uuid);
+int tb_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+              vmhi_backend_vm_ref *out);
+int tb_undefine(void *priv, const char *uuid, unsigned int flags);
 int tb_create(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
               vmhi_backend_vm_ref *out);
 int tb_start(void *priv, const char *uuid, unsigned int flags);
-int tb_shutdown(void *priv, const char *uuid, unsigned int timeout_ms);
+int tb_shutdown(void *priv, const char *uuid, unsigned int flags);
 int tb_poweroff(void *priv, const char *uuid, unsigned int flags);
 int tb_reboot(void *priv, const char *uuid, unsigned int flags);
 int tb_reset(void *priv, const char *uuid, unsigned int flags);
-int tb_pause(void *priv, const char *uuid);
-int tb_resume(void *priv, const char *uuid);
+int tb_pause(void *priv, const char *uuid, unsigned int flags);
+int tb_resume(void *priv, const char *uuid, unsigned int flags);
 int tb_suspend(void *priv, const char *uuid, unsigned int flags);
 
 int tb_get_info(void *priv, const char *uuid, vmhi_vm_info *info);
-int tb_get_config(void *priv, const char *uuid, vmhi_vm_config **out);
+int tb_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out);
 int tb_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
 int tb_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
 int tb_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats);

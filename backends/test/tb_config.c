@@ -4,7 +4,14 @@
  *
  * Helpers over the public config model: the backend keeps its VMs as
  * vmhi_vm_config objects and changes them only through the public
- * accessors, like an external module would.
+ * accessors, like an external module would.  Everything a config carries
+ * that the simulated host has no use for (guest type, direct kernel boot,
+ * disk targets, metadata) is kept by vmhi_vm_config_copy() and the XML
+ * codec untouched, so it round-trips through get_config and the directory.
+ *
+ * What a stored config never holds: a DEFAULT disk bus or NIC model (the
+ * host's paravirtual choice is virtio, reported back as such) or a NIC
+ * without a MAC.
  */
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +120,19 @@ void tb_config_free_id(const char *prefix, const vmhi_vm_config *a, const vmhi_v
     }
 }
 
+/* The concrete bus and model this host picks for DEFAULT. */
+static vmhi_disk_bus resolved_bus(vmhi_disk_bus bus)
+{
+    return bus == VMHI_DISK_BUS_DEFAULT ? VMHI_DISK_BUS_VIRTIO : bus;
+}
+
+static vmhi_nic_model resolved_model(vmhi_nic_model model)
+{
+    return model == VMHI_NIC_MODEL_DEFAULT ? VMHI_NIC_MODEL_VIRTIO : model;
+}
+
+/* Field by field: the model has no public disk copy.  A field added to
+ * vmhi_disk must be added here too, or attach would drop it. */
 int tb_disk_clone(const vmhi_disk *disk, const char *id, vmhi_disk **out)
 {
     vmhi_disk *d = NULL;
@@ -124,11 +144,13 @@ int tb_disk_clone(const vmhi_disk *disk, const char *id, vmhi_disk **out)
     if (rc == VMHI_OK)
         rc = vmhi_disk_set_format(d, vmhi_disk_get_format(disk));
     if (rc == VMHI_OK)
-        rc = vmhi_disk_set_bus(d, vmhi_disk_get_bus(disk));
+        rc = vmhi_disk_set_bus(d, resolved_bus(vmhi_disk_get_bus(disk)));
     if (rc == VMHI_OK)
         rc = vmhi_disk_set_readonly(d, vmhi_disk_get_readonly(disk));
     if (rc == VMHI_OK)
         rc = vmhi_disk_set_size_mib(d, vmhi_disk_get_size_mib(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_target(d, vmhi_disk_get_target(disk));
     if (rc < 0) {
         const char *why = tb_last_message(); /* before the free clears it */
         vmhi_disk_free(d);
@@ -145,7 +167,7 @@ int tb_nic_clone(const vmhi_nic *nic, const char *id, const char *mac, vmhi_nic 
     if (rc == VMHI_OK)
         rc = vmhi_nic_set_id(n, id);
     if (rc == VMHI_OK)
-        rc = vmhi_nic_set_model(n, vmhi_nic_get_model(nic));
+        rc = vmhi_nic_set_model(n, resolved_model(vmhi_nic_get_model(nic)));
     if (rc == VMHI_OK)
         rc = vmhi_nic_set_mac(n, mac ? mac : vmhi_nic_get_mac(nic));
     if (rc == VMHI_OK)
@@ -183,17 +205,48 @@ void tb_mac_generate(tb_host *h, const vmhi_vm_config *extra, char mac[18])
     } while (mac_used(h, extra, mac));
 }
 
-static bool needs_mac(const vmhi_vm_config *cfg)
+/* Whether @cfg holds a device this host would store differently. */
+static bool needs_rebuild(const vmhi_vm_config *cfg)
 {
-    size_t n = vmhi_vm_config_get_nic_count(cfg);
-    for (size_t i = 0; i < n; i++)
-        if (!vmhi_nic_get_mac(vmhi_vm_config_get_nic(cfg, i)))
+    for (size_t i = 0; i < vmhi_vm_config_get_disk_count(cfg); i++)
+        if (vmhi_disk_get_bus(vmhi_vm_config_get_disk(cfg, i)) == VMHI_DISK_BUS_DEFAULT)
             return true;
+    for (size_t i = 0; i < vmhi_vm_config_get_nic_count(cfg); i++) {
+        const vmhi_nic *nic = vmhi_vm_config_get_nic(cfg, i);
+        if (!vmhi_nic_get_mac(nic) || vmhi_nic_get_model(nic) == VMHI_NIC_MODEL_DEFAULT)
+            return true;
+    }
     return false;
 }
 
+/* Re-adds every disk of @cfg in order, each as tb_disk_clone() makes it.
+ * Removing does not touch the boot order, so an order naming "disk" stays. */
+static int rebuild_disks(vmhi_vm_config *cfg)
+{
+    size_t n = vmhi_vm_config_get_disk_count(cfg), made = 0;
+    vmhi_disk *clones[TB_MAX_DISKS];
+    int rc = n > TB_MAX_DISKS ? tb_error(VMHI_E_LIMIT, "test backend: more than %u disks",
+                                         TB_MAX_DISKS) : VMHI_OK;
+    for (; rc == VMHI_OK && made < n; made++) {
+        const vmhi_disk *d = vmhi_vm_config_get_disk(cfg, made);
+        rc = tb_disk_clone(d, vmhi_disk_get_id(d), &clones[made]);
+        if (rc < 0)
+            break;
+    }
+    for (size_t i = 0; rc == VMHI_OK && i < n; i++)
+        rc = vmhi_vm_config_remove_disk(cfg, vmhi_disk_get_id(clones[i]));
+    for (size_t i = 0; rc == VMHI_OK && i < n; i++)
+        rc = vmhi_vm_config_add_disk(cfg, clones[i]);
+    const char *why = rc < 0 ? tb_last_message() : NULL; /* before the frees */
+    for (size_t i = 0; i < made; i++)
+        vmhi_disk_free(clones[i]);
+    if (rc < 0)
+        return tb_error(rc, "test backend: cannot store the disks: %s", why);
+    return rc;
+}
+
 /* Re-adds every NIC of @cfg in order, generating missing MACs. */
-static int fill_macs(tb_host *h, vmhi_vm_config *cfg)
+static int rebuild_nics(tb_host *h, vmhi_vm_config *cfg)
 {
     size_t n = vmhi_vm_config_get_nic_count(cfg);
     vmhi_nic *clones[TB_MAX_NICS];
@@ -218,16 +271,18 @@ static int fill_macs(tb_host *h, vmhi_vm_config *cfg)
     for (size_t i = 0; i < made; i++)
         vmhi_nic_free(clones[i]);
     if (rc < 0)
-        return tb_error(rc, "test backend: cannot assign MAC addresses: %s", why);
+        return tb_error(rc, "test backend: cannot store the NICs: %s", why);
     return rc;
 }
 
 int tb_config_prepare(tb_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **out)
 {
     int rc = tb_config_copy(cfg, out);
-    if (rc < 0 || !needs_mac(*out))
+    if (rc < 0 || !needs_rebuild(*out))
         return rc;
-    rc = fill_macs(h, *out);
+    rc = rebuild_disks(*out);
+    if (rc == VMHI_OK)
+        rc = rebuild_nics(h, *out);
     if (rc < 0) {
         vmhi_vm_config_free(*out);
         *out = NULL;

@@ -9,6 +9,9 @@
  * device attached live and to the config has one id.  A path, MAC or id
  * already in use in a target config is VMHI_E_EXISTS.
  *
+ * A device is stored as tb_disk_clone() / tb_nic_clone() copy it: a DEFAULT
+ * bus or model becomes virtio, the disk target is kept.
+ *
  * Events: every successful attach emits one VMHI_EVENT_DEVICE_ADDED; every
  * detach emits one VMHI_EVENT_DEVICE_REMOVED once it has fully taken
  * effect (config-only detaches at once, live ones when the guest releases
@@ -193,12 +196,16 @@ static void free_device(const dev_kind *k, void *dev)
 static int attach(void *priv, const char *uuid, const dev_kind *k, const void *in,
                   unsigned int flags, char *id_out)
 {
-    tb_host *h = ((tb_conn *)priv)->host;
+    const tb_conn *c = priv;
+    tb_host *h = c->host;
     void *dev = NULL;
     unsigned int f = 0;
     tb_vm *vm;
     tb_lock(h);
-    int rc = tb_host_get_vm(h, uuid, &vm);
+    int rc = k->type == VMHI_DEVICE_DISK ? tb_values_check_disk(c, in)
+                                         : tb_values_check_nic(c, in);
+    if (rc == VMHI_OK)
+        rc = tb_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = tb_resolve_affect(vm, flags, k->type == VMHI_DEVICE_DISK ? "disk attach"
                                                                        : "NIC attach", &f);

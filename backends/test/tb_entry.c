@@ -18,6 +18,9 @@
  *   guest=unresponsive         the guest ignores them: shutdown stays
  *                              shutting-down, detaches stay pending
  *   guest=instant              they complete before the call returns
+ *   refuse=<kind>:<value>,...  those values are not declared (get_value_caps)
+ *   lie=<kind>:<value>,...     those values are declared but refused anyway
+ *                              (a deliberately broken backend; tb_values.c)
  * The guest mode belongs to the connection that makes the request.
  *
  * The simulated host: hypervisor "Test" 1.0.0, 8 CPUs, 16384 MiB.  Per VM:
@@ -50,25 +53,39 @@ static int parse_guest_mode(const char *value, tb_guest_mode *mode)
                     "unresponsive or instant", value);
 }
 
-static int parse_params(const vmhi_backend_uri *uri, tb_guest_mode *mode)
+/* Each parameter at most once: a repeated one is almost always a typo. */
+static int once(bool *seen, const char *name)
 {
-    bool have_guest = false;
-    *mode = TB_GUEST_COOPERATIVE;
-    for (size_t i = 0; i < uri->nparams; i++) {
-        const char *name = uri->param_names[i];
-        if (strcmp(name, "guest") != 0)
-            return tb_error(VMHI_E_INVALID_ARG,
-                            "test backend: unknown URI parameter '%s'; the only parameter "
-                            "is guest=cooperative|unresponsive|instant", name);
-        if (have_guest)
-            return tb_error(VMHI_E_INVALID_ARG,
-                            "test backend: URI parameter 'guest' given twice; give it once");
-        have_guest = true;
-        int rc = parse_guest_mode(uri->param_values[i], mode);
-        if (rc < 0)
-            return rc;
-    }
+    if (*seen)
+        return tb_error(VMHI_E_INVALID_ARG,
+                        "test backend: URI parameter '%s' given twice; give it once", name);
+    *seen = true;
     return VMHI_OK;
+}
+
+static int parse_param(tb_conn *c, const char *name, const char *value, bool seen[3])
+{
+    int rc;
+    if (strcmp(name, "guest") == 0)
+        return (rc = once(&seen[0], name)) < 0 ? rc : parse_guest_mode(value, &c->guest);
+    if (strcmp(name, "refuse") == 0)
+        return (rc = once(&seen[1], name)) < 0 ? rc : tb_values_parse(name, value, c->refused);
+    if (strcmp(name, "lie") == 0)
+        return (rc = once(&seen[2], name)) < 0 ? rc : tb_values_parse(name, value, c->lied);
+    return tb_error(VMHI_E_INVALID_ARG,
+                    "test backend: unknown URI parameter '%s'; the parameters are "
+                    "guest=cooperative|unresponsive|instant, refuse=<kind>:<value>,... "
+                    "and lie=<kind>:<value>,...", name);
+}
+
+static int parse_params(const vmhi_backend_uri *uri, tb_conn *c)
+{
+    bool seen[3] = { false, false, false };
+    c->guest = TB_GUEST_COOPERATIVE;
+    int rc = VMHI_OK;
+    for (size_t i = 0; rc == VMHI_OK && i < uri->nparams; i++)
+        rc = parse_param(c, uri->param_names[i], uri->param_values[i], seen);
+    return rc;
 }
 
 /* Checks the authority and path; @dir is NULL for the in-memory host. */
@@ -97,16 +114,15 @@ static int tb_open(vmhi_conn *conn, void *priv, const vmhi_backend_uri *uri)
         return VMHI_BACKEND_OPEN_DECLINED;
     tb_conn *c = priv;
     const char *dir = NULL;
-    tb_error_begin();
     int rc = parse_location(uri, &dir);
     if (rc == VMHI_OK)
-        rc = parse_params(uri, &c->guest);
+        rc = parse_params(uri, c);
     if (rc < 0)
-        return tb_keep_error(rc);
+        return rc;
     c->conn = conn;
-    c->event_mask = VMHI_EVENT_ALL;
+    c->event_mask = VMHI_EVENT_ALL_1_0;
     rc = tb_host_attach(c, dir);
-    return rc < 0 ? tb_keep_error(rc) : VMHI_BACKEND_OPEN_SUCCESS;
+    return rc < 0 ? rc : VMHI_BACKEND_OPEN_SUCCESS;
 }
 
 static void tb_close(void *priv)
@@ -150,6 +166,7 @@ static int tb_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
     case VMHI_OP_REBOOT:
         *caps = sup | VMHI_CAP_ASYNC;
         return VMHI_OK;
+    case VMHI_OP_GET_CONFIG: /* the live config and the definition, see tb_get_config() */
     case VMHI_OP_SET_MEMORY:
     case VMHI_OP_SET_VCPUS:
     case VMHI_OP_ATTACH_DISK:
@@ -251,6 +268,7 @@ static const vmhi_backend_ops tb_ops = {
     .list_devices = tb_list_devices,
     .events_enable = tb_events_enable,
     .get_profiles = tb_get_profiles,
+    .get_value_caps = tb_get_value_caps,
 };
 
 int vmhi_test_backend_entry(const vmhi_core_services *core, const vmhi_backend_ops **ops)

@@ -21,50 +21,24 @@
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static tb_host *registry;
 
-/* The last error this thread reported, for tb_keep_error(). */
-static _Thread_local struct {
-    int code;
-    char native[32];
-    char message[1024];
-} saved_error;
-
 int tb_error_native(int code, const char *native, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(saved_error.message, sizeof(saved_error.message), fmt, ap);
+    int rc = tb_core->set_error_v(code, native, fmt, ap);
     va_end(ap);
-    snprintf(saved_error.native, sizeof(saved_error.native), "%s", native ? native : "");
-    saved_error.code = code;
-    return tb_core->set_error(code, native, "%s", saved_error.message);
-}
-
-int tb_keep_error(int rc)
-{
-    if (rc >= 0 || vmhi_error_last_code() == rc)
-        return rc;
-    if (saved_error.code == rc)
-        return tb_core->set_error(rc, saved_error.native[0] ? saved_error.native : NULL, "%s",
-                                  saved_error.message);
-    return tb_core->set_error(rc, NULL, "test backend: the operation failed (%s)",
-                              vmhi_strerror(rc));
-}
-
-void tb_error_begin(void)
-{
-    saved_error.code = 0;
+    return rc;
 }
 
 void tb_lock(tb_host *h)
 {
-    tb_error_begin();
     pthread_mutex_lock(&h->lock);
 }
 
 int tb_unlock(tb_host *h, int rc)
 {
     pthread_mutex_unlock(&h->lock);
-    return tb_keep_error(rc);
+    return rc;
 }
 
 void *tb_alloc(size_t size)
@@ -120,12 +94,8 @@ static int host_new(tb_host **out)
     h->lock_fd = -1;
     h->pid = getpid();
     int err = pthread_mutex_init(&h->lock, NULL);
-    if (!err && (err = init_monotonic_cond(&h->changed)) != 0)
+    if (!err && (err = init_monotonic_cond(&h->work)) != 0)
         pthread_mutex_destroy(&h->lock);
-    if (!err && (err = init_monotonic_cond(&h->work)) != 0) {
-        pthread_cond_destroy(&h->changed);
-        pthread_mutex_destroy(&h->lock);
-    }
     if (err) {
         tb_free(h);
         return tb_error(VMHI_E_INTERNAL, "test backend: cannot create a lock: %s",
@@ -151,7 +121,6 @@ static void host_free(tb_host *h)
     if (h->lock_fd >= 0)
         close(h->lock_fd); /* releases the flock */
     tb_free(h->dir);
-    pthread_cond_destroy(&h->changed);
     pthread_cond_destroy(&h->work);
     pthread_mutex_destroy(&h->lock);
     tb_free(h);
@@ -505,7 +474,6 @@ void tb_vm_transition(tb_host *h, tb_vm *vm, vmhi_vm_state st, vmhi_state_reason
     }
     if (gone)
         tb_store_remove_state(h, vm->uuid);
-    pthread_cond_broadcast(&h->changed);
     tb_emit(h, vm, VMHI_EVENT_LIFECYCLE, NULL, 0);
     if (!tb_state_is_active(st))
         finish_pending(h, vm);

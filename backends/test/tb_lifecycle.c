@@ -6,8 +6,12 @@
  *
  *   start     shutoff, suspended, crashed   -> running (booted / restored)
  *   shutdown  running, shutting-down        -> shutting-down, then shutoff
- *                                              when the guest acts
- *   poweroff  running, paused, shutting-down, crashed -> shutoff (poweroff)
+ *                                              when the guest acts (the slot
+ *                                              only requests; the core waits)
+ *   poweroff  running, paused, shutting-down, crashed, suspended
+ *                                           -> shutoff (poweroff); from
+ *                                              suspended the saved image is
+ *                                              discarded
  *   reboot    running                       -> running (rebooted) when the guest acts
  *   reset     running, paused               -> same state (reset)
  *   pause     running                       -> paused (user)
@@ -21,9 +25,7 @@
  * Defining an existing UUID with the same name replaces the definition
  * (used at the next start); it also makes a transient VM persistent.
  */
-#include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "tb.h"
 
@@ -123,13 +125,19 @@ static int define_new(tb_host *h, vmhi_vm_config *def, tb_vm **out)
     return VMHI_OK;
 }
 
-int tb_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
+int tb_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+              vmhi_backend_vm_ref *out)
 {
-    tb_host *h = ((tb_conn *)priv)->host;
+    tb_conn *c = priv;
+    tb_host *h = c->host;
     vmhi_vm_config *def = NULL;
     tb_lock(h);
     tb_vm *vm = tb_host_find_uuid(h, vmhi_vm_config_get_uuid(cfg));
-    int rc = tb_config_check_limits(cfg);
+    int rc = check_no_flags(flags, "define");
+    if (rc == VMHI_OK)
+        rc = tb_values_check_config(c, cfg);
+    if (rc == VMHI_OK)
+        rc = tb_config_check_limits(cfg);
     if (rc == VMHI_OK)
         rc = check_identity(h, cfg, vm);
     if (rc == VMHI_OK)
@@ -145,12 +153,14 @@ int tb_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
     return tb_unlock(h, VMHI_OK);
 }
 
-int tb_undefine(void *priv, const char *uuid)
+int tb_undefine(void *priv, const char *uuid, unsigned int flags)
 {
     tb_host *h = ((tb_conn *)priv)->host;
     tb_vm *vm;
     tb_lock(h);
-    int rc = tb_host_get_vm(h, uuid, &vm);
+    int rc = check_no_flags(flags, "undefine");
+    if (rc == VMHI_OK)
+        rc = tb_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK && !vm->def)
         rc = tb_error(VMHI_E_INVALID_STATE, "VM '%s' is transient; it has no definition to "
                       "remove (power it off to remove it)", vm->name);
@@ -173,12 +183,15 @@ int tb_undefine(void *priv, const char *uuid)
 int tb_create(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
               vmhi_backend_vm_ref *out)
 {
-    tb_host *h = ((tb_conn *)priv)->host;
+    tb_conn *c = priv;
+    tb_host *h = c->host;
     vmhi_vm_config *live = NULL;
     tb_vm *vm = NULL;
     tb_lock(h);
     tb_vm *same = tb_host_find_uuid(h, vmhi_vm_config_get_uuid(cfg));
     int rc = check_no_flags(flags, "create");
+    if (rc == VMHI_OK)
+        rc = tb_values_check_config(c, cfg);
     if (rc == VMHI_OK && same)
         rc = tb_error(VMHI_E_EXISTS, "test backend: UUID %s is taken by VM '%s'; use "
                       "vmhi_vm_start() for it or another UUID", same->uuid, same->name);
@@ -243,37 +256,19 @@ int tb_start(void *priv, const char *uuid, unsigned int flags)
     return tb_unlock(h, VMHI_OK);
 }
 
-/* Waits until the VM is shut off or @timeout_ms has passed. */
-static int wait_shutoff(tb_host *h, const char *uuid, unsigned int timeout_ms)
-{
-    uint64_t deadline = tb_now_ns() + (uint64_t)timeout_ms * 1000000u;
-    struct timespec ts = {
-        .tv_sec = (time_t)(deadline / 1000000000u),
-        .tv_nsec = (long)(deadline % 1000000000u),
-    };
-    for (;;) {
-        const tb_vm *vm = tb_host_find_uuid(h, uuid);
-        if (!vm || vm->state == VMHI_STATE_SHUTOFF)
-            return VMHI_OK; /* a transient VM vanishes when it stops */
-        if (vm->state != VMHI_STATE_SHUTTING_DOWN)
-            return tb_error(VMHI_E_INVALID_STATE, "VM '%s' became %s while waiting for it to "
-                            "shut down", vm->name, vmhi_vm_state_name(vm->state));
-        if (pthread_cond_timedwait(&h->changed, &h->lock, &ts) == ETIMEDOUT &&
-            (vm = tb_host_find_uuid(h, uuid)) && vm->state == VMHI_STATE_SHUTTING_DOWN)
-            return tb_error(VMHI_E_TIMEOUT, "VM '%s' did not shut down within %u ms; it is "
-                            "still shutting-down (the guest may ignore ACPI requests: wait "
-                            "longer or power it off)", vm->name, timeout_ms);
-    }
-}
-
-int tb_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
+/* Only requests: the guest acts later (cooperative), never (unresponsive)
+ * or at once (instant); the core waits for shutoff when asked to.  Every
+ * method (@flags) reaches the simulated guest the same way. */
+int tb_shutdown(void *priv, const char *uuid, unsigned int flags)
 {
     tb_conn *c = priv;
     tb_host *h = c->host;
     tb_task *task = NULL;
     tb_vm *vm;
     tb_lock(h);
-    int rc = tb_host_get_vm(h, uuid, &vm);
+    int rc = tb_values_check(c, VMHI_VALUE_SHUTDOWN_METHOD, flags);
+    if (rc == VMHI_OK)
+        rc = tb_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = tb_require_state(vm, "shutdown", BIT(RUNNING) | BIT(SHUTTING_DOWN));
     if (rc == VMHI_OK && c->guest == TB_GUEST_COOPERATIVE)
@@ -286,9 +281,7 @@ int tb_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
         tb_guest_finish_shutdown(h, vm); /* may free a transient vm */
     else if (task)
         tb_guest_enqueue(h, task, vm);
-    if (timeout_ms)
-        rc = wait_shutoff(h, uuid, timeout_ms);
-    return tb_unlock(h, rc);
+    return tb_unlock(h, VMHI_OK);
 }
 
 /* The common shape of the synchronous transitions below. */
@@ -311,8 +304,10 @@ int tb_poweroff(void *priv, const char *uuid, unsigned int flags)
     int rc = check_no_flags(flags, "poweroff");
     if (rc < 0)
         return rc;
+    /* From suspended the transition drops the live config: the saved image. */
     return simple_transition(priv, uuid, "poweroff",
-                             BIT(RUNNING) | BIT(PAUSED) | BIT(SHUTTING_DOWN) | BIT(CRASHED),
+                             BIT(RUNNING) | BIT(PAUSED) | BIT(SHUTTING_DOWN) | BIT(CRASHED) |
+                                 BIT(SUSPENDED),
                              VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
 }
 
@@ -326,14 +321,20 @@ int tb_reset(void *priv, const char *uuid, unsigned int flags)
                              VMHI_REASON_RESET);
 }
 
-int tb_pause(void *priv, const char *uuid)
+int tb_pause(void *priv, const char *uuid, unsigned int flags)
 {
+    int rc = check_no_flags(flags, "pause");
+    if (rc < 0)
+        return rc;
     return simple_transition(priv, uuid, "pause", BIT(RUNNING), VMHI_STATE_PAUSED,
                              VMHI_REASON_USER);
 }
 
-int tb_resume(void *priv, const char *uuid)
+int tb_resume(void *priv, const char *uuid, unsigned int flags)
 {
+    int rc = check_no_flags(flags, "resume");
+    if (rc < 0)
+        return rc;
     return simple_transition(priv, uuid, "resume", BIT(PAUSED), VMHI_STATE_RUNNING,
                              VMHI_REASON_USER);
 }

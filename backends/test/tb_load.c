@@ -196,30 +196,6 @@ typedef struct state_record {
     const char *live_xml; /* points into the file buffer; "" when absent */
 } state_record;
 
-static bool parse_state_name(const char *s, vmhi_vm_state *out)
-{
-    for (int st = VMHI_STATE_SHUTOFF; st <= VMHI_STATE_CRASHED; st++) {
-        const char *name = vmhi_vm_state_name((vmhi_vm_state)st);
-        if (name && strcmp(name, s) == 0) {
-            *out = (vmhi_vm_state)st;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool parse_reason_name(const char *s, vmhi_state_reason *out)
-{
-    for (int r = VMHI_REASON_UNKNOWN; r <= VMHI_REASON_HOST; r++) {
-        const char *name = vmhi_state_reason_name((vmhi_state_reason)r);
-        if (name && strcmp(name, s) == 0) {
-            *out = (vmhi_state_reason)r;
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool parse_pending(const char *s, state_record *rec)
 {
     vmhi_device_type type;
@@ -251,9 +227,9 @@ static bool parse_state_line(char *line, state_record *rec)
     *eq = '\0';
     const char *key = line, *value = eq + 1;
     if (strcmp(key, "state") == 0)
-        return parse_state_name(value, &rec->state);
+        return vmhi_vm_state_from_name(value, &rec->state) == VMHI_OK;
     if (strcmp(key, "reason") == 0)
-        return parse_reason_name(value, &rec->reason);
+        return vmhi_state_reason_from_name(value, &rec->reason) == VMHI_OK;
     if (strcmp(key, "cpu_time_ns") == 0) {
         char *end;
         errno = 0;
@@ -290,6 +266,19 @@ static int parse_state_text(const char *path, char *text, state_record *rec)
     return VMHI_OK;
 }
 
+/* The live config of a .state file, stored like every config of this host
+ * (a hand-written one may leave buses, models and MACs to the backend). */
+static int parse_live(tb_host *h, const char *path, const char *xml, const char *uuid,
+                      vmhi_vm_config **out)
+{
+    vmhi_vm_config *parsed = NULL;
+    int rc = parse_config(path, xml, strlen(xml), uuid, &parsed);
+    if (rc == VMHI_OK)
+        rc = tb_config_prepare(h, parsed, out);
+    vmhi_vm_config_free(parsed);
+    return rc;
+}
+
 static int check_pending(const char *path, const state_record *rec, const vmhi_vm_config *live)
 {
     for (const tb_pending *p = rec->pending; p; p = p->next) {
@@ -311,7 +300,7 @@ static int apply_active_state(tb_host *h, const char *uuid, const char *path,
 {
     vmhi_vm_config *live = NULL;
     tb_vm *vm = tb_host_find_uuid(h, uuid);
-    int rc = parse_config(path, rec->live_xml, strlen(rec->live_xml), uuid, &live);
+    int rc = parse_live(h, path, rec->live_xml, uuid, &live);
     if (rc == VMHI_OK && vm && strcmp(vm->name, vmhi_vm_config_get_name(live)) != 0)
         rc = corrupt(path, "the live config names another VM than the definition");
     if (rc == VMHI_OK && !vm && rec->state == VMHI_STATE_SUSPENDED)

@@ -36,14 +36,35 @@ int tb_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
     return tb_unlock(h, rc);
 }
 
-int tb_get_config(void *priv, const char *uuid, vmhi_vm_config **out)
+/* The view @flags asks for: CURRENT is the live config while the VM has
+ * one it describes (active, or transient), else the definition; LIVE is
+ * the running VM's config (pending detaches still listed); CONFIG the
+ * persistent definition, which differs from the live config after a
+ * redefinition or a config-only change while running. */
+static int config_view(const tb_vm *vm, unsigned int flags, const vmhi_vm_config **view)
+{
+    unsigned int f = 0;
+    if (flags == VMHI_AFFECT_CURRENT) {
+        *view = tb_vm_current(vm);
+        return VMHI_OK;
+    }
+    int rc = tb_resolve_affect(vm, flags, "config read", &f);
+    if (rc == VMHI_OK)
+        *view = (f & VMHI_AFFECT_LIVE) ? vm->live : vm->def;
+    return rc;
+}
+
+int tb_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out)
 {
     tb_host *h = ((tb_conn *)priv)->host;
+    const vmhi_vm_config *view = NULL;
     tb_vm *vm;
     tb_lock(h);
     int rc = tb_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = tb_config_copy(tb_vm_current(vm), out);
+        rc = config_view(vm, flags, &view);
+    if (rc == VMHI_OK)
+        rc = tb_config_copy(view, out);
     return tb_unlock(h, rc);
 }
 

@@ -229,20 +229,33 @@ static char *format_state(const tb_vm *vm, size_t *len)
     return buf;
 }
 
-void tb_store_save_state(tb_host *h, const tb_vm *vm)
+/* Writes the state record; the caller keeps the thread's error. */
+static void write_state(tb_host *h, const tb_vm *vm)
 {
-    if (!h->dir)
-        return;
     size_t len = 0;
     char *text = format_state(vm, &len);
     char name[64];
     file_name(name, sizeof(name), vm->uuid, TB_STORE_STATE_SUFFIX);
-    /* The VM did change state; a failed record is worth a warning, not a
-     * failed call (the definition, the user's data, is written first). */
     if (!text || write_atomic(h, name, text, len) != VMHI_OK)
         tb_store_log(h, VMHI_LOG_WARN, "test backend: cannot record the state of VM '%s' "
-                     "in %s", vm->name, h->dir);
+                     "in %s: %s", vm->name, h->dir,
+                     text ? vmhi_error_last_message() : "out of memory");
     free(text);
+}
+
+void tb_store_save_state(tb_host *h, const tb_vm *vm)
+{
+    if (!h->dir)
+        return;
+    /* The VM did change state; a failed record is worth a warning, not a
+     * failed call (the definition, the user's data, is written first).  The
+     * write reports through the thread's last error, and the VM code calls
+     * this on success and on failure paths alike: whatever error is pending
+     * (none, or the one the slot will return) must survive it. */
+    vmhi_saved_error *saved = tb_core->error_save();
+    write_state(h, vm);
+    if (saved)
+        tb_core->error_restore(saved);
 }
 
 static int remove_file(tb_host *h, const char *uuid, const char *suffix)
@@ -269,7 +282,12 @@ int tb_store_remove_def(tb_host *h, const char *uuid)
 
 void tb_store_remove_state(tb_host *h, const char *uuid)
 {
+    if (!h->dir)
+        return;
+    vmhi_saved_error *saved = tb_core->error_save(); /* as in tb_store_save_state() */
     if (remove_file(h, uuid, TB_STORE_STATE_SUFFIX) != VMHI_OK)
         tb_store_log(h, VMHI_LOG_WARN, "test backend: cannot remove the state file of %s "
-                     "in %s", uuid, h->dir);
+                     "in %s: %s", uuid, h->dir, vmhi_error_last_message());
+    if (saved)
+        tb_core->error_restore(saved);
 }
