@@ -122,7 +122,7 @@ START_TEST(free_memory_counts_active_vms_only)
     vmhi_vm *b = bt_define(conn, "b", 512);
     ck_vmhi_ok(vmhi_vm_start(a, 0));
     ck_vmhi_ok(vmhi_vm_start(b, 0));
-    ck_vmhi_ok(vmhi_vm_pause(b));
+    ck_vmhi_ok(vmhi_vm_pause(b, 0));
     vmhi_host_info info = VMHI_HOST_INFO_INIT;
     ck_vmhi_ok(vmhi_conn_get_host_info(conn, &info));
     ck_assert_uint_eq(info.free_memory_mib, 16384 - 1024 - 512);
@@ -162,7 +162,8 @@ START_TEST(every_operation_is_supported)
         unsigned int caps = 0;
         ck_vmhi_ok(vmhi_conn_get_op_caps(conn, (vmhi_op)op, &caps));
         ck_assert_msg(caps & VMHI_CAP_SUPPORTED, "%s not supported", vmhi_op_name((vmhi_op)op));
-        bool both = op == VMHI_OP_SET_MEMORY || op == VMHI_OP_SET_VCPUS ||
+        bool both = op == VMHI_OP_GET_CONFIG || op == VMHI_OP_SET_MEMORY ||
+                    op == VMHI_OP_SET_VCPUS ||
                     op == VMHI_OP_ATTACH_DISK || op == VMHI_OP_ATTACH_NIC ||
                     op == VMHI_OP_DETACH_DISK || op == VMHI_OP_DETACH_NIC;
         bool async = op == VMHI_OP_SHUTDOWN || op == VMHI_OP_REBOOT ||

@@ -32,7 +32,7 @@ static vmhi_vm *running_vm(const char *uri, vmhi_conn **conn)
     vmhi_vm_config *cfg = bt_config("vm", 64);
     bt_config_add_disk(cfg, NULL, "/images/root.img");
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, *conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, *conn, cfg, 0));
     vmhi_vm_config_free(cfg);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     return vm;
@@ -220,7 +220,7 @@ START_TEST(unresponsive_guest_never_releases)
                   vmhi_error_last_message());
     /* The config view still lists it while pending. */
     vmhi_vm_config *cfg = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_disk_count(cfg), 1);
     vmhi_vm_config_free(cfg);
     /* Powering off ends the wait: the device is gone with the VM. */
@@ -270,13 +270,13 @@ START_TEST(paused_guest_releases_after_resume)
 {
     vmhi_conn *conn;
     vmhi_vm *vm = running_vm("test:///default", &conn);
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     vmhi_completion done = 0;
     ck_vmhi_ok(vmhi_vm_detach_disk(vm, "disk0", VMHI_AFFECT_LIVE, &done));
     ck_assert_int_eq(done, VMHI_COMPLETION_PENDING);
     bt_sleep_ms(60);
     ck_assert_int_eq(device_state(vm, "disk0"), VMHI_DEVICE_DETACH_PENDING);
-    ck_vmhi_ok(vmhi_vm_resume(vm));
+    ck_vmhi_ok(vmhi_vm_resume(vm, 0));
     vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
     bt_eventually(device(vm, "disk0", &info) && info.live == 0);
     vmhi_vm_free(vm);

@@ -24,16 +24,16 @@ START_TEST(lifecycle_events_arrive_in_order)
 {
     vmhi_conn *conn = bt_open("test:///default");
     bt_recorder rec;
-    bt_subscribe(conn, &rec, VMHI_EVENT_ALL);
+    bt_subscribe(conn, &rec, VMHI_EVENT_ALL_1_0);
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_pause(vm));
-    ck_vmhi_ok(vmhi_vm_resume(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+    ck_vmhi_ok(vmhi_vm_resume(vm, 0));
     ck_vmhi_ok(vmhi_vm_reset(vm, 0));
     ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 9);
     ck_assert_int_eq(rec.ev[0].type, VMHI_EVENT_DEFINED);
     ck_assert_str_eq(rec.ev[0].uuid, vmhi_vm_get_uuid(vm));
@@ -57,8 +57,8 @@ START_TEST(failed_calls_emit_nothing)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     bt_recorder rec;
-    bt_subscribe(conn, &rec, VMHI_EVENT_ALL);
-    ck_vmhi(vmhi_vm_pause(vm), VMHI_E_INVALID_STATE);
+    bt_subscribe(conn, &rec, VMHI_EVENT_ALL_1_0);
+    ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_set_memory(vm, 4096, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_ARG);
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 0);
     vmhi_vm_free(vm);
@@ -92,7 +92,7 @@ START_TEST(cooperative_shutdown_passes_through_shutting_down)
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     bt_recorder rec;
     bt_subscribe(conn, &rec, VMHI_EVENT_LIFECYCLE);
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     bt_wait_events(conn, &rec, 2);
     expect_lifecycle(&rec, 0, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
     expect_lifecycle(&rec, 1, VMHI_STATE_SHUTOFF, VMHI_REASON_SHUTDOWN_GUEST);
@@ -107,7 +107,7 @@ START_TEST(cooperative_shutdown_with_timeout_waits_for_shutoff)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 5000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 5000, 0));
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -120,13 +120,13 @@ START_TEST(unresponsive_shutdown_times_out)
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     uint64_t t0 = bt_now_ms();
-    ck_vmhi(vmhi_vm_shutdown(vm, 60), VMHI_E_TIMEOUT);
+    ck_vmhi(vmhi_vm_shutdown(vm, 60, 0), VMHI_E_TIMEOUT);
     ck_assert_uint_ge(bt_now_ms() - t0, 59);
     ck_assert_msg(strstr(vmhi_error_last_message(), "'vm'") != NULL, "%s",
                   vmhi_error_last_message());
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTTING_DOWN);
     /* Asking again is allowed and still not honoured. */
-    ck_vmhi(vmhi_vm_shutdown(vm, 10), VMHI_E_TIMEOUT);
+    ck_vmhi(vmhi_vm_shutdown(vm, 10, 0), VMHI_E_TIMEOUT);
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -155,7 +155,7 @@ START_TEST(shutdown_wait_ends_when_another_thread_powers_off)
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, poweroff_after_delay, &p), 0);
     uint64_t t0 = bt_now_ms();
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 10000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 10000, 0));
     ck_assert_uint_lt(bt_now_ms() - t0, 5000);
     pthread_join(t, NULL);
     ck_assert_int_eq(p.rc, VMHI_OK);
@@ -172,7 +172,7 @@ START_TEST(instant_shutdown_is_done_on_return)
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     bt_recorder rec;
     bt_subscribe(conn, &rec, VMHI_EVENT_LIFECYCLE);
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF);
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 2);
     expect_lifecycle(&rec, 0, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
@@ -219,7 +219,7 @@ START_TEST(poweroff_cancels_a_pending_guest_shutdown)
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     bt_recorder rec;
     bt_subscribe(conn, &rec, VMHI_EVENT_LIFECYCLE);
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     /* Whichever wins, the VM ends shut off exactly once. */
     int rc = vmhi_vm_poweroff(vm, 0);
     ck_assert(rc == VMHI_OK || rc == VMHI_E_INVALID_STATE);
@@ -239,7 +239,7 @@ START_TEST(closing_with_pending_guest_work_is_clean)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     vmhi_vm_free(vm);
     vmhi_conn_close(conn); /* joins the guest thread with a task queued */
 }
@@ -271,7 +271,7 @@ START_TEST(per_vm_subscription_and_unsubscribe)
     memset(&rec, 0, sizeof(rec));
     int id = 0;
     ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, vmhi_vm_get_uuid(b), bt_record,
-                                   &rec, &id));
+                                   &rec, NULL, &id));
     ck_vmhi_ok(vmhi_vm_start(a, 0));
     ck_vmhi_ok(vmhi_vm_start(b, 0));
     vmhi_conn_dispatch_events(conn, 0);
@@ -304,11 +304,11 @@ START_TEST(event_thread_delivers_guest_completions)
 {
     vmhi_conn *conn = bt_open("test:///default");
     threaded_seen seen = { 0, "" };
-    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, &seen, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, &seen, NULL, NULL));
     ck_vmhi_ok(vmhi_conn_start_event_thread(conn));
     vmhi_vm *vm = bt_define(conn, "threaded", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0)); /* running, shutting-down, then shutoff */
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0)); /* running, shutting-down, then shutoff */
     bt_eventually(atomic_load(&seen.count) == 3);
     ck_assert_str_eq(seen.name, "threaded");
     vmhi_vm_free(vm);

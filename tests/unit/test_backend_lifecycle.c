@@ -20,7 +20,7 @@ START_TEST(define_then_lookup_by_name_and_uuid)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm_config *cfg = config_with_uuid("web1", UUID_A);
     vmhi_vm *vm = NULL, *by_name = NULL, *by_uuid = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_assert_str_eq(vmhi_vm_get_name(vm), "web1");
     ck_assert_str_eq(vmhi_vm_get_uuid(vm), UUID_A);
     ck_vmhi_ok(vmhi_vm_lookup_by_name(&by_name, conn, "web1"));
@@ -77,10 +77,10 @@ START_TEST(define_same_uuid_and_name_updates_definition)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm_config *cfg = config_with_uuid("web1", UUID_A);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_vmhi_ok(vmhi_vm_config_set_vcpus(cfg, 3));
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     ck_assert_uint_eq(bt_count_vms(conn, 0), 1);
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
@@ -98,15 +98,15 @@ START_TEST(define_conflicts_are_refused_and_change_nothing)
 {
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm_config *cfg = config_with_uuid("web1", UUID_A);
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     /* Same UUID, other name. */
     vmhi_vm_config *renamed = config_with_uuid("web2", UUID_A);
-    ck_vmhi(vmhi_vm_define(NULL, conn, renamed), VMHI_E_EXISTS);
+    ck_vmhi(vmhi_vm_define(NULL, conn, renamed, 0), VMHI_E_EXISTS);
     ck_assert_msg(strstr(vmhi_error_last_message(), "web1") != NULL, "%s",
                   vmhi_error_last_message());
     /* Same name, other UUID. */
     vmhi_vm_config *clash = config_with_uuid("web1", UUID_B);
-    ck_vmhi(vmhi_vm_define(NULL, conn, clash), VMHI_E_EXISTS);
+    ck_vmhi(vmhi_vm_define(NULL, conn, clash, 0), VMHI_E_EXISTS);
     ck_vmhi(vmhi_vm_create(NULL, conn, clash, 0), VMHI_E_EXISTS);
     ck_vmhi(vmhi_vm_create(NULL, conn, cfg, 0), VMHI_E_EXISTS);
     ck_assert_uint_eq(bt_count_vms(conn, 0), 1);
@@ -124,9 +124,9 @@ START_TEST(undefine_shutoff_vm_removes_it)
 {
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *vm = bt_define(conn, "gone", 64);
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert_uint_eq(bt_count_vms(conn, 0), 0);
-    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_NO_VM);
+    ck_vmhi(vmhi_vm_undefine(vm, 0), VMHI_E_NO_VM);
     ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -138,16 +138,16 @@ START_TEST(undefine_running_vm_makes_it_transient)
     vmhi_conn *conn = bt_open("test:///default?guest=instant");
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_int_eq(info.persistent, 0);
     ck_assert_int_eq(info.state, VMHI_STATE_RUNNING);
-    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_undefine(vm, 0), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
     ck_assert_msg(strstr(vmhi_error_last_message(), "transient") != NULL, "%s",
                   vmhi_error_last_message());
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     ck_assert_uint_eq(bt_count_vms(conn, 0), 0); /* vanished when it stopped */
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -160,7 +160,7 @@ START_TEST(undefine_suspended_vm_discards_it)
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert_uint_eq(bt_count_vms(conn, 0), 0);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -193,7 +193,7 @@ START_TEST(define_makes_a_transient_vm_persistent)
     vmhi_vm_config *cfg = config_with_uuid("tmp", UUID_A);
     vmhi_vm *vm = NULL;
     ck_vmhi_ok(vmhi_vm_create(&vm, conn, cfg, 0));
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF); /* still there */
     vmhi_vm_free(vm);
@@ -208,7 +208,7 @@ START_TEST(info_reports_config_and_growing_cpu_time)
     vmhi_vm_config *cfg = bt_config("vm", 256);
     ck_vmhi_ok(vmhi_vm_config_set_vcpus(cfg, 2));
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_uint_eq(info.vcpus, 2);
@@ -226,7 +226,7 @@ START_TEST(info_reports_config_and_growing_cpu_time)
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_uint_gt(info.cpu_time_ns, first);
     /* Paused vCPUs use no CPU time. */
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     uint64_t paused = info.cpu_time_ns;
     bt_sleep_ms(5);
@@ -247,9 +247,9 @@ START_TEST(get_config_round_trips)
     vmhi_vm_config *cfg = config_with_uuid("vm", UUID_A);
     bt_config_add_disk(cfg, NULL, "/images/vm.img");
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_str_eq(vmhi_vm_config_get_name(got), "vm");
     ck_assert_str_eq(vmhi_vm_config_get_uuid(got), UUID_A);
     ck_assert_uint_eq(vmhi_vm_config_get_disk_count(got), 1);
@@ -271,9 +271,9 @@ START_TEST(nics_without_mac_get_distinct_generated_ones)
     ck_vmhi_ok(vmhi_vm_config_add_nic(cfg, nic));
     vmhi_nic_free(nic);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), 2);
     const char *m0 = vmhi_nic_get_mac(vmhi_vm_config_get_nic(got, 0));
     const char *m1 = vmhi_nic_get_mac(vmhi_vm_config_get_nic(got, 1));
@@ -319,11 +319,11 @@ START_TEST(bad_configs_leave_nothing_behind)
     vmhi_vm_config *cfg = bt_config("vm", 64);
     /* Memory above the host's per-VM maximum. */
     ck_vmhi_ok(vmhi_vm_config_set_max_memory_mib(cfg, 32768));
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_LIMIT);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_LIMIT);
     ck_vmhi_ok(vmhi_vm_config_set_max_memory_mib(cfg, 64));
     /* More vCPUs than the host allows. */
     ck_vmhi_ok(vmhi_vm_config_set_max_vcpus(cfg, 65));
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_LIMIT);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_LIMIT);
     ck_vmhi(vmhi_vm_create(NULL, conn, cfg, 0), VMHI_E_LIMIT);
     /* Zero vCPUs never gets into a config. */
     ck_vmhi(vmhi_vm_config_set_vcpus(cfg, 0), VMHI_E_INVALID_ARG);
@@ -340,11 +340,11 @@ START_TEST(host_holds_at_most_1024_vms)
     for (int i = 0; i < 1024; i++) {
         snprintf(name, sizeof(name), "vm%d", i);
         vmhi_vm_config *cfg = bt_config(name, 16);
-        ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+        ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
         vmhi_vm_config_free(cfg);
     }
     vmhi_vm_config *cfg = bt_config("one-too-many", 16);
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_LIMIT);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_LIMIT);
     ck_assert_uint_eq(bt_count_vms(conn, 0), 1024);
     vmhi_vm_config_free(cfg);
     vmhi_conn_close(conn);

@@ -43,14 +43,14 @@ START_TEST(definitions_survive_reconnect)
     vmhi_vm_config *cfg = bt_config("web1", 128);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, UUID_A));
     bt_config_add_disk(cfg, NULL, "/images/web1.img");
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     vmhi_conn_close(conn);
 
     conn = bt_open(s.uri);
     vmhi_vm *vm = lookup(conn, "web1");
     ck_assert_str_eq(vmhi_vm_get_uuid(vm), UUID_A);
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(got), 128);
     ck_assert_uint_eq(vmhi_vm_config_get_disk_count(got), 1);
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF);
@@ -94,7 +94,7 @@ static char *config_xml(vmhi_vm *vm)
 {
     vmhi_vm_config *cfg = NULL;
     char *xml = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg, 0));
     ck_vmhi_ok(vmhi_vm_config_to_xml(cfg, &xml));
     vmhi_vm_config_free(cfg);
     return xml;
@@ -106,7 +106,7 @@ START_TEST(every_field_survives_reconnect)
     vmhi_conn *conn = bt_open(s.uri);
     vmhi_vm_config *cfg = rich_config();
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     char *before = config_xml(vm);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -176,17 +176,17 @@ START_TEST(one_file_pair_per_vm_and_no_temporaries)
     vmhi_vm_config *cfg = bt_config("vm", 64);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, UUID_A));
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     for (int i = 0; i < 5; i++) {
         ck_vmhi_ok(vmhi_vm_start(vm, 0));
         ck_vmhi_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG));
-        ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+        ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
         ck_vmhi_ok(vmhi_vm_set_vcpus(vm, 1, VMHI_AFFECT_CONFIG));
     }
     ck_assert_int_eq(bt_count_files(s.dir, UUID_A ".xml"), 1);
     ck_assert_int_eq(bt_count_files(s.dir, UUID_A ".state"), 1);
     ck_assert_int_eq(bt_count_files(s.dir, ".tmp-"), 0);
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert_int_eq(bt_count_files(s.dir, UUID_A), 0);
     vmhi_vm_free(vm);
     vmhi_vm_config_free(cfg);
@@ -234,7 +234,7 @@ START_TEST(corrupted_state_fails_open_naming_the_file)
     vmhi_conn *conn = bt_open(s.uri);
     vmhi_vm_config *cfg = bt_config("vm", 64);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, UUID_A));
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     vmhi_conn_close(conn);
     bt_write_file(s.dir, UUID_A ".state", "state=levitating\n\n");
     expect_parse_error(&s, UUID_A ".state");
@@ -319,7 +319,7 @@ START_TEST(connections_to_one_directory_share_vms_and_events)
     vmhi_conn *a = bt_open(s.uri);
     vmhi_conn *b = bt_open(s.uri);
     bt_recorder rec;
-    bt_subscribe(b, &rec, VMHI_EVENT_ALL);
+    bt_subscribe(b, &rec, VMHI_EVENT_ALL_1_0);
     vmhi_vm *vm = bt_define(a, "shared", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_assert_uint_eq(bt_count_vms(b, 0), 1);
@@ -386,7 +386,7 @@ START_TEST(pending_detach_survives_reconnect)
     vmhi_vm_config *cfg = bt_config("vm", 64);
     bt_config_add_disk(cfg, NULL, "/images/a.img");
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_vmhi_ok(vmhi_vm_detach_disk(vm, "disk0", VMHI_AFFECT_LIVE, NULL));
     vmhi_vm_free(vm);

@@ -17,7 +17,7 @@ static void running_vm(fixture *f)
     f->conn = bt_open("test:///default");
     f->vm = bt_define(f->conn, "vm", 256);
     ck_vmhi_ok(vmhi_vm_start(f->vm, 0));
-    bt_subscribe(f->conn, &f->rec, VMHI_EVENT_ALL);
+    bt_subscribe(f->conn, &f->rec, VMHI_EVENT_ALL_1_0);
 }
 
 static void done(fixture *f)
@@ -29,7 +29,7 @@ static void done(fixture *f)
 static uint64_t config_memory(vmhi_vm *vm)
 {
     vmhi_vm_config *cfg = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg, 0));
     uint64_t mib = vmhi_vm_config_get_memory_mib(cfg);
     vmhi_vm_config_free(cfg);
     return mib;
@@ -140,7 +140,7 @@ START_TEST(balloon_may_not_exceed_host_memory)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm_config *cfg = bt_config("a", 8192); /* max 16384 */
     vmhi_vm *a = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&a, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&a, conn, cfg, 0));
     vmhi_vm *b = bt_define(conn, "b", 8000);
     ck_vmhi_ok(vmhi_vm_start(a, 0));
     ck_vmhi_ok(vmhi_vm_start(b, 0));

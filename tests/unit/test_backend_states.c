@@ -34,7 +34,7 @@ static const struct { int rc; vmhi_vm_state after; } expected[NSTATES][OP_COUNT]
                      OK(PAUSED),  BAD,          OK(SUSPENDED) },
     /* paused */   { BAD,         BAD,               OK(SHUTOFF),  BAD,         OK(PAUSED),
                      BAD,         OK(RUNNING),  OK(SUSPENDED) },
-    /* suspended */{ OK(RUNNING), BAD,               BAD,          BAD,         BAD,
+    /* suspended */{ OK(RUNNING), BAD,               OK(SHUTOFF),  BAD,         BAD,
                      BAD,         BAD,          BAD },
     /* shutting */ { BAD,         OK(SHUTTING_DOWN), OK(SHUTOFF),  BAD,         BAD,
                      BAD,         BAD,          BAD },
@@ -46,12 +46,12 @@ static int run_op(vmhi_vm *vm, int op)
 {
     switch (op) {
     case OP_START: return vmhi_vm_start(vm, 0);
-    case OP_SHUTDOWN: return vmhi_vm_shutdown(vm, 0);
+    case OP_SHUTDOWN: return vmhi_vm_shutdown(vm, 0, 0);
     case OP_POWEROFF: return vmhi_vm_poweroff(vm, 0);
     case OP_REBOOT: return vmhi_vm_reboot(vm, 0);
     case OP_RESET: return vmhi_vm_reset(vm, 0);
-    case OP_PAUSE: return vmhi_vm_pause(vm);
-    case OP_RESUME: return vmhi_vm_resume(vm);
+    case OP_PAUSE: return vmhi_vm_pause(vm, 0);
+    case OP_RESUME: return vmhi_vm_resume(vm, 0);
     case OP_SUSPEND: return vmhi_vm_suspend(vm, 0);
     }
     return VMHI_E_INTERNAL;
@@ -62,7 +62,7 @@ static void write_crashed_state(const char *dir, vmhi_vm *vm)
 {
     vmhi_vm_config *cfg = NULL;
     char *xml = NULL, *text = NULL, *name = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg, 0));
     ck_vmhi_ok(vmhi_vm_config_to_xml(cfg, &xml));
     ck_assert_int_ge(asprintf(&text, "state=crashed\nreason=crashed\n\n%s", xml), 0);
     ck_assert_int_ge(asprintf(&name, "%s.state", vmhi_vm_get_uuid(vm)), 0);
@@ -82,11 +82,11 @@ static vmhi_vm *vm_in_state(const char *dir, vmhi_vm_state state, vmhi_conn **co
     if (state != VMHI_STATE_SHUTOFF && state != VMHI_STATE_CRASHED)
         ck_vmhi_ok(vmhi_vm_start(vm, 0));
     if (state == VMHI_STATE_PAUSED)
-        ck_vmhi_ok(vmhi_vm_pause(vm));
+        ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     if (state == VMHI_STATE_SUSPENDED)
         ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
     if (state == VMHI_STATE_SHUTTING_DOWN)
-        ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+        ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     if (state == VMHI_STATE_CRASHED) {
         write_crashed_state(dir, vm);
         vmhi_vm_free(vm);
@@ -135,7 +135,7 @@ START_TEST(message_lists_allowed_states)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *vm = bt_define(conn, "web1", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_INVALID_STATE);
     ck_assert_str_eq(vmhi_error_last_message(),
                      "VM 'web1' is paused; start needs shutoff, suspended or crashed");
@@ -151,7 +151,7 @@ START_TEST(reasons_follow_transitions)
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_DEFINED);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_BOOTED);
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_USER);
     ck_vmhi_ok(vmhi_vm_reset(vm, 0));
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_RESET);
@@ -161,7 +161,7 @@ START_TEST(reasons_follow_transitions)
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_RESTORED);
     ck_vmhi_ok(vmhi_vm_reboot(vm, 0));
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_REBOOTED);
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF);
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_SHUTDOWN_GUEST);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
@@ -177,11 +177,45 @@ START_TEST(shutting_down_reason_is_requested)
     vmhi_conn *conn = bt_open("test:///default?guest=unresponsive");
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTTING_DOWN);
     ck_assert_int_eq(bt_reason(vm), VMHI_REASON_SHUTDOWN_REQUESTED);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
+}
+END_TEST
+
+/* The saved image goes: the next start boots afresh from the definition,
+ * not with the live changes the suspended VM had. */
+START_TEST(poweroff_from_suspended_discards_the_saved_image)
+{
+    char *dir = bt_tmpdir();
+    char *uri = bt_dir_uri(dir, NULL);
+    vmhi_conn *conn = bt_open(uri);
+    vmhi_vm *vm = bt_define(conn, "vm", 64);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_set_memory(vm, 32, VMHI_AFFECT_LIVE));
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(bt_reason(vm), VMHI_REASON_POWEROFF);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+    /* Also in the directory: no saved image comes back. */
+    conn = bt_open(uri);
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "vm"));
+    ck_assert_int_eq(bt_state(vm), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(bt_reason(vm), VMHI_REASON_POWEROFF);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_int_eq(bt_reason(vm), VMHI_REASON_BOOTED);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_uint_eq(info.memory_mib, 64);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+    bt_rmtree(dir);
+    free(dir);
+    free(uri);
 }
 END_TEST
 
@@ -206,6 +240,7 @@ int main(void)
     tcase_add_test(tc, message_lists_allowed_states);
     tcase_add_test(tc, reasons_follow_transitions);
     tcase_add_test(tc, shutting_down_reason_is_requested);
+    tcase_add_test(tc, poweroff_from_suspended_discards_the_saved_image);
     tcase_add_test(tc, reserved_flags_are_refused);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
