@@ -44,9 +44,10 @@ static void fx_close(void *p)
     ((struct priv *)p)->opened = 0;
 }
 
+/* Only the identity: the core zeroed the reference and set its
+ * struct_size, which must survive (never memset a reference from the core). */
 static void fill_ref(vmhi_backend_vm_ref *ref)
 {
-    memset(ref, 0, sizeof(*ref));
     strcpy(ref->uuid, FIXTURE_UUID);
     strcpy(ref->name, "fixture-vm");
 }
@@ -55,6 +56,8 @@ static int fx_list(void *p, vmhi_backend_list_add add, void *ctx)
 {
     (void)p;
     vmhi_backend_vm_ref ref;
+    memset(&ref, 0, sizeof(ref)); /* our own: we size it */
+    ref.struct_size = sizeof(ref);
     fill_ref(&ref);
     return add(ctx, &ref, VMHI_STATE_SHUTOFF, 1);
 }
