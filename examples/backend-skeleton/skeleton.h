@@ -5,14 +5,16 @@
  * Shared declarations of the skeleton's source files:
  *
  *   skeleton_entry.c   the ops table, the entry symbol, open/close, host
- *                      facts and limits (connection-level slots)
+ *                      facts, limits and the values the host accepts
+ *                      (connection-level slots)
  *   skeleton_vms.c     the VM table: list, lookup, define, undefine,
  *                      get_info, get_config
  *   skeleton_power.c   start and poweroff, and the one function through
  *                      which every state change goes (so that each emits
  *                      its event)
- *   skeleton_config.c  helpers over the public config model (copies, MAC
- *                      addresses for NICs defined without one)
+ *   skeleton_config.c  helpers over the public config model (copies that
+ *                      resolve DEFAULT buses and models, MAC addresses for
+ *                      NICs defined without one)
  *
  * The "hypervisor" is an in-memory table private to each connection, like
  * the built-in test:///default.  A real backend replaces the table with
@@ -99,19 +101,29 @@ void sk_emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type);
 
 /* ---- skeleton_config.c --------------------------------------------------- */
 
-/* Copies @cfg into *@out and gives every NIC without a MAC address one
- * that no other NIC of the VM has (CFG-4).  On failure the core's last
- * error is set and *@out is NULL. */
+/* The concrete choices this host makes for VMHI_DISK_BUS_DEFAULT and
+ * VMHI_NIC_MODEL_DEFAULT: its paravirtual bus and NIC (CFG-12).  They must
+ * be values sk_get_value_caps() declares. */
+#define SK_DEFAULT_DISK_BUS VMHI_DISK_BUS_VIRTIO
+#define SK_DEFAULT_NIC_MODEL VMHI_NIC_MODEL_VIRTIO
+
+/* Copies @cfg into *@out the way the host stores it: every DEFAULT disk
+ * bus and NIC model resolved to the host's choice (CFG-12), every NIC
+ * without a MAC address given one that no other NIC of the VM has (CFG-4);
+ * everything else - guest type, kernel, disk targets, metadata - exactly
+ * as given (CFG-10, CFG-13, CFG-18).  On failure the core's last error is
+ * set and *@out is NULL. */
 int sk_config_prepare(sk_conn *c, const vmhi_vm_config *cfg, vmhi_vm_config **out);
 
 /* ---- the slots (the ops table in skeleton_entry.c points at them) -------- */
 
 int sk_list_vms(void *priv, vmhi_backend_list_add add, void *ctx);
 int sk_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out);
-int sk_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
-int sk_undefine(void *priv, const char *uuid);
+int sk_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+              vmhi_backend_vm_ref *out);
+int sk_undefine(void *priv, const char *uuid, unsigned int flags);
 int sk_get_info(void *priv, const char *uuid, vmhi_vm_info *info);
-int sk_get_config(void *priv, const char *uuid, vmhi_vm_config **out);
+int sk_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out);
 int sk_start(void *priv, const char *uuid, unsigned int flags);
 int sk_poweroff(void *priv, const char *uuid, unsigned int flags);
 

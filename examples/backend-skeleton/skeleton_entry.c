@@ -115,6 +115,51 @@ static int sk_get_limit(void *priv, vmhi_limit limit, uint64_t *value)
     return sk_error(VMHI_E_UNSUPPORTED, "skeleton backend: limit %d is not known", (int)limit);
 }
 
+/* ---- the values the host accepts ---------------------------------------------- */
+
+/* CAP-10, CAP-12: the core pre-fills @values with every 1.0 value of @kind
+ * and refuses a description or device using a value this slot clears,
+ * with VMHI_E_UNSUPPORTED naming it, before define() is called.  So a slot
+ * never refuses a valid value itself: it declares here what it cannot
+ * honour, and honours everything it leaves declared (CAP-4).  The default
+ * value of a kind (DEFAULT bus, model, guest type, shutdown method) stays
+ * accepted whatever is cleared; the backend resolves it (CFG-12).
+ *
+ * The simulated host is a plain x86 machine with HVM guests only, virtio,
+ * SCSI, SATA and IDE disks of raw or qcow2 images, virtio, e1000 and
+ * rtl8139 NICs on named networks or bridges, BIOS or UEFI, firmware or
+ * direct kernel boot.  TODO(vendor): declare what your hypervisor runs. */
+static int sk_get_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values)
+{
+    (void)priv;
+#define SK_BIT(v) (UINT64_C(1) << (v))
+    switch (kind) {
+    case VMHI_VALUE_DISK_BUS:
+        *values &= ~(SK_BIT(VMHI_DISK_BUS_XEN) | SK_BIT(VMHI_DISK_BUS_PVSCSI));
+        break;
+    case VMHI_VALUE_DISK_FORMAT:
+        *values &= ~SK_BIT(VMHI_DISK_FORMAT_VMDK);
+        break;
+    case VMHI_VALUE_NIC_MODEL:
+        *values &= ~(SK_BIT(VMHI_NIC_MODEL_VMXNET3) | SK_BIT(VMHI_NIC_MODEL_XEN));
+        break;
+    case VMHI_VALUE_NETWORK_KIND:
+        *values &= ~SK_BIT(VMHI_NETWORK_USER);
+        break;
+    case VMHI_VALUE_GUEST_TYPE:
+        *values &= ~(SK_BIT(VMHI_GUEST_PV) | SK_BIT(VMHI_GUEST_PVH));
+        break;
+    case VMHI_VALUE_SHUTDOWN_METHOD:
+        /* No shutdown slot yet: only the default, which the core keeps. */
+        *values = 0;
+        break;
+    default: /* disk access, firmware, boot method: every value */
+        break;
+    }
+#undef SK_BIT
+    return VMHI_OK;
+}
+
 /* ---- the ops table ---------------------------------------------------------- */
 
 static const char *const sk_schemes[] = { "skeleton", NULL };
@@ -166,11 +211,16 @@ static const vmhi_backend_ops sk_ops = {
     .create = NULL,
 
     /* ---- Lifecycle-Full profile ----
-     * TODO(vendor): shutdown (ACPI request; waits up to timeout_ms when it
-     * is non-zero: LC-SHUTDOWN-1..7), reboot (LC-REBOOT-1..3), reset
+     * TODO(vendor): shutdown - only REQUEST it with the vmhi_shutdown_method
+     * in flags and return at once (state shutting-down); the core waits for
+     * shutoff itself, polling get_info without holding the connection lock
+     * (LC-SHUTDOWN-1..8, MOD-20); declare the methods you support in
+     * sk_get_value_caps().  Then reboot (LC-REBOOT-1..3), reset
      * (LC-RESET-1..3), pause and resume (LC-PAUSE, LC-RESUME), suspend to
-     * disk and restore through start (LC-SUSPEND, LC-START-3); poweroff then
-     * also cancels outstanding guest requests (LC-POWEROFF-3). */
+     * a managed save image and restore through start (LC-SUSPEND,
+     * LC-START-3); poweroff then also cancels outstanding guest requests
+     * (LC-POWEROFF-3) and, from suspended, discards the saved image
+     * (LC-POWEROFF-4). */
     .shutdown = NULL,
     .reboot = NULL,
     .reset = NULL,
@@ -211,23 +261,29 @@ static const vmhi_backend_ops sk_ops = {
      * for the event types that now have subscribers (MOD-14); then claim
      * VMHI_PROFILE_EVENTS. */
     .events_enable = NULL,
+
+    /* ---- optional slots after the 1.0 minimum table ---- */
+    .get_profiles = NULL, /* every connection claims .profiles */
+    .get_value_caps = sk_get_value_caps,
 };
 
 /* ---- the entry symbol -------------------------------------------------------- */
 
-/* The 1.0 services this module calls, the last of them being dealloc: an
- * older or smaller services table is refused instead of being read past
- * its end.  A module that uses a service added in 1.x checks struct_size
- * against that field the same way (ABI-11). */
+/* The 1.0 services this module calls, the last of them being
+ * error_restore (skeleton_vms.c): an older or smaller services table is
+ * refused instead of being read past its end.  A module that uses a service
+ * added in 1.x checks struct_size against that field the same way (ABI-11). */
 #define SK_CORE_SERVICES_NEEDED \
-    (offsetof(vmhi_core_services, dealloc) + sizeof(void (*)(void *)))
+    (offsetof(vmhi_core_services, error_restore) + sizeof(int (*)(vmhi_saved_error *)))
 
 #ifdef SKELETON_SIMULATE_1_0
 /* Compatibility check: behave like a module compiled against the 1.0
  * headers, before the ops table grew.  Such a module owns exactly
  * VMHI_BACKEND_OPS_SIZE_1_0 bytes of table and declares that size; what
  * follows in its memory is not part of the table.  Poison fills it, so a
- * core that looked past struct_size would call garbage (MOD-6, MOD-9). */
+ * core that looked past struct_size would call garbage (MOD-6, MOD-9).
+ * Such a table has no get_value_caps: every value counts as accepted,
+ * which the skeleton can honour, as it only stores descriptions. */
 static union {
     vmhi_backend_ops ops;
     unsigned char bytes[VMHI_BACKEND_OPS_SIZE_1_0 + 64];

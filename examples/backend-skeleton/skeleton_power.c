@@ -99,8 +99,12 @@ int sk_poweroff(void *priv, const char *uuid, unsigned int flags)
         return wrong_state(vm, "power off", "running, paused, shutting-down or crashed");
     /* TODO(vendor): power the VM off through the hypervisor.  With
      * Lifecycle-Full, also cancel any shutdown or reboot request still
-     * outstanding with the guest (LC-POWEROFF-3); with Devices, complete
-     * pending detaches (DEV-12). */
+     * outstanding with the guest (LC-POWEROFF-3), and accept a suspended
+     * VM: discard its saved image, so that the next start boots afresh
+     * (LC-POWEROFF-4); with Devices, complete pending detaches (DEV-12).
+     * A backend that runs a process per VM waits only for its own pid,
+     * never waitpid(-1), and treats ECHILD as "already reaped by the
+     * application: the process is gone" (THR-8). */
     sk_transition(c, vm, VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF); /* may free @vm */
     return VMHI_OK;
 }

@@ -97,9 +97,10 @@ static int reserve_slot(sk_conn *c)
     return VMHI_OK;
 }
 
+/* Fills only the identity.  A reference from the core arrives zeroed with
+ * its struct_size set (MOD-19): never memset it, or the size is lost. */
 static void fill_ref(const sk_vm *vm, vmhi_backend_vm_ref *out)
 {
-    memset(out, 0, sizeof(*out));
     memcpy(out->uuid, vm->uuid, sizeof(out->uuid));
     memcpy(out->name, vm->name, sizeof(out->name));
 }
@@ -112,7 +113,9 @@ int sk_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
 {
     sk_conn *c = priv;
     for (size_t i = 0; i < c->nvms; i++) {
-        vmhi_backend_vm_ref ref;
+        vmhi_backend_vm_ref ref; /* our own: we zero it and say its size */
+        memset(&ref, 0, sizeof(ref));
+        ref.struct_size = sizeof(ref);
         fill_ref(c->vms[i], &ref);
         int rc = add(ctx, &ref, c->vms[i]->state, c->vms[i]->def != NULL);
         if (rc < 0)
@@ -170,18 +173,37 @@ static int add_new_vm(sk_conn *c, vmhi_vm_config *def, sk_vm **out)
     return VMHI_OK;
 }
 
-int sk_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
+/* A refused definition is worth a debug line with the document.  The
+ * serializer is a public call and clears the thread's last error when it
+ * starts, so the error the slot returns is kept across it with
+ * error_save() / error_restore() (MOD-18).  Without memory for the copy
+ * the core still reports @rc, with a generic message. */
+static int refuse_logged(sk_conn *c, const vmhi_vm_config *cfg, int rc)
 {
+    vmhi_saved_error *saved = sk_core->error_save();
+    char *xml = NULL;
+    if (vmhi_vm_config_to_xml(cfg, &xml) == VMHI_OK)
+        sk_core->log(c->conn, VMHI_LOG_DEBUG, "skeleton backend: refused definition: %s", xml);
+    vmhi_free(xml);
+    return saved ? sk_core->error_restore(saved) : rc;
+}
+
+/* @flags is 0 in 1.0 (the core refused anything else: LC-GEN-4). */
+int sk_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+              vmhi_backend_vm_ref *out)
+{
+    (void)flags;
     sk_conn *c = priv;
     sk_vm *vm = NULL;
     int rc = check_identity(c, vmhi_vm_config_get_uuid(cfg), vmhi_vm_config_get_name(cfg), &vm);
     if (rc < 0)
-        return rc;
-    /* Keep a copy: @cfg belongs to the caller. */
+        return refuse_logged(c, cfg, rc);
+    /* Keep a copy: @cfg belongs to the caller.  The copy is what the host
+     * stores, DEFAULT values resolved (CFG-12). */
     vmhi_vm_config *def = NULL;
     rc = sk_config_prepare(c, cfg, &def);
     if (rc < 0)
-        return rc;
+        return refuse_logged(c, cfg, rc);
     if (vm) {
         /* LC-DEFINE-2: a new definition, same state.  A running VM keeps
          * its live configuration until it next starts from shutoff; a
@@ -191,8 +213,8 @@ int sk_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
     } else {
         rc = add_new_vm(c, def, &vm);
         if (rc < 0) {
-            vmhi_vm_config_free(def); /* frees do not touch the last error */
-            return rc;
+            vmhi_vm_config_free(def); /* frees do not touch the last error (ERR-12) */
+            return refuse_logged(c, cfg, rc);
         }
     }
     sk_emit(c, vm, VMHI_EVENT_DEFINED); /* EV-5: new or updated */
@@ -200,8 +222,9 @@ int sk_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
     return VMHI_OK;
 }
 
-int sk_undefine(void *priv, const char *uuid)
+int sk_undefine(void *priv, const char *uuid, unsigned int flags)
 {
+    (void)flags; /* 0 in 1.0 */
     sk_conn *c = priv;
     sk_vm *vm = NULL;
     int rc = sk_get_vm(c, uuid, &vm);
@@ -252,13 +275,30 @@ int sk_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
     return VMHI_OK;
 }
 
-/* CFG-1, CFG-2: a new config the core hands to the application. */
-int sk_get_config(void *priv, const char *uuid, vmhi_vm_config **out)
+/* CFG-1, CFG-2, CFG-15: a new config the core hands to the application.
+ * @flags is one view: CURRENT (live while active, else the definition),
+ * LIVE or CONFIG.  get_op_caps is NULL, so GET_CONFIG claims both views:
+ * a backend that cannot read one reports it there instead. */
+int sk_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out)
 {
     sk_vm *vm = NULL;
     int rc = sk_get_vm(priv, uuid, &vm);
     if (rc < 0)
         return rc;
-    /* The copy reports its own failure (VMHI_E_NOMEM) as the last error. */
-    return vmhi_vm_config_copy(out, current_config(vm));
+    const vmhi_vm_config *view = current_config(vm);
+    if (flags & VMHI_AFFECT_LIVE) {
+        if (!sk_state_is_active(vm->state))
+            return sk_error(VMHI_E_INVALID_STATE, "skeleton backend: VM '%s' is %s; its "
+                            "live configuration exists only while it runs", vm->name,
+                            vmhi_vm_state_name(vm->state));
+        view = vm->live;
+    } else if (flags & VMHI_AFFECT_CONFIG) {
+        if (!vm->def)
+            return sk_error(VMHI_E_INVALID_STATE, "skeleton backend: VM '%s' is transient; "
+                            "it has no definition to read", vm->name);
+        view = vm->def;
+    }
+    /* The copy reports its own failure (VMHI_E_NOMEM) as the last error.
+     * It keeps every field, metadata included (CFG-18). */
+    return vmhi_vm_config_copy(out, view);
 }
