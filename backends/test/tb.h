@@ -185,7 +185,7 @@ void tb_host_remove_vm(tb_host *h, tb_vm *vm);
 void tb_vm_free(tb_vm *vm);
 /* Memory held by active VMs other than @except. */
 uint64_t tb_host_memory_in_use(tb_host *h, const tb_vm *except);
-/* VMHI_E_LIMIT unless @mib more fits next to the active VMs other than @vm. */
+/* VMHI_E_TRY_AGAIN unless @mib more fits next to the active VMs other than @vm. */
 int tb_host_check_memory(tb_host *h, const tb_vm *vm, uint64_t mib);
 
 /* States in which the VM's process exists (live changes apply). */

@@ -26,7 +26,7 @@
  * The simulated host: hypervisor "Test" 1.0.0, 8 CPUs, 16384 MiB.  Per VM:
  * at most 64 vCPUs, 16 to 16384 MiB of memory in steps of 1 MiB, 64 disks,
  * 32 NICs; at most 1024 VMs.  The memory of running, paused and
- * shutting-down VMs together may not exceed the host's (VMHI_E_LIMIT).
+ * shutting-down VMs together may not exceed the host's (VMHI_E_TRY_AGAIN).
  */
 #include <string.h>
 

@@ -324,8 +324,10 @@ uint64_t tb_host_memory_in_use(tb_host *h, const tb_vm *except)
 int tb_host_check_memory(tb_host *h, const tb_vm *vm, uint64_t mib)
 {
     uint64_t used = tb_host_memory_in_use(h, vm);
+    /* No VM may be larger than the host (the per-VM limit says so), so what
+     * is missing is held by other VMs: a retry may work (ERR-14). */
     if (used + mib > TB_HOST_MEMORY_MIB)
-        return tb_error(VMHI_E_LIMIT,
+        return tb_error(VMHI_E_TRY_AGAIN,
                         "test backend: VM '%s' needs %llu MiB but only %llu of the host's "
                         "%u MiB are free; stop another VM or give this one less memory",
                         vm ? vm->name : "", (unsigned long long)mib,

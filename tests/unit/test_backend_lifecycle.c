@@ -288,7 +288,7 @@ START_TEST(nics_without_mac_get_distinct_generated_ones)
 }
 END_TEST
 
-START_TEST(start_beyond_host_memory_is_limit)
+START_TEST(start_beyond_free_host_memory_is_try_again)
 {
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *big = bt_define(conn, "big", 8192);
@@ -296,12 +296,12 @@ START_TEST(start_beyond_host_memory_is_limit)
     vmhi_vm *small = bt_define(conn, "small", 16);
     ck_vmhi_ok(vmhi_vm_start(big, 0));
     ck_vmhi_ok(vmhi_vm_start(big2, 0));
-    ck_vmhi(vmhi_vm_start(small, 0), VMHI_E_LIMIT);
+    ck_vmhi(vmhi_vm_start(small, 0), VMHI_E_TRY_AGAIN);
     ck_assert_msg(strstr(vmhi_error_last_message(), "small") != NULL, "%s",
                   vmhi_error_last_message());
     ck_assert_int_eq(bt_state(small), VMHI_STATE_SHUTOFF);
     vmhi_vm_config *cfg = bt_config("tmp", 16);
-    ck_vmhi(vmhi_vm_create(NULL, conn, cfg, 0), VMHI_E_LIMIT);
+    ck_vmhi(vmhi_vm_create(NULL, conn, cfg, 0), VMHI_E_TRY_AGAIN);
     ck_assert_uint_eq(bt_count_vms(conn, 0), 3);
     ck_vmhi_ok(vmhi_vm_poweroff(big2, 0));
     ck_vmhi_ok(vmhi_vm_start(small, 0));
@@ -370,7 +370,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("runtime");
     tcase_add_test(tc, info_reports_config_and_growing_cpu_time);
-    tcase_add_test(tc, start_beyond_host_memory_is_limit);
+    tcase_add_test(tc, start_beyond_free_host_memory_is_try_again);
     suite_add_tcase(s, tc);
     tc = tcase_create("limits");
     tcase_add_test(tc, bad_configs_leave_nothing_behind);

@@ -144,7 +144,7 @@ START_TEST(balloon_may_not_exceed_host_memory)
     vmhi_vm *b = bt_define(conn, "b", 8000);
     ck_vmhi_ok(vmhi_vm_start(a, 0));
     ck_vmhi_ok(vmhi_vm_start(b, 0));
-    ck_vmhi(vmhi_vm_set_memory(a, 9000, VMHI_AFFECT_LIVE), VMHI_E_LIMIT);
+    ck_vmhi(vmhi_vm_set_memory(a, 9000, VMHI_AFFECT_LIVE), VMHI_E_TRY_AGAIN);
     ck_vmhi_ok(vmhi_vm_set_memory(a, 8384, VMHI_AFFECT_LIVE));
     vmhi_vm_config_free(cfg);
     vmhi_vm_free(a);
