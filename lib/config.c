@@ -28,9 +28,9 @@ int vmhi_vm_config_new(vmhi_vm_config **out)
         return vmhi__error_oom();
     cfg->vcpus = cfg->max_vcpus = 1;
     cfg->memory_mib = cfg->max_memory_mib = 512;
+    cfg->guest_type = VMHI_GUEST_DEFAULT;
     cfg->firmware = VMHI_FIRMWARE_BIOS;
-    cfg->boot[0] = VMHI_BOOT_DISK;
-    cfg->boot_count = 1;
+    cfg->boot_count = 0; /* the backend's own order */
     *out = cfg;
     return VMHI_OK;
 }
@@ -43,6 +43,7 @@ void vmhi_vm_config_free(vmhi_vm_config *cfg)
         vmhi_disk_free(cfg->disks[i]);
     for (size_t i = 0; i < cfg->nic_count; i++)
         vmhi_nic_free(cfg->nics[i]);
+    vmhi__config_free_extras(cfg);
     vmhi__free(cfg);
 }
 
@@ -57,6 +58,10 @@ int vmhi_vm_config_copy(vmhi_vm_config **out, const vmhi_vm_config *cfg)
         return vmhi__error_oom();
     *copy = *cfg;
     copy->disk_count = copy->nic_count = 0; /* so a partial copy frees cleanly */
+    if (vmhi__config_copy_extras(copy, cfg) < 0) {
+        vmhi__free(copy);
+        return vmhi__error_oom();
+    }
     for (size_t i = 0; i < cfg->disk_count; i++, copy->disk_count++) {
         if (vmhi__disk_copy(&copy->disks[i], cfg->disks[i]) < 0)
             goto oom;
@@ -188,7 +193,7 @@ int vmhi_vm_config_set_firmware(vmhi_vm_config *cfg, vmhi_firmware fw)
 {
     vmhi__error_reset();
     CHECK_ARG(cfg, "config");
-    if (!vmhi__firmware_name(fw))
+    if (!vmhi_firmware_name(fw))
         return vmhi__error(VMHI_E_INVALID_ARG, "unknown firmware %d (use bios or uefi)",
                            (int)fw);
     cfg->firmware = fw;
@@ -204,11 +209,12 @@ int vmhi_vm_config_set_boot_order(vmhi_vm_config *cfg, const vmhi_boot_dev *orde
 {
     vmhi__error_reset();
     CHECK_ARG(cfg, "config");
-    CHECK_ARG(order, "boot order");
+    CHECK_ARG(order || count == 0, "boot order");
     int rc = vmhi__check_boot_order(order, count);
     if (rc < 0)
         return rc;
-    memcpy(cfg->boot, order, count * sizeof(order[0]));
+    if (count)
+        memcpy(cfg->boot, order, count * sizeof(order[0]));
     cfg->boot_count = count;
     return VMHI_OK;
 }
@@ -220,7 +226,8 @@ int vmhi_vm_config_get_boot_order(const vmhi_vm_config *cfg, vmhi_boot_dev *orde
     CHECK_ARG(cfg, "config");
     CHECK_ARG(order, "order");
     CHECK_ARG(count, "count");
-    memcpy(order, cfg->boot, cfg->boot_count * sizeof(order[0]));
+    if (cfg->boot_count)
+        memcpy(order, cfg->boot, cfg->boot_count * sizeof(order[0]));
     *count = cfg->boot_count;
     return VMHI_OK;
 }

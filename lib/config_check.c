@@ -74,16 +74,126 @@ static int check_text(const char *what, const char *s, size_t max)
     return VMHI_OK;
 }
 
-int vmhi__check_disk_path(const char *path)
+int vmhi__check_host_path(const char *what, const char *path)
 {
     if (!path)
-        return vmhi__error(VMHI_E_INVALID_ARG, "disk path is NULL");
-    int rc = check_text("disk path", path, VMHI__PATH_MAX);
+        return vmhi__error(VMHI_E_INVALID_ARG, "%s is NULL", what);
+    int rc = check_text(what, path, VMHI__PATH_MAX);
     if (rc < 0)
         return rc;
     if (path[0] != '/')
         return vmhi__error(VMHI_E_INVALID_ARG,
-                           "disk path \"%.64s\" is not absolute (must start with '/')", path);
+                           "%s \"%.64s\" is not absolute (must start with '/')", what, path);
+    return VMHI_OK;
+}
+
+int vmhi__check_disk_path(const char *path)
+{
+    return vmhi__check_host_path("disk path", path);
+}
+
+int vmhi__check_cmdline(const char *cmdline)
+{
+    if (!cmdline)
+        return vmhi__error(VMHI_E_INVALID_ARG, "kernel command line is NULL");
+    if (!*cmdline)
+        return VMHI_OK; /* an empty command line is a command line */
+    return check_text("kernel command line", cmdline, VMHI__CMDLINE_MAX);
+}
+
+int vmhi__check_target(const char *target)
+{
+    size_t len = target ? strlen(target) : 0;
+    if (len == 0 || len > VMHI__TARGET_MAX)
+        return vmhi__error(VMHI_E_INVALID_ARG, "disk target must be 1-%d characters, got %zu",
+                           VMHI__TARGET_MAX, len);
+    for (size_t i = 0; i < len; i++) {
+        char c = target[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return vmhi__error(VMHI_E_INVALID_ARG,
+                               "disk target \"%.32s\": only a-z and 0-9 are allowed", target);
+    }
+    return VMHI_OK;
+}
+
+/* ---- metadata keys and values ---------------------------------------- */
+
+static bool ns_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
+/* "label(.label)*" of lower-case letters, digits and '-', each label
+ * starting with a letter or digit. */
+static bool namespace_valid(const char *ns, size_t len)
+{
+    bool label_start = true;
+    for (size_t i = 0; i < len; i++) {
+        char c = ns[i];
+        if (c == '.') {
+            if (label_start)
+                return false;
+            label_start = true;
+        } else if (!ns_char(c) || (label_start && c == '-')) {
+            return false;
+        } else {
+            label_start = false;
+        }
+    }
+    return len > 0 && !label_start;
+}
+
+int vmhi__check_metadata_key(const char *key)
+{
+    if (!key)
+        return vmhi__error(VMHI_E_INVALID_ARG, "metadata key is NULL");
+    size_t len = strlen(key);
+    const char *colon = strchr(key, ':');
+    if (len > VMHI_METADATA_KEY_MAX)
+        return vmhi__error(VMHI_E_INVALID_ARG, "metadata key is %zu bytes; at most %d allowed",
+                           len, VMHI_METADATA_KEY_MAX);
+    if (!colon || !namespace_valid(key, (size_t)(colon - key)))
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "metadata key \"%.64s\" must be <namespace>:<name> with a lower-case "
+                           "dotted namespace such as \"com.example\" or \"x-acme\"",
+                           key);
+    size_t name_len = strlen(colon + 1);
+    if (name_len == 0 || name_len > 64)
+        return vmhi__error(VMHI_E_INVALID_ARG, "metadata key \"%.64s\": the name after ':' "
+                           "must be 1-64 characters", key);
+    for (const char *c = colon + 1; *c; c++)
+        if (!name_char(*c))
+            return vmhi__error(VMHI_E_INVALID_ARG,
+                               "metadata key \"%.64s\": the name may hold only A-Z, a-z, 0-9, "
+                               "'.', '_' and '-'",
+                               key);
+    return VMHI_OK;
+}
+
+int vmhi__check_metadata_value(const char *value)
+{
+    if (!value)
+        return vmhi__error(VMHI_E_INVALID_ARG, "metadata value is NULL");
+    size_t len = strlen(value);
+    if (len > VMHI_METADATA_VALUE_MAX)
+        return vmhi__error(VMHI_E_INVALID_ARG, "metadata value is %zu bytes; at most %d allowed",
+                           len, VMHI_METADATA_VALUE_MAX);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+            return vmhi__error(VMHI_E_INVALID_ARG,
+                               "metadata value must not contain control characters other than "
+                               "tab and newline (0x%02x at byte %zu)",
+                               c, i);
+    }
+    if (!vmhi__utf8_valid(value, len))
+        return vmhi__error(VMHI_E_INVALID_ARG, "metadata value is not valid UTF-8 text");
     return VMHI_OK;
 }
 
@@ -96,18 +206,18 @@ int vmhi__check_network(const char *network)
 
 int vmhi__check_boot_order(const vmhi_boot_dev *order, size_t count)
 {
-    if (count == 0 || count > VMHI_BOOT_ORDER_MAX)
-        return vmhi__error(VMHI_E_INVALID_ARG, "boot order must have 1-%d entries, got %zu",
+    if (count > VMHI_BOOT_ORDER_MAX)
+        return vmhi__error(VMHI_E_INVALID_ARG, "boot order must have 0-%d entries, got %zu",
                            VMHI_BOOT_ORDER_MAX, count);
     for (size_t i = 0; i < count; i++) {
-        if (!vmhi__boot_dev_name(order[i]))
+        if (!vmhi_boot_dev_name(order[i]))
             return vmhi__error(VMHI_E_INVALID_ARG, "boot order entry %zu: unknown device %d", i,
                                (int)order[i]);
         for (size_t j = 0; j < i; j++)
             if (order[j] == order[i])
                 return vmhi__error(VMHI_E_INVALID_ARG,
                                    "boot order entry %zu: \"%s\" is already entry %zu", i,
-                                   vmhi__boot_dev_name(order[i]), j);
+                                   vmhi_boot_dev_name(order[i]), j);
     }
     return VMHI_OK;
 }
@@ -166,6 +276,39 @@ static int validate_ids_across(const vmhi_vm_config *cfg)
     return VMHI_OK;
 }
 
+/* An explicit boot order names devices the VM has (CFG-9). */
+static int validate_boot_devices(const vmhi_vm_config *cfg)
+{
+    for (size_t i = 0; i < cfg->boot_count; i++) {
+        if (cfg->boot[i] == VMHI_BOOT_DISK && cfg->disk_count == 0)
+            return vmhi__error(VMHI_E_INVALID_ARG,
+                               "boot: \"disk\" is in the boot order but the VM has no disk");
+        if (cfg->boot[i] == VMHI_BOOT_NETWORK && cfg->nic_count == 0)
+            return vmhi__error(VMHI_E_INVALID_ARG,
+                               "boot: \"network\" is in the boot order but the VM has no NIC");
+    }
+    return VMHI_OK;
+}
+
+/* Direct kernel boot and the guest type (CFG-7). */
+static int validate_direct_boot(const vmhi_vm_config *cfg)
+{
+    if (!cfg->kernel && cfg->initrd)
+        return vmhi__error(VMHI_E_INVALID_ARG, "kernel: an initrd is set but no kernel");
+    if (!cfg->kernel && cfg->cmdline)
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "kernel: a kernel command line is set but no kernel");
+    if (cfg->guest_type == VMHI_GUEST_PV && !cfg->kernel)
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "guest-type: a PV guest boots by direct kernel boot; set a kernel");
+    if ((cfg->guest_type == VMHI_GUEST_PV || cfg->guest_type == VMHI_GUEST_PVH) &&
+        cfg->firmware == VMHI_FIRMWARE_UEFI)
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "firmware: a %s guest has no UEFI firmware; use bios",
+                           vmhi_guest_type_name(cfg->guest_type));
+    return VMHI_OK;
+}
+
 int vmhi__config_validate(const vmhi_vm_config *cfg)
 {
     if (!cfg->name[0])
@@ -180,6 +323,10 @@ int vmhi__config_validate(const vmhi_vm_config *cfg)
                            (unsigned long long)cfg->memory_mib,
                            (unsigned long long)cfg->max_memory_mib);
     int rc = vmhi__check_boot_order(cfg->boot, cfg->boot_count);
+    if (rc == 0)
+        rc = validate_boot_devices(cfg);
+    if (rc == 0)
+        rc = validate_direct_boot(cfg);
     if (rc < 0)
         return rc;
     rc = validate_disks(cfg);
@@ -198,73 +345,19 @@ int vmhi_vm_config_validate(const vmhi_vm_config *cfg)
     return vmhi__config_validate(cfg);
 }
 
-/* ---- names ------------------------------------------------------------ */
+/* ---- names: the reader's shape over names.c ------------------------- */
 
-static const char *const firmware_names[] = { "bios", "uefi" };
-static const char *const boot_names[] = { NULL, "disk", "network", "cdrom" };
-static const char *const format_names[] = { "raw", "qcow2", "vmdk" };
-static const char *const bus_names[] = { "virtio", "scsi", "sata", "ide" };
-static const char *const model_names[] = { "virtio", "e1000", "vmxnet3", "rtl8139" };
+/* Each wraps a public _from_name(); -1 for an unknown name. */
+#define FROM_NAME(internal, type, public_fn)                  \
+    int internal(const char *name)                            \
+    {                                                         \
+        type value;                                           \
+        return public_fn(name, &value) == VMHI_OK ? (int)value : -1; \
+    }
 
-static const char *name_of(const char *const *names, size_t count, int value)
-{
-    return value >= 0 && (size_t)value < count ? names[value] : NULL;
-}
-
-static int value_of(const char *const *names, size_t count, const char *name)
-{
-    for (size_t i = 0; name && i < count; i++)
-        if (names[i] && strcmp(names[i], name) == 0)
-            return (int)i;
-    return -1;
-}
-
-const char *vmhi__firmware_name(vmhi_firmware fw)
-{
-    return name_of(firmware_names, VMHI_ARRAY_SIZE(firmware_names), (int)fw);
-}
-
-const char *vmhi__boot_dev_name(vmhi_boot_dev dev)
-{
-    return name_of(boot_names, VMHI_ARRAY_SIZE(boot_names), (int)dev);
-}
-
-const char *vmhi_disk_format_name(vmhi_disk_format f)
-{
-    return name_of(format_names, VMHI_ARRAY_SIZE(format_names), (int)f);
-}
-
-const char *vmhi_disk_bus_name(vmhi_disk_bus b)
-{
-    return name_of(bus_names, VMHI_ARRAY_SIZE(bus_names), (int)b);
-}
-
-const char *vmhi_nic_model_name(vmhi_nic_model m)
-{
-    return name_of(model_names, VMHI_ARRAY_SIZE(model_names), (int)m);
-}
-
-int vmhi__firmware_from_name(const char *name)
-{
-    return value_of(firmware_names, VMHI_ARRAY_SIZE(firmware_names), name);
-}
-
-int vmhi__boot_dev_from_name(const char *name)
-{
-    return value_of(boot_names, VMHI_ARRAY_SIZE(boot_names), name);
-}
-
-int vmhi__disk_format_from_name(const char *name)
-{
-    return value_of(format_names, VMHI_ARRAY_SIZE(format_names), name);
-}
-
-int vmhi__disk_bus_from_name(const char *name)
-{
-    return value_of(bus_names, VMHI_ARRAY_SIZE(bus_names), name);
-}
-
-int vmhi__nic_model_from_name(const char *name)
-{
-    return value_of(model_names, VMHI_ARRAY_SIZE(model_names), name);
-}
+FROM_NAME(vmhi__firmware_from_name, vmhi_firmware, vmhi_firmware_from_name)
+FROM_NAME(vmhi__guest_type_from_name, vmhi_guest_type, vmhi_guest_type_from_name)
+FROM_NAME(vmhi__boot_dev_from_name, vmhi_boot_dev, vmhi_boot_dev_from_name)
+FROM_NAME(vmhi__disk_format_from_name, vmhi_disk_format, vmhi_disk_format_from_name)
+FROM_NAME(vmhi__disk_bus_from_name, vmhi_disk_bus, vmhi_disk_bus_from_name)
+FROM_NAME(vmhi__nic_model_from_name, vmhi_nic_model, vmhi_nic_model_from_name)

@@ -40,7 +40,7 @@ int vmhi_disk_new(vmhi_disk **out)
     if (!disk)
         return vmhi__error_oom();
     disk->format = VMHI_DISK_FORMAT_RAW;
-    disk->bus = VMHI_DISK_BUS_VIRTIO;
+    disk->bus = VMHI_DISK_BUS_DEFAULT;
     *out = disk;
     return VMHI_OK;
 }
@@ -129,7 +129,7 @@ int vmhi_disk_set_bus(vmhi_disk *disk, vmhi_disk_bus bus)
 
 vmhi_disk_bus vmhi_disk_get_bus(const vmhi_disk *disk)
 {
-    return disk ? disk->bus : VMHI_DISK_BUS_VIRTIO;
+    return disk ? disk->bus : VMHI_DISK_BUS_DEFAULT;
 }
 
 int vmhi_disk_set_readonly(vmhi_disk *disk, int readonly)
@@ -158,6 +158,26 @@ uint64_t vmhi_disk_get_size_mib(const vmhi_disk *disk)
     return disk ? disk->size_mib : 0;
 }
 
+int vmhi_disk_set_target(vmhi_disk *disk, const char *target)
+{
+    vmhi__error_reset();
+    CHECK_ARG(disk, "disk");
+    if (!target) {
+        disk->target[0] = '\0';
+        return VMHI_OK;
+    }
+    int rc = vmhi__check_target(target);
+    if (rc < 0)
+        return rc;
+    vmhi__strlcpy(disk->target, target, sizeof(disk->target));
+    return VMHI_OK;
+}
+
+const char *vmhi_disk_get_target(const vmhi_disk *disk)
+{
+    return disk && disk->target[0] ? disk->target : NULL;
+}
+
 /* ----------------------------------------------------------------- NICs */
 
 int vmhi_nic_new(vmhi_nic **out)
@@ -168,7 +188,7 @@ int vmhi_nic_new(vmhi_nic **out)
     vmhi_nic *nic = vmhi__calloc(1, sizeof(*nic));
     if (!nic)
         return vmhi__error_oom();
-    nic->model = VMHI_NIC_MODEL_VIRTIO;
+    nic->model = VMHI_NIC_MODEL_DEFAULT;
     vmhi__strlcpy(nic->network, VMHI__NETWORK_DEFAULT, sizeof(nic->network));
     *out = nic;
     return VMHI_OK;
@@ -215,7 +235,7 @@ int vmhi_nic_set_model(vmhi_nic *nic, vmhi_nic_model model)
 
 vmhi_nic_model vmhi_nic_get_model(const vmhi_nic *nic)
 {
-    return nic ? nic->model : VMHI_NIC_MODEL_VIRTIO;
+    return nic ? nic->model : VMHI_NIC_MODEL_DEFAULT;
 }
 
 int vmhi_nic_set_mac(vmhi_nic *nic, const char *mac)
@@ -253,4 +273,15 @@ int vmhi_nic_set_network(vmhi_nic *nic, const char *network)
 const char *vmhi_nic_get_network(const vmhi_nic *nic)
 {
     return nic ? nic->network : NULL;
+}
+
+vmhi_network_kind vmhi_network_kind_of(const char *network)
+{
+    if (!network)
+        return VMHI_NETWORK_NAMED;
+    if (strcmp(network, "user") == 0)
+        return VMHI_NETWORK_USER;
+    if (strncmp(network, "bridge:", 7) == 0)
+        return VMHI_NETWORK_BRIDGE;
+    return VMHI_NETWORK_NAMED;
 }

@@ -26,9 +26,14 @@
 /* The NIC network a new NIC connects to. */
 #define VMHI__NETWORK_DEFAULT "default"
 
+/* Longest disk target ("xvda") and kernel command line, in bytes. */
+#define VMHI__TARGET_MAX 31
+#define VMHI__CMDLINE_MAX 4095
+
 struct vmhi_disk {
     char id[VMHI_DEVICE_ID_MAX + 1]; /* "" = unset */
     char *path;                      /* NULL = unset */
+    char target[VMHI__TARGET_MAX + 1]; /* "" = the backend chooses */
     vmhi_disk_format format;
     vmhi_disk_bus bus;
     bool readonly;
@@ -42,6 +47,12 @@ struct vmhi_nic {
     char network[VMHI__NETWORK_MAX + 1];
 };
 
+/* One namespaced metadata entry; both strings are owned by the config. */
+typedef struct vmhi__meta_entry {
+    char *key;
+    char *value;
+} vmhi__meta_entry;
+
 struct vmhi_vm_config {
     char name[VMHI_NAME_MAX + 1]; /* "" = unset */
     char uuid[VMHI_UUID_STRLEN + 1]; /* "" = unset */
@@ -51,13 +62,19 @@ struct vmhi_vm_config {
     uint64_t memory_mib;
     uint64_t max_memory_mib;
     bool max_memory_set; /* likewise */
+    vmhi_guest_type guest_type;
     vmhi_firmware firmware;
-    vmhi_boot_dev boot[VMHI_BOOT_ORDER_MAX];
+    char *kernel;  /* NULL: boot from firmware; then initrd and cmdline are NULL too at validation */
+    char *initrd;
+    char *cmdline;
+    vmhi_boot_dev boot[VMHI_BOOT_ORDER_MAX]; /* empty: the backend's own order */
     size_t boot_count;
     vmhi_disk *disks[VMHI__DISKS_MAX];
     size_t disk_count;
     vmhi_nic *nics[VMHI__NICS_MAX];
     size_t nic_count;
+    vmhi__meta_entry meta[VMHI_METADATA_MAX]; /* sorted by key (strcmp) */
+    size_t meta_count;
 };
 
 /* Which field made adding a device fail with VMHI_E_EXISTS, so that the
@@ -80,21 +97,34 @@ int vmhi__nic_copy(vmhi_nic **out, const vmhi_nic *nic);
 int vmhi__config_take_disk(vmhi_vm_config *cfg, vmhi_disk *disk, vmhi__dup_field *dup);
 int vmhi__config_take_nic(vmhi_vm_config *cfg, vmhi_nic *nic, vmhi__dup_field *dup);
 
+/* ---- config_boot.c / config_meta.c ---------------------------------- */
+
+/* Deep-copies the boot strings and metadata of @from into @to (whose own
+ * pointers are ignored); on failure @to holds no allocation of its own. */
+int vmhi__config_copy_extras(vmhi_vm_config *to, const vmhi_vm_config *from);
+void vmhi__config_free_extras(vmhi_vm_config *cfg);
+
 /* ---- config_check.c: value rules and cross-field validation ----------- */
 
 int vmhi__check_disk_path(const char *path);
+/* Kernel and initrd paths: the disk path rules, naming @what. */
+int vmhi__check_host_path(const char *what, const char *path);
+int vmhi__check_cmdline(const char *cmdline);
+int vmhi__check_target(const char *target);
+int vmhi__check_metadata_key(const char *key);
+int vmhi__check_metadata_value(const char *value);
 int vmhi__check_network(const char *network);
 /* Whether @s is UTF-8 that XML 1.0 can carry (no U+FFFE/U+FFFF). */
 bool vmhi__utf8_valid(const char *s, size_t len);
 /* vmhi_vm_config_validate without the error reset. */
 int vmhi__config_validate(const vmhi_vm_config *cfg);
-/* Checks a boot order: 1-VMHI_BOOT_ORDER_MAX known, distinct devices. */
+/* Checks a boot order: 0-VMHI_BOOT_ORDER_MAX known, distinct devices. */
 int vmhi__check_boot_order(const vmhi_boot_dev *order, size_t count);
 
-/* Names <-> enum values, shared by both codecs (NULL / -1 when unknown). */
-const char *vmhi__firmware_name(vmhi_firmware fw);
-const char *vmhi__boot_dev_name(vmhi_boot_dev dev);
+/* Reverse lookups in the reader's shape (-1 when unknown) over the public
+ * tables of names.c, shared by both codecs. */
 int vmhi__firmware_from_name(const char *name);
+int vmhi__guest_type_from_name(const char *name);
 int vmhi__boot_dev_from_name(const char *name);
 int vmhi__disk_format_from_name(const char *name);
 int vmhi__disk_bus_from_name(const char *name);

@@ -233,18 +233,18 @@ static int read_boot(reader *r, json_object *array)
     if (!json_object_is_type(array, json_type_array))
         return fail(r, "must be an array");
     size_t count = json_object_array_length(array);
-    if (count < 1 || count > VMHI_BOOT_ORDER_MAX)
-        return fail(r, "must have 1 to %d entries", VMHI_BOOT_ORDER_MAX);
+    if (count > VMHI_BOOT_ORDER_MAX)
+        return fail(r, "must have at most %d entries", VMHI_BOOT_ORDER_MAX);
     vmhi_boot_dev order[VMHI_BOOT_ORDER_MAX];
     int rc = VMHI_OK;
     for (size_t i = 0; rc == 0 && i < count; i++) {
         int dev = 0;
         push_index(r, i);
         rc = get_enum(r, json_object_array_get_idx(array, i), vmhi__boot_dev_from_name,
-                      "disk, network or cdrom", &dev);
+                      "disk or network", &dev);
         for (size_t j = 0; rc == 0 && j < i; j++)
             if (order[j] == (vmhi_boot_dev)dev)
-                rc = fail(r, "\"%s\" is already in the boot order", vmhi__boot_dev_name(order[j]));
+                rc = fail(r, "\"%s\" is already in the boot order", vmhi_boot_dev_name(order[j]));
         order[i] = (vmhi_boot_dev)dev;
         pop(r);
     }
@@ -304,6 +304,67 @@ static int read_member(reader *r, json_object *obj, const char *name,
     return rc;
 }
 
+static int read_guest_type(reader *r, json_object *value)
+{
+    int type = 0;
+    int rc = get_enum(r, value, vmhi__guest_type_from_name, "default, hvm, pv or pvh", &type);
+    if (rc == 0 && (rc = vmhi_vm_config_set_guest_type(r->cfg, (vmhi_guest_type)type)) < 0)
+        return fail_from(r, rc);
+    return rc;
+}
+
+static int set_kernel(void *cfg, const char *s)
+{
+    return vmhi_vm_config_set_kernel(cfg, s);
+}
+
+static int set_initrd(void *cfg, const char *s)
+{
+    return vmhi_vm_config_set_initrd(cfg, s);
+}
+
+static int set_cmdline(void *cfg, const char *s)
+{
+    return vmhi_vm_config_set_cmdline(cfg, s);
+}
+
+/* "kernel": {"path": ..., "initrd": ..., "cmdline": ...} */
+static int read_kernel(reader *r, json_object *obj)
+{
+    static const member_rule rules[] = { { "path", true }, { "initrd", false },
+                                         { "cmdline", false }, { NULL, false } };
+    int rc = get_object(r, obj);
+    if (rc == 0)
+        rc = check_members(r, obj, rules);
+    if (rc == 0)
+        rc = read_string_with(r, obj, "path", r->cfg, set_kernel);
+    if (rc == 0)
+        rc = read_string_with(r, obj, "initrd", r->cfg, set_initrd);
+    if (rc == 0)
+        rc = read_string_with(r, obj, "cmdline", r->cfg, set_cmdline);
+    return rc;
+}
+
+/* "metadata": {"ns:name": "value", ...}; every key is checked by the setter. */
+static int read_metadata(reader *r, json_object *obj)
+{
+    int rc = get_object(r, obj);
+    if (rc == 0 && (size_t)json_object_object_length(obj) > VMHI_METADATA_MAX)
+        rc = fail(r, "has %d entries; at most %d are allowed", json_object_object_length(obj),
+                  VMHI_METADATA_MAX);
+    json_object_object_foreach(obj, key, value) {
+        if (rc < 0)
+            break;
+        push_key(r, key);
+        const char *s;
+        rc = get_string(r, value, &s);
+        if (rc == 0 && (rc = vmhi_vm_config_set_metadata(r->cfg, key, s)) < 0)
+            rc = fail_from(r, rc);
+        pop(r);
+    }
+    return rc;
+}
+
 static int read_firmware(reader *r, json_object *value)
 {
     int fw = 0;
@@ -337,6 +398,11 @@ static int set_disk_path(void *disk, const char *s)
     return vmhi_disk_set_path(disk, s);
 }
 
+static int set_disk_target(void *disk, const char *s)
+{
+    return vmhi_disk_set_target(disk, s);
+}
+
 static int read_disk_members(reader *r, json_object *obj, vmhi_disk *disk)
 {
     int format = (int)disk->format, bus = (int)disk->bus;
@@ -349,7 +415,9 @@ static int read_disk_members(reader *r, json_object *obj, vmhi_disk *disk)
                               "raw, qcow2 or vmdk", &format);
     if (rc == 0)
         rc = read_enum_member(r, obj, "bus", vmhi__disk_bus_from_name,
-                              "virtio, scsi, sata or ide", &bus);
+                              "default, virtio, scsi, sata, ide, xen or pvscsi", &bus);
+    if (rc == 0)
+        rc = read_string_with(r, obj, "target", disk, set_disk_target);
     disk->format = (vmhi_disk_format)format;
     disk->bus = (vmhi_disk_bus)bus;
     if (rc == 0 && member(r, obj, "readonly", &value)) {
@@ -382,6 +450,7 @@ static int read_disk(reader *r, json_object *obj)
 {
     static const member_rule rules[] = { { "id", false },       { "path", true },
                                          { "format", false },   { "bus", false },
+                                         { "target", false },
                                          { "readonly", false }, { "size_mib", false },
                                          { NULL, false } };
     vmhi_disk *disk = NULL;
@@ -422,7 +491,7 @@ static int read_nic(reader *r, json_object *obj)
                                          { NULL, false } };
     vmhi_nic *nic = NULL;
     vmhi__dup_field dup = VMHI__DUP_NONE;
-    int model = (int)VMHI_NIC_MODEL_VIRTIO;
+    int model = (int)VMHI_NIC_MODEL_DEFAULT;
     int rc = get_object(r, obj);
     if (rc == 0)
         rc = check_members(r, obj, rules);
@@ -432,7 +501,7 @@ static int read_nic(reader *r, json_object *obj)
         rc = read_string_with(r, obj, "id", nic, set_nic_id);
     if (rc == 0)
         rc = read_enum_member(r, obj, "model", vmhi__nic_model_from_name,
-                              "virtio, e1000, vmxnet3 or rtl8139", &model);
+                              "default, virtio, e1000, vmxnet3, rtl8139 or xen", &model);
     if (rc == 0)
         nic->model = (vmhi_nic_model)model;
     if (rc == 0)
@@ -479,8 +548,9 @@ static int read_root(reader *r, json_object *root)
 {
     static const member_rule rules[] = {
         { "vmhi", true },        { "name", true },      { "uuid", false },
-        { "vcpus", false },      { "memory_mib", false }, { "firmware", false },
-        { "boot", false },       { "disks", false },    { "nics", false },
+        { "vcpus", false },      { "memory_mib", false }, { "guest_type", false },
+        { "firmware", false },   { "kernel", false },   { "boot", false },
+        { "disks", false },      { "nics", false },     { "metadata", false },
         { NULL, false },
     };
     if (!json_object_is_type(root, json_type_object))
@@ -497,13 +567,19 @@ static int read_root(reader *r, json_object *root)
     if (rc == 0)
         rc = read_member(r, root, "memory_mib", read_memory);
     if (rc == 0)
+        rc = read_member(r, root, "guest_type", read_guest_type);
+    if (rc == 0)
         rc = read_member(r, root, "firmware", read_firmware);
+    if (rc == 0)
+        rc = read_member(r, root, "kernel", read_kernel);
     if (rc == 0)
         rc = read_member(r, root, "boot", read_boot);
     if (rc == 0)
         rc = read_member(r, root, "disks", read_disks);
     if (rc == 0)
         rc = read_member(r, root, "nics", read_nics);
+    if (rc == 0)
+        rc = read_member(r, root, "metadata", read_metadata);
     if (rc == 0 && (rc = vmhi__config_validate(r->cfg)) < 0)
         rc = fail_from(r, rc);
     return rc;

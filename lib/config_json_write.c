@@ -56,12 +56,15 @@ static void put_current_max(vmhi__buf *buf, const char *name, uint64_t current, 
     vmhi__buf_puts(buf, "  },\n");
 }
 
+/* An empty boot order (the backend's own) is left out. */
 static void put_boot(vmhi__buf *buf, const vmhi_vm_config *cfg)
 {
+    if (cfg->boot_count == 0)
+        return;
     vmhi__buf_puts(buf, "  \"boot\": [\n");
     for (size_t i = 0; i < cfg->boot_count; i++) {
         vmhi__buf_indent(buf, 2);
-        put_string(buf, vmhi__boot_dev_name(cfg->boot[i]));
+        put_string(buf, vmhi_boot_dev_name(cfg->boot[i]));
         vmhi__buf_puts(buf, i + 1 < cfg->boot_count ? ",\n" : "\n");
     }
     vmhi__buf_puts(buf, "  ],\n");
@@ -74,6 +77,8 @@ static void put_disk(vmhi__buf *buf, const vmhi_disk *disk, bool last)
     put_string_member(buf, 3, "path", disk->path, false);
     put_string_member(buf, 3, "format", vmhi_disk_format_name(disk->format), false);
     put_string_member(buf, 3, "bus", vmhi_disk_bus_name(disk->bus), false);
+    if (disk->target[0])
+        put_string_member(buf, 3, "target", disk->target, false);
     vmhi__buf_printf(buf, "      \"readonly\": %s,\n", disk->readonly ? "true" : "false");
     put_number_member(buf, 3, "size_mib", disk->size_mib, true);
     vmhi__buf_puts(buf, last ? "    }\n" : "    },\n");
@@ -100,14 +105,39 @@ static void put_devices(vmhi__buf *buf, const vmhi_vm_config *cfg)
             put_disk(buf, cfg->disks[i], i + 1 == cfg->disk_count);
         vmhi__buf_puts(buf, "  ],\n");
     }
+    const char *end = cfg->meta_count ? ",\n" : "\n"; /* metadata follows */
     if (cfg->nic_count == 0) {
-        vmhi__buf_puts(buf, "  \"nics\": []\n");
+        vmhi__buf_printf(buf, "  \"nics\": []%s", end);
     } else {
         vmhi__buf_puts(buf, "  \"nics\": [\n");
         for (size_t i = 0; i < cfg->nic_count; i++)
             put_nic(buf, cfg->nics[i], i + 1 == cfg->nic_count);
-        vmhi__buf_puts(buf, "  ]\n");
+        vmhi__buf_printf(buf, "  ]%s", end);
     }
+}
+
+static void put_kernel(vmhi__buf *buf, const vmhi_vm_config *cfg)
+{
+    if (!cfg->kernel)
+        return;
+    vmhi__buf_puts(buf, "  \"kernel\": {\n");
+    put_string_member(buf, 2, "path", cfg->kernel, !cfg->initrd && !cfg->cmdline);
+    if (cfg->initrd)
+        put_string_member(buf, 2, "initrd", cfg->initrd, !cfg->cmdline);
+    if (cfg->cmdline)
+        put_string_member(buf, 2, "cmdline", cfg->cmdline, true);
+    vmhi__buf_puts(buf, "  },\n");
+}
+
+static void put_metadata(vmhi__buf *buf, const vmhi_vm_config *cfg)
+{
+    if (cfg->meta_count == 0)
+        return;
+    vmhi__buf_puts(buf, "  \"metadata\": {\n");
+    for (size_t i = 0; i < cfg->meta_count; i++)
+        put_string_member(buf, 2, cfg->meta[i].key, cfg->meta[i].value,
+                          i + 1 == cfg->meta_count);
+    vmhi__buf_puts(buf, "  }\n");
 }
 
 int vmhi_vm_config_to_json(const vmhi_vm_config *cfg, char **json)
@@ -128,9 +158,13 @@ int vmhi_vm_config_to_json(const vmhi_vm_config *cfg, char **json)
         put_string_member(&buf, 1, "uuid", cfg->uuid, false);
     put_current_max(&buf, "vcpus", cfg->vcpus, cfg->max_vcpus);
     put_current_max(&buf, "memory_mib", cfg->memory_mib, cfg->max_memory_mib);
-    put_string_member(&buf, 1, "firmware", vmhi__firmware_name(cfg->firmware), false);
+    if (cfg->guest_type != VMHI_GUEST_DEFAULT)
+        put_string_member(&buf, 1, "guest_type", vmhi_guest_type_name(cfg->guest_type), false);
+    put_string_member(&buf, 1, "firmware", vmhi_firmware_name(cfg->firmware), false);
+    put_kernel(&buf, cfg);
     put_boot(&buf, cfg);
     put_devices(&buf, cfg);
+    put_metadata(&buf, cfg);
     vmhi__buf_puts(&buf, "}\n");
     return vmhi__buf_finish(&buf, json);
 }

@@ -294,6 +294,99 @@ static int read_firmware(reader *r, const xmlNode *node)
     return rc;
 }
 
+static int read_guest_type(reader *r, const xmlNode *node)
+{
+    xmlChar *text;
+    int type = 0;
+    int rc = plain_text(r, node, &text);
+    if (rc < 0)
+        return rc;
+    rc = read_enum(r, node, NULL, text, vmhi__guest_type_from_name, "default, hvm, pv or pvh",
+                   &type);
+    xmlFree(text);
+    if (rc == 0 && (rc = vmhi_vm_config_set_guest_type(r->cfg, (vmhi_guest_type)type)) < 0)
+        return fail_from(r, node, NULL, rc);
+    return rc;
+}
+
+typedef int (*string_setter)(vmhi_vm_config *cfg, const char *value);
+
+/* One child of <kernel>: its text goes through @set. */
+static int read_kernel_part(reader *r, const xmlNode *node, string_setter set)
+{
+    xmlChar *text;
+    int rc = plain_text(r, node, &text);
+    if (rc < 0)
+        return rc;
+    rc = set(r->cfg, (const char *)text);
+    xmlFree(text);
+    return rc < 0 ? fail_from(r, node, NULL, rc) : VMHI_OK;
+}
+
+/* <kernel><path/>[<initrd/>][<cmdline/>]</kernel>, in that order. */
+static int read_kernel(reader *r, const xmlNode *node)
+{
+    static const struct {
+        const char *name;
+        string_setter set;
+    } parts[] = {
+        { "path", vmhi_vm_config_set_kernel },
+        { "initrd", vmhi_vm_config_set_initrd },
+        { "cmdline", vmhi_vm_config_set_cmdline },
+    };
+    int rc = check_element_only(r, node);
+    if (rc == 0)
+        rc = check_no_attributes(r, node);
+    size_t next = 0;
+    for (const xmlNode *c = first_element(node); rc == 0 && c; c = next_element(c)) {
+        size_t i = 0;
+        while (i < VMHI_ARRAY_SIZE(parts) && strcmp(xml_name(c->name), parts[i].name) != 0)
+            i++;
+        if (i == VMHI_ARRAY_SIZE(parts))
+            return fail(r, c, NULL, "unknown element in <kernel> (path, initrd, cmdline)");
+        if (i < next)
+            return fail(r, c, NULL, "appears twice or out of order (path, initrd, cmdline)");
+        next = i + 1;
+        rc = read_kernel_part(r, c, parts[i].set);
+    }
+    if (rc == 0 && !r->cfg->kernel)
+        return fail(r, node, NULL, "missing element <path>");
+    return rc;
+}
+
+static int read_metadata_entry(reader *r, const xmlNode *node)
+{
+    static const char *const allowed[] = { "key", NULL };
+    if (strcmp(xml_name(node->name), "entry") != 0)
+        return fail(r, node, NULL, "unknown element in <metadata> (only <entry> is allowed)");
+    xmlChar *key = NULL, *value = NULL;
+    int rc = check_attributes(r, node, allowed);
+    if (rc == 0)
+        rc = attribute(node, "key", &key);
+    if (rc == 0 && !key)
+        rc = fail(r, node, NULL, "missing attribute key");
+    if (rc == 0 && vmhi_vm_config_get_metadata(r->cfg, (const char *)key))
+        rc = fail(r, node, "key", "\"%.64s\" appears twice", (const char *)key);
+    if (rc == 0)
+        rc = element_text(r, node, &value); /* as written: values are not trimmed */
+    if (rc == 0 && (rc = vmhi_vm_config_set_metadata(r->cfg, (const char *)key,
+                                                     (const char *)value)) < 0)
+        rc = fail_from(r, node, NULL, rc);
+    xmlFree(key);
+    xmlFree(value);
+    return rc;
+}
+
+static int read_metadata(reader *r, const xmlNode *node)
+{
+    int rc = check_element_only(r, node);
+    if (rc == 0)
+        rc = check_no_attributes(r, node);
+    for (const xmlNode *c = first_element(node); rc == 0 && c; c = next_element(c))
+        rc = read_metadata_entry(r, c);
+    return rc;
+}
+
 static int read_boot_dev(reader *r, const xmlNode *dev, vmhi_boot_dev *order, size_t count)
 {
     if (strcmp(xml_name(dev->name), "dev") != 0)
@@ -305,13 +398,12 @@ static int read_boot_dev(reader *r, const xmlNode *dev, vmhi_boot_dev *order, si
     int rc = plain_text(r, dev, &text);
     if (rc < 0)
         return rc;
-    rc = read_enum(r, dev, NULL, text, vmhi__boot_dev_from_name, "disk, network or cdrom",
-                   &value);
+    rc = read_enum(r, dev, NULL, text, vmhi__boot_dev_from_name, "disk or network", &value);
     xmlFree(text);
     for (size_t i = 0; rc == 0 && i < count; i++)
         if (order[i] == (vmhi_boot_dev)value)
             rc = fail(r, dev, NULL, "\"%s\" is already in the boot order",
-                      vmhi__boot_dev_name(order[i]));
+                      vmhi_boot_dev_name(order[i]));
     order[count] = (vmhi_boot_dev)value;
     return rc;
 }
@@ -328,9 +420,7 @@ static int read_boot(reader *r, const xmlNode *node)
     for (const xmlNode *dev = first_element(node); dev; dev = next_element(dev), count++)
         if ((rc = read_boot_dev(r, dev, order, count)) < 0)
             return rc;
-    if (count == 0)
-        return fail(r, node, NULL, "needs at least one <dev>");
-    rc = vmhi_vm_config_set_boot_order(r->cfg, order, count);
+    rc = vmhi_vm_config_set_boot_order(r->cfg, order, count); /* <boot/>: the default order */
     return rc < 0 ? fail_from(r, node, NULL, rc) : VMHI_OK;
 }
 
@@ -371,9 +461,10 @@ static int yes_no_from_name(const char *name)
 
 static int read_disk_attributes(const reader *r, const xmlNode *node, vmhi_disk *disk)
 {
-    static const char *const allowed[] = { "id", "format", "bus", "readonly", "size-mib", NULL };
+    static const char *const allowed[] = { "id",       "format",   "bus", "target",
+                                           "readonly", "size-mib", NULL };
     int format = (int)disk->format, bus = (int)disk->bus, readonly = 0;
-    xmlChar *size = NULL;
+    xmlChar *size = NULL, *target = NULL;
     int rc = check_attributes(r, node, allowed);
     if (rc == 0)
         rc = read_device_id(r, node, disk->id);
@@ -382,7 +473,12 @@ static int read_disk_attributes(const reader *r, const xmlNode *node, vmhi_disk 
                                  "raw, qcow2 or vmdk", &format);
     if (rc == 0)
         rc = read_enum_attribute(r, node, "bus", vmhi__disk_bus_from_name,
-                                 "virtio, scsi, sata or ide", &bus);
+                                 "default, virtio, scsi, sata, ide, xen or pvscsi", &bus);
+    if (rc == 0)
+        rc = attribute(node, "target", &target);
+    if (rc == 0 && target && (rc = vmhi_disk_set_target(disk, (const char *)target)) < 0)
+        rc = fail_from(r, node, "target", rc);
+    xmlFree(target);
     if (rc == 0)
         rc = read_enum_attribute(r, node, "readonly", yes_no_from_name, "yes or no", &readonly);
     if (rc == 0)
@@ -473,7 +569,7 @@ static int read_nic_attributes(const reader *r, const xmlNode *node, vmhi_nic *n
         rc = read_device_id(r, node, nic->id);
     if (rc == 0)
         rc = read_enum_attribute(r, node, "model", vmhi__nic_model_from_name,
-                                 "virtio, e1000, vmxnet3 or rtl8139", &model);
+                                 "default, virtio, e1000, vmxnet3, rtl8139 or xen", &model);
     nic->model = (vmhi_nic_model)model;
     if (rc == 0)
         rc = attribute(node, "mac", &mac);
@@ -523,9 +619,11 @@ static const struct {
     const char *name;
     element_reader read;
 } vm_children[] = {
-    { "name", read_name },         { "uuid", read_uuid },         { "vcpus", read_vcpus },
-    { "memory", read_memory },     { "firmware", read_firmware }, { "boot", read_boot },
-    { "devices", read_devices },
+    { "name", read_name },         { "uuid", read_uuid },
+    { "vcpus", read_vcpus },       { "memory", read_memory },
+    { "guest-type", read_guest_type }, { "firmware", read_firmware },
+    { "kernel", read_kernel },     { "boot", read_boot },
+    { "devices", read_devices },   { "metadata", read_metadata },
 };
 
 static int vm_child_index(const xmlNode *node)
@@ -550,7 +648,7 @@ static int read_vm(reader *r, const xmlNode *vm)
         if ((size_t)index < next)
             return fail(r, c, NULL,
                         "appears twice or out of order (the order is name, uuid, vcpus, "
-                        "memory, firmware, boot, devices)");
+                        "memory, guest-type, firmware, kernel, boot, devices, metadata)");
         next = (size_t)index + 1;
         has_name = has_name || index == 0;
         rc = vm_children[index].read(r, c);

@@ -42,21 +42,51 @@ static void put_text_element(vmhi__buf *buf, unsigned level, const char *tag, co
     vmhi__buf_printf(buf, "</%s>\n", tag);
 }
 
+/* An empty boot order (the backend's own) is written as no <boot>. */
 static void put_boot(vmhi__buf *buf, const vmhi_vm_config *cfg)
 {
+    if (cfg->boot_count == 0)
+        return;
     vmhi__buf_puts(buf, "  <boot>\n");
     for (size_t i = 0; i < cfg->boot_count; i++)
-        put_text_element(buf, 2, "dev", vmhi__boot_dev_name(cfg->boot[i]));
+        put_text_element(buf, 2, "dev", vmhi_boot_dev_name(cfg->boot[i]));
     vmhi__buf_puts(buf, "  </boot>\n");
+}
+
+static void put_kernel(vmhi__buf *buf, const vmhi_vm_config *cfg)
+{
+    if (!cfg->kernel)
+        return;
+    vmhi__buf_puts(buf, "  <kernel>\n");
+    put_text_element(buf, 2, "path", cfg->kernel);
+    if (cfg->initrd)
+        put_text_element(buf, 2, "initrd", cfg->initrd);
+    if (cfg->cmdline)
+        put_text_element(buf, 2, "cmdline", cfg->cmdline);
+    vmhi__buf_puts(buf, "  </kernel>\n");
+}
+
+static void put_metadata(vmhi__buf *buf, const vmhi_vm_config *cfg)
+{
+    if (cfg->meta_count == 0)
+        return;
+    vmhi__buf_puts(buf, "  <metadata>\n");
+    for (size_t i = 0; i < cfg->meta_count; i++) {
+        vmhi__buf_printf(buf, "    <entry key=\"%s\">", cfg->meta[i].key); /* key: no escapes */
+        put_escaped(buf, cfg->meta[i].value);
+        vmhi__buf_puts(buf, "</entry>\n");
+    }
+    vmhi__buf_puts(buf, "  </metadata>\n");
 }
 
 static void put_disk(vmhi__buf *buf, const vmhi_disk *disk)
 {
-    vmhi__buf_printf(buf,
-                     "    <disk id=\"%s\" format=\"%s\" bus=\"%s\" readonly=\"%s\" "
-                     "size-mib=\"%llu\">\n",
-                     disk->id, vmhi_disk_format_name(disk->format), vmhi_disk_bus_name(disk->bus),
-                     disk->readonly ? "yes" : "no", (unsigned long long)disk->size_mib);
+    vmhi__buf_printf(buf, "    <disk id=\"%s\" format=\"%s\" bus=\"%s\"", disk->id,
+                     vmhi_disk_format_name(disk->format), vmhi_disk_bus_name(disk->bus));
+    if (disk->target[0])
+        vmhi__buf_printf(buf, " target=\"%s\"", disk->target);
+    vmhi__buf_printf(buf, " readonly=\"%s\" size-mib=\"%llu\">\n", disk->readonly ? "yes" : "no",
+                     (unsigned long long)disk->size_mib);
     put_text_element(buf, 3, "path", disk->path);
     vmhi__buf_puts(buf, "    </disk>\n");
 }
@@ -106,9 +136,13 @@ int vmhi_vm_config_to_xml(const vmhi_vm_config *cfg, char **xml)
     vmhi__buf_printf(&buf, "  <memory max=\"%llu\" unit=\"MiB\">%llu</memory>\n",
                      (unsigned long long)cfg->max_memory_mib,
                      (unsigned long long)cfg->memory_mib);
-    put_text_element(&buf, 1, "firmware", vmhi__firmware_name(cfg->firmware));
+    if (cfg->guest_type != VMHI_GUEST_DEFAULT)
+        put_text_element(&buf, 1, "guest-type", vmhi_guest_type_name(cfg->guest_type));
+    put_text_element(&buf, 1, "firmware", vmhi_firmware_name(cfg->firmware));
+    put_kernel(&buf, cfg);
     put_boot(&buf, cfg);
     put_devices(&buf, cfg);
+    put_metadata(&buf, cfg);
     vmhi__buf_puts(&buf, "</vm>\n");
     return vmhi__buf_finish(&buf, xml);
 }
