@@ -12,8 +12,9 @@
 
 #include "testutil.h"
 
-static const char *const good_docs[] = { "full.xml", "minimal.xml", "devices.xml", "limits.xml",
-                                         "lenient.xml" };
+static const char *const good_docs[] = { "full.xml",       "minimal.xml",        "devices.xml",
+                                         "limits.xml",     "lenient.xml",        "pv-direct-boot.xml",
+                                         "kernel-defaults.xml", "metadata.xml" };
 
 /* Reads tests/data/config/<rel> into a new NUL-terminated buffer. */
 static inline char *read_data(const char *rel, size_t *len)

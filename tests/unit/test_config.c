@@ -77,8 +77,11 @@ START_TEST(config_defaults)
     vmhi_boot_dev order[VMHI_BOOT_ORDER_MAX];
     size_t count = 0;
     ck_vmhi_ok(vmhi_vm_config_get_boot_order(cfg, order, &count));
-    ck_assert_uint_eq(count, 1);
-    ck_assert_int_eq(order[0], VMHI_BOOT_DISK);
+    ck_assert_uint_eq(count, 0); /* the backend's own order */
+    ck_assert_int_eq(vmhi_vm_config_get_guest_type(cfg), VMHI_GUEST_DEFAULT);
+    ck_assert_ptr_null(vmhi_vm_config_get_kernel(cfg));
+    ck_assert_int_eq(vmhi_vm_config_get_boot_method(cfg), VMHI_BOOT_METHOD_FIRMWARE);
+    ck_assert_uint_eq(vmhi_vm_config_get_metadata_count(cfg), 0);
     ck_assert_uint_eq(vmhi_vm_config_get_disk_count(cfg), 0);
     ck_assert_uint_eq(vmhi_vm_config_get_nic_count(cfg), 0);
     vmhi_vm_config_free(cfg);
@@ -91,7 +94,8 @@ START_TEST(device_defaults)
     ck_assert_ptr_null(vmhi_disk_get_id(disk));
     ck_assert_ptr_null(vmhi_disk_get_path(disk));
     ck_assert_int_eq(vmhi_disk_get_format(disk), VMHI_DISK_FORMAT_RAW);
-    ck_assert_int_eq(vmhi_disk_get_bus(disk), VMHI_DISK_BUS_VIRTIO);
+    ck_assert_int_eq(vmhi_disk_get_bus(disk), VMHI_DISK_BUS_DEFAULT);
+    ck_assert_ptr_null(vmhi_disk_get_target(disk));
     ck_assert_int_eq(vmhi_disk_get_readonly(disk), 0);
     ck_assert_uint_eq(vmhi_disk_get_size_mib(disk), 0);
     vmhi_disk_free(disk);
@@ -99,7 +103,7 @@ START_TEST(device_defaults)
     vmhi_nic *nic = new_nic(NULL, NULL);
     ck_assert_ptr_null(vmhi_nic_get_id(nic));
     ck_assert_ptr_null(vmhi_nic_get_mac(nic));
-    ck_assert_int_eq(vmhi_nic_get_model(nic), VMHI_NIC_MODEL_VIRTIO);
+    ck_assert_int_eq(vmhi_nic_get_model(nic), VMHI_NIC_MODEL_DEFAULT);
     ck_assert_str_eq(vmhi_nic_get_network(nic), "default");
     vmhi_nic_free(nic);
 }
@@ -231,23 +235,29 @@ START_TEST(firmware_boot_rules)
     ck_vmhi_ok(vmhi_vm_config_set_firmware(cfg, VMHI_FIRMWARE_UEFI));
     ck_assert_int_eq(vmhi_vm_config_get_firmware(cfg), VMHI_FIRMWARE_UEFI);
 
-    const vmhi_boot_dev dup[] = { VMHI_BOOT_DISK, VMHI_BOOT_CDROM, VMHI_BOOT_DISK };
+    const vmhi_boot_dev dup[] = { VMHI_BOOT_DISK, VMHI_BOOT_NETWORK, VMHI_BOOT_DISK };
     const vmhi_boot_dev unknown[] = { (vmhi_boot_dev)0 };
-    const vmhi_boot_dev too_many[] = { VMHI_BOOT_DISK, VMHI_BOOT_CDROM, VMHI_BOOT_NETWORK,
+    const vmhi_boot_dev cdrom[] = { (vmhi_boot_dev)3 }; /* reserved, not in 1.0 */
+    const vmhi_boot_dev too_many[] = { VMHI_BOOT_DISK, VMHI_BOOT_NETWORK, (vmhi_boot_dev)3,
                                        (vmhi_boot_dev)4, (vmhi_boot_dev)5 };
-    const vmhi_boot_dev good[] = { VMHI_BOOT_NETWORK, VMHI_BOOT_CDROM, VMHI_BOOT_DISK };
+    const vmhi_boot_dev good[] = { VMHI_BOOT_NETWORK, VMHI_BOOT_DISK };
     ck_vmhi(vmhi_vm_config_set_boot_order(cfg, dup, 3), VMHI_E_INVALID_ARG);
     assert_message_has("disk");
     ck_vmhi(vmhi_vm_config_set_boot_order(cfg, unknown, 1), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_config_set_boot_order(cfg, cdrom, 1), VMHI_E_INVALID_ARG);
     ck_vmhi(vmhi_vm_config_set_boot_order(cfg, too_many, 5), VMHI_E_INVALID_ARG);
-    ck_vmhi(vmhi_vm_config_set_boot_order(cfg, good, 0), VMHI_E_INVALID_ARG);
     vmhi_boot_dev order[VMHI_BOOT_ORDER_MAX];
     size_t count;
     ck_vmhi_ok(vmhi_vm_config_get_boot_order(cfg, order, &count));
-    ck_assert_uint_eq(count, 1);
-    ck_vmhi_ok(vmhi_vm_config_set_boot_order(cfg, good, 3));
+    ck_assert_uint_eq(count, 0);
+    ck_vmhi_ok(vmhi_vm_config_set_boot_order(cfg, good, 2));
     ck_vmhi_ok(vmhi_vm_config_get_boot_order(cfg, order, &count));
-    ck_assert_uint_eq(count, 3);
+    ck_assert_uint_eq(count, 2);
+    /* CFG-9: an explicit order names devices the VM has. */
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("no NIC");
+    ck_vmhi_ok(vmhi_vm_config_set_boot_order(cfg, NULL, 0)); /* back to the default */
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg));
     ck_assert_mem_eq(order, good, sizeof(good));
     vmhi_vm_config_free(cfg);
 }
@@ -281,7 +291,7 @@ START_TEST(disk_rules)
     ck_vmhi_ok(vmhi_disk_set_path(disk, long_path));
 
     ck_vmhi(vmhi_disk_set_format(disk, (vmhi_disk_format)3), VMHI_E_INVALID_ARG);
-    ck_vmhi(vmhi_disk_set_bus(disk, (vmhi_disk_bus)4), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_disk_set_bus(disk, (vmhi_disk_bus)VMHI_DISK_BUS_COUNT_1_0), VMHI_E_INVALID_ARG);
     ck_assert_int_eq(vmhi_disk_get_format(disk), VMHI_DISK_FORMAT_RAW);
     ck_vmhi_ok(vmhi_disk_set_format(disk, VMHI_DISK_FORMAT_VMDK));
     ck_vmhi_ok(vmhi_disk_set_bus(disk, VMHI_DISK_BUS_IDE));
@@ -306,8 +316,8 @@ START_TEST(nic_rules)
     ck_assert_str_eq(vmhi_nic_get_mac(nic), "52:54:00:aa:bb:cc");
     ck_vmhi(vmhi_nic_set_id(nic, "no spaces"), VMHI_E_INVALID_ARG);
     ck_assert_str_eq(vmhi_nic_get_id(nic), "keep");
-    ck_vmhi(vmhi_nic_set_model(nic, (vmhi_nic_model)4), VMHI_E_INVALID_ARG);
-    ck_assert_int_eq(vmhi_nic_get_model(nic), VMHI_NIC_MODEL_VIRTIO);
+    ck_vmhi(vmhi_nic_set_model(nic, (vmhi_nic_model)VMHI_NIC_MODEL_COUNT_1_0), VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(vmhi_nic_get_model(nic), VMHI_NIC_MODEL_DEFAULT);
     ck_vmhi_ok(vmhi_nic_set_model(nic, VMHI_NIC_MODEL_RTL8139));
 
     char long_net[257];
@@ -505,6 +515,7 @@ START_TEST(validate_catches_duplicates)
     ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
     assert_message_has("also the id of disk 1");
     strcpy(cfg->nics[1]->id, "nic1");
+    cfg->boot[0] = VMHI_BOOT_DISK;
     cfg->boot[1] = VMHI_BOOT_DISK;
     cfg->boot_count = 2;
     ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
@@ -522,9 +533,9 @@ START_TEST(enum_names)
     ck_assert_ptr_null(vmhi_disk_format_name((vmhi_disk_format)3));
     ck_assert_ptr_null(vmhi_disk_format_name((vmhi_disk_format)-1));
     ck_assert_str_eq(vmhi_disk_bus_name(VMHI_DISK_BUS_SATA), "sata");
-    ck_assert_ptr_null(vmhi_disk_bus_name((vmhi_disk_bus)4));
+    ck_assert_ptr_null(vmhi_disk_bus_name((vmhi_disk_bus)VMHI_DISK_BUS_COUNT_1_0));
     ck_assert_str_eq(vmhi_nic_model_name(VMHI_NIC_MODEL_VMXNET3), "vmxnet3");
-    ck_assert_ptr_null(vmhi_nic_model_name((vmhi_nic_model)4));
+    ck_assert_ptr_null(vmhi_nic_model_name((vmhi_nic_model)VMHI_NIC_MODEL_COUNT_1_0));
 }
 END_TEST
 
@@ -589,6 +600,143 @@ START_TEST(alloc_failures)
 }
 END_TEST
 
+/* ---------------------------------------------- ABI 1.0 final fields */
+
+/* CFG-8: the direct-boot and target setters check their value. */
+START_TEST(cfg_8_direct_boot_and_target_setters)
+{
+    vmhi_vm_config *cfg = new_config("boot");
+    ck_vmhi(vmhi_vm_config_set_kernel(cfg, "boot/vmlinuz"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_config_set_kernel(cfg, ""), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_config_set_kernel(cfg, "/boot/\x01"), VMHI_E_INVALID_ARG);
+    ck_assert_ptr_null(vmhi_vm_config_get_kernel(cfg));
+    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, "/boot/vmlinuz"));
+    ck_assert_str_eq(vmhi_vm_config_get_kernel(cfg), "/boot/vmlinuz");
+    ck_assert_int_eq(vmhi_vm_config_get_boot_method(cfg), VMHI_BOOT_METHOD_KERNEL);
+    ck_vmhi(vmhi_vm_config_set_initrd(cfg, "initrd.gz"), VMHI_E_INVALID_ARG);
+    ck_vmhi_ok(vmhi_vm_config_set_initrd(cfg, "/boot/initrd.gz"));
+    ck_vmhi(vmhi_vm_config_set_cmdline(cfg, "console=hvc0\n"), VMHI_E_INVALID_ARG);
+    char long_line[4097];
+    memset(long_line, 'a', sizeof(long_line) - 1);
+    long_line[4096] = '\0';
+    ck_vmhi(vmhi_vm_config_set_cmdline(cfg, long_line), VMHI_E_INVALID_ARG);
+    ck_vmhi_ok(vmhi_vm_config_set_cmdline(cfg, "console=hvc0 quiet"));
+    ck_assert_str_eq(vmhi_vm_config_get_cmdline(cfg), "console=hvc0 quiet");
+    ck_vmhi(vmhi_vm_config_set_guest_type(cfg, (vmhi_guest_type)VMHI_GUEST_TYPE_COUNT_1_0),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_PV));
+    ck_assert_int_eq(vmhi_vm_config_get_guest_type(cfg), VMHI_GUEST_PV);
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg));
+
+    vmhi_disk *disk = new_disk(NULL, "/d.img");
+    ck_vmhi(vmhi_disk_set_target(disk, "XVDA"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_disk_set_target(disk, ""), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_disk_set_target(disk, "xvda0123456789012345678901234567"), VMHI_E_INVALID_ARG);
+    ck_assert_ptr_null(vmhi_disk_get_target(disk));
+    ck_vmhi_ok(vmhi_disk_set_target(disk, "xvda"));
+    ck_assert_str_eq(vmhi_disk_get_target(disk), "xvda");
+    ck_vmhi_ok(vmhi_disk_set_target(disk, NULL));
+    ck_assert_ptr_null(vmhi_disk_get_target(disk));
+    vmhi_disk_free(disk);
+    vmhi_vm_config_free(cfg);
+}
+END_TEST
+
+/* CFG-7: the cross-field rules of direct boot and guest types. */
+START_TEST(cfg_7_direct_boot_rules)
+{
+    vmhi_vm_config *cfg = new_config("rules");
+    ck_vmhi_ok(vmhi_vm_config_set_initrd(cfg, "/boot/initrd.gz"));
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("initrd");
+    ck_vmhi_ok(vmhi_vm_config_set_initrd(cfg, NULL));
+    ck_vmhi_ok(vmhi_vm_config_set_cmdline(cfg, "quiet"));
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("command line");
+    ck_vmhi_ok(vmhi_vm_config_set_cmdline(cfg, NULL));
+    ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_PV));
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("PV guest");
+    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, "/boot/vmlinuz"));
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg));
+    ck_vmhi_ok(vmhi_vm_config_set_firmware(cfg, VMHI_FIRMWARE_UEFI));
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("UEFI");
+    ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_PVH));
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_HVM));
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg)); /* HVM direct boot with UEFI is fine */
+    vmhi_vm_config_free(cfg);
+}
+END_TEST
+
+/* CFG-9: an explicit boot order names devices the VM has. */
+START_TEST(cfg_9_boot_devices_must_exist)
+{
+    vmhi_vm_config *cfg = new_config("order");
+    const vmhi_boot_dev disk_first[] = { VMHI_BOOT_DISK };
+    ck_vmhi_ok(vmhi_vm_config_set_boot_order(cfg, disk_first, 1));
+    ck_vmhi(vmhi_vm_config_validate(cfg), VMHI_E_INVALID_ARG);
+    assert_message_has("no disk");
+    vmhi_disk *disk = new_disk(NULL, "/d.img");
+    ck_vmhi_ok(vmhi_vm_config_add_disk(cfg, disk));
+    ck_vmhi_ok(vmhi_vm_config_validate(cfg));
+    ck_vmhi(vmhi_vm_config_set_boot_order(cfg, NULL, 1), VMHI_E_INVALID_ARG);
+    vmhi_disk_free(disk);
+    vmhi_vm_config_free(cfg);
+}
+END_TEST
+
+/* CFG-17: metadata keys, values, the limit and key order. */
+START_TEST(cfg_17_metadata_rules)
+{
+    vmhi_vm_config *cfg = new_config("meta");
+    static const char *const bad_keys[] = { "tier", ":tier", "x-acme:", "Acme:tier",
+                                            "x-acme:ti er", "-acme:tier", "a..b:c", "x.:c",
+                                            "x-acme:tier:y" };
+    for (size_t i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++)
+        ck_assert_msg(vmhi_vm_config_set_metadata(cfg, bad_keys[i], "v") == VMHI_E_INVALID_ARG,
+                      "key %s accepted", bad_keys[i]);
+    ck_vmhi(vmhi_vm_config_set_metadata(cfg, NULL, "v"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "a\x01b"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "\xff"), VMHI_E_INVALID_ARG);
+    ck_assert_uint_eq(vmhi_vm_config_get_metadata_count(cfg), 0);
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "gold\tplus\nline"));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "com.example:a", ""));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "org.vmhi.esx:Note_1.x", "n"));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "silver")); /* replaces */
+    ck_assert_uint_eq(vmhi_vm_config_get_metadata_count(cfg), 3);
+    const char *key = NULL, *value = NULL;
+    ck_vmhi_ok(vmhi_vm_config_get_metadata_at(cfg, 0, &key, &value));
+    ck_assert_str_eq(key, "com.example:a");
+    ck_vmhi_ok(vmhi_vm_config_get_metadata_at(cfg, 2, &key, &value));
+    ck_assert_str_eq(key, "x-acme:tier");
+    ck_assert_str_eq(value, "silver");
+    ck_vmhi(vmhi_vm_config_get_metadata_at(cfg, 3, &key, &value), VMHI_E_INVALID_ARG);
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(cfg, "org.vmhi.esx:Note_1.x"), "n");
+    ck_assert_ptr_null(vmhi_vm_config_get_metadata(cfg, "x-acme:none"));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "com.example:a", NULL)); /* removes */
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "com.example:gone", NULL)); /* no-op */
+    ck_assert_uint_eq(vmhi_vm_config_get_metadata_count(cfg), 2);
+    char k[32];
+    for (int i = 0; vmhi_vm_config_get_metadata_count(cfg) < VMHI_METADATA_MAX; i++) {
+        snprintf(k, sizeof(k), "x-fill:k%d", i);
+        ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, k, "v"));
+    }
+    ck_vmhi(vmhi_vm_config_set_metadata(cfg, "x-fill:one-more", "v"), VMHI_E_LIMIT);
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "bronze")); /* replacing is fine */
+
+    /* Copies are deep and keep the order. */
+    vmhi_vm_config *copy = NULL;
+    ck_vmhi_ok(vmhi_vm_config_copy(&copy, cfg));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "changed"));
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(copy, "x-acme:tier"), "bronze");
+    ck_assert_uint_eq(vmhi_vm_config_get_metadata_count(copy), VMHI_METADATA_MAX);
+    vmhi_vm_config_free(copy);
+    vmhi_vm_config_free(cfg);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -611,6 +759,10 @@ static Suite *config_suite(void)
     tcase_add_test(tc, validate_needs_name);
     tcase_add_test(tc, validate_catches_duplicates);
     tcase_add_test(tc, enum_names);
+    tcase_add_test(tc, cfg_8_direct_boot_and_target_setters);
+    tcase_add_test(tc, cfg_7_direct_boot_rules);
+    tcase_add_test(tc, cfg_9_boot_devices_must_exist);
+    tcase_add_test(tc, cfg_17_metadata_rules);
     tcase_add_test(tc, alloc_failures);
     suite_add_tcase(s, tc);
     return s;

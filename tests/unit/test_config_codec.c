@@ -102,8 +102,8 @@ START_TEST(parsed_values)
     vmhi_boot_dev order[VMHI_BOOT_ORDER_MAX];
     size_t count;
     ck_vmhi_ok(vmhi_vm_config_get_boot_order(cfg, order, &count));
-    ck_assert_uint_eq(count, 3);
-    ck_assert_int_eq(order[0], VMHI_BOOT_CDROM);
+    ck_assert_uint_eq(count, 2);
+    ck_assert_int_eq(order[0], VMHI_BOOT_NETWORK);
     vmhi_vm_config_free(cfg);
     free(doc);
 }
@@ -132,11 +132,8 @@ START_TEST(exact_output)
                           "  <vcpus max=\"1\">1</vcpus>\n"
                           "  <memory max=\"512\" unit=\"MiB\">512</memory>\n"
                           "  <firmware>bios</firmware>\n"
-                          "  <boot>\n"
-                          "    <dev>disk</dev>\n"
-                          "  </boot>\n"
                           "  <devices>\n"
-                          "    <nic id=\"nic0\" model=\"virtio\" mac=\"52:54:00:00:00:0a\">\n"
+                          "    <nic id=\"nic0\" model=\"default\" mac=\"52:54:00:00:00:0a\">\n"
                           "      <network>default</network>\n"
                           "    </nic>\n"
                           "  </devices>\n"
@@ -154,14 +151,11 @@ START_TEST(exact_output)
                            "    \"max\": 512\n"
                            "  },\n"
                            "  \"firmware\": \"bios\",\n"
-                           "  \"boot\": [\n"
-                           "    \"disk\"\n"
-                           "  ],\n"
                            "  \"disks\": [],\n"
                            "  \"nics\": [\n"
                            "    {\n"
                            "      \"id\": \"nic0\",\n"
-                           "      \"model\": \"virtio\",\n"
+                           "      \"model\": \"default\",\n"
                            "      \"mac\": \"52:54:00:00:00:0a\",\n"
                            "      \"network\": \"default\"\n"
                            "    }\n"
@@ -222,6 +216,18 @@ static const bad_doc bad_xml[] = {
     { "text-in-vm.xml", 1, 1, "text is not allowed", true },
     { "empty.xml", 1, 1, "XML syntax error", false },
     { "unicode-column.xml", 2, 23, "element <vcpus>", true }, /* columns count characters */
+    /* ABI 1.0 final: boot, direct kernel boot, targets, metadata (CFG-7, CFG-8, CFG-9, CFG-17). */
+    { "boot-cdrom.xml", 3, 24, "unknown value \"cdrom\" (use disk or network)", true },
+    { "boot-network-without-nic.xml", 1, 1, "\"network\" is in the boot order but the VM has no NIC",
+      false },
+    { "bus-unknown.xml", 4, 5, "attribute bus: unknown value \"nvme\"", true },
+    { "initrd-without-kernel.xml", 3, 3, "element <kernel>: missing element <path>", true },
+    { "kernel-relative.xml", 4, 5, "kernel \"boot/vmlinuz\" is not absolute", true },
+    { "pv-without-kernel.xml", 1, 1, "a PV guest boots by direct kernel boot", false },
+    { "metadata-bad-key.xml", 4, 5, "metadata key \"tier\" must be <namespace>:<name>", true },
+    { "metadata-duplicate-key.xml", 5, 5, "\"x-acme:tier\" appears twice", false },
+    { "metadata-out-of-order.xml", 6, 3, "element <devices>: appears twice or out of order", true },
+    { "metadata-unknown-element.xml", 4, 5, "unknown element in <metadata>", true },
 };
 
 static const bad_doc bad_json[] = {
@@ -242,6 +248,16 @@ static const bad_doc bad_json[] = {
     { "truncated.json", 5, 1, "unexpected end of document", false },
     { "unicode-column.json", 1, 32, "/firmware: unknown value \"efi\"", false },
     { "max-below-current.json", 6, 5, "/memory_mib/max: 1024 is less than", false },
+    { "boot-cdrom.json", 4, 20, "/boot/1: unknown value \"cdrom\"", false },
+    { "cmdline-control.json", 4, 39, "/kernel/cmdline: kernel command line must not contain control",
+      false },
+    { "initrd-without-kernel.json", 4, 3, "/kernel: missing required member \"path\"", false },
+    { "kernel-unknown-member.json", 4, 39, "/kernel/append: unknown member", false },
+    { "metadata-bad-key.json", 6, 5, "/metadata/Acme:owner: metadata key", false },
+    { "metadata-not-string.json", 4, 16, "/metadata/x-acme:cost-center: must be a string", false },
+    { "metadata-too-many.json", 4, 3, "/metadata: has 65 entries", false },
+    { "pvh-uefi.json", 1, 1, "a pvh guest has no UEFI firmware", false },
+    { "target-invalid.json", 5, 20, "/disks/0/target: disk target \"XVDA\"", false },
 };
 
 static void check_rejection(const bad_doc *bad, bool json)
