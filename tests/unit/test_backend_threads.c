@@ -170,18 +170,19 @@ START_TEST(shutdown_wait_leaves_the_connection_usable)
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, probe, &p), 0);
     uint64_t t0 = bt_now_ms();
-    int rc = vmhi_vm_shutdown(p.busy, 400, 0);
+    int rc = vmhi_vm_shutdown(p.busy, 500, 0);
     uint64_t waited = bt_now_ms() - t0;
     atomic_store(&p.stop, true);
     pthread_join(t, NULL);
     ck_vmhi(rc, VMHI_E_TIMEOUT);
     ck_assert_msg(strstr(vmhi_error_last_message(), "'stubborn'") != NULL, "%s",
                   vmhi_error_last_message());
-    ck_assert_uint_ge(waited, 399);
+    ck_assert_uint_ge(waited, 499);
     ck_assert_msg(p.failures == 0, "prober: %s", p.failure);
-    /* ~100 rounds fit in 400 ms; a wait holding a lock would allow none. */
-    ck_assert_msg(p.calls >= 20, "only %d calls during the wait", p.calls);
-    ck_assert_msg(p.slowest_ms < 200, "a call took %llu ms during the wait",
+    /* ~100 rounds fit in 500 ms; a wait holding a lock would block the
+     * first for all of it.  The bounds leave room for a loaded machine. */
+    ck_assert_msg(p.calls >= 5, "only %d calls during the wait", p.calls);
+    ck_assert_msg(p.slowest_ms < 400, "a call took %llu ms during the wait",
                   (unsigned long long)p.slowest_ms);
     ck_assert_int_eq(bt_state(p.busy), VMHI_STATE_SHUTTING_DOWN);
     vmhi_vm_free(p.busy);
