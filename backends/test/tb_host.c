@@ -375,7 +375,7 @@ int tb_resolve_affect(const tb_vm *vm, unsigned int flags, const char *what,
         flags = active ? VMHI_AFFECT_LIVE : VMHI_AFFECT_CONFIG;
     if ((flags & VMHI_AFFECT_LIVE) && !active)
         return tb_error(VMHI_E_INVALID_STATE, "VM '%s' is %s; a live %s needs it running, "
-                        "paused or shutting-down (use VMHI_AFFECT_CONFIG to change the "
+                        "paused or shutting-down (VMHI_AFFECT_CONFIG works on the "
                         "definition)", vm->name, vmhi_vm_state_name(vm->state), what);
     if ((flags & VMHI_AFFECT_CONFIG) && !vm->def)
         return tb_error(VMHI_E_INVALID_STATE, "VM '%s' is transient; a config %s needs a "

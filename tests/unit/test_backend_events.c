@@ -304,7 +304,8 @@ START_TEST(event_thread_delivers_guest_completions)
 {
     vmhi_conn *conn = bt_open("test:///default");
     threaded_seen seen = { 0, "" };
-    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, &seen, NULL, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, count_event, &seen, NULL,
+                                   NULL));
     ck_vmhi_ok(vmhi_conn_start_event_thread(conn));
     vmhi_vm *vm = bt_define(conn, "threaded", 64);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
