@@ -508,6 +508,12 @@ int kvm_config_check(const vmhi_vm_config *cfg);
 int kvm_config_check_disk(const vmhi_disk *disk);
 int kvm_config_check_nic(const vmhi_nic *nic);
 /* Copies @cfg giving every NIC without a MAC a generated one. */
+/* The concrete bus/model KVM gives DEFAULT (virtio), and copies of a device
+ * with those resolved (and @id / @mac filled in when given). */
+vmhi_disk_bus kvm_disk_bus(const vmhi_disk *disk);
+vmhi_nic_model kvm_nic_model(const vmhi_nic *nic);
+int kvm_disk_resolved(const vmhi_disk *disk, const char *id, vmhi_disk **out);
+int kvm_nic_resolved(const vmhi_nic *nic, const char *id, const char *mac, vmhi_nic **out);
 int kvm_config_prepare(kvm_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **out);
 void kvm_mac_generate(kvm_host *h, const vmhi_vm_config *extra, char mac[18]);
 const vmhi_disk *kvm_config_find_disk(const vmhi_vm_config *cfg, const char *id);
@@ -557,21 +563,22 @@ int kvm_vcpus_live_check(const kvm_conn *c);
 
 int kvm_list_vms(void *priv, vmhi_backend_list_add add, void *ctx);
 int kvm_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out);
-int kvm_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
-int kvm_undefine(void *priv, const char *uuid);
+int kvm_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+               vmhi_backend_vm_ref *out);
+int kvm_undefine(void *priv, const char *uuid, unsigned int flags);
 int kvm_create(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
                vmhi_backend_vm_ref *out);
 int kvm_start(void *priv, const char *uuid, unsigned int flags);
-int kvm_shutdown(void *priv, const char *uuid, unsigned int timeout_ms);
+int kvm_shutdown(void *priv, const char *uuid, unsigned int flags);
 int kvm_poweroff(void *priv, const char *uuid, unsigned int flags);
 int kvm_reboot(void *priv, const char *uuid, unsigned int flags);
 int kvm_reset(void *priv, const char *uuid, unsigned int flags);
-int kvm_pause(void *priv, const char *uuid);
-int kvm_resume(void *priv, const char *uuid);
+int kvm_pause(void *priv, const char *uuid, unsigned int flags);
+int kvm_resume(void *priv, const char *uuid, unsigned int flags);
 int kvm_suspend(void *priv, const char *uuid, unsigned int flags);
 
 int kvm_get_info(void *priv, const char *uuid, vmhi_vm_info *info);
-int kvm_get_config(void *priv, const char *uuid, vmhi_vm_config **out);
+int kvm_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out);
 int kvm_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
 int kvm_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
 int kvm_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats);

@@ -27,6 +27,7 @@
  * same root ports, each device on the port it had (kvm_saved), and
  * `-incoming defer` so that it waits for its state.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -323,15 +324,41 @@ static int add_devices(kvm_argv *a, const vmhi_vm_config *cfg, const kvm_saved *
     return rc == VMHI_OK ? add_nics(a, cfg, restore, run, &next) : rc;
 }
 
-static int add_kernel(kvm_argv *a, const kvm_conn *c)
+/* A boot file QEMU will open: missing is NOT_FOUND, unreadable PERMISSION,
+ * so the caller learns which path to fix before QEMU fails vaguely. */
+static int check_boot_file(const char *what, const char *path)
 {
-    int rc = VMHI_OK;
-    if (c->kernel && (rc = kvm_argv_add(a, "-kernel")) == VMHI_OK)
-        rc = kvm_argv_add(a, c->kernel);
-    if (rc == VMHI_OK && c->kernel && c->initrd && (rc = kvm_argv_add(a, "-initrd")) == VMHI_OK)
-        rc = kvm_argv_add(a, c->initrd);
-    if (rc == VMHI_OK && c->kernel && c->append && (rc = kvm_argv_add(a, "-append")) == VMHI_OK)
-        rc = kvm_argv_add(a, c->append);
+    if (access(path, R_OK) == 0)
+        return VMHI_OK;
+    int err = errno;
+    return kvm_error_native(err == ENOENT || err == ENOTDIR ? VMHI_E_NOT_FOUND
+                            : err == EACCES || err == EPERM ? VMHI_E_PERMISSION
+                                                            : VMHI_E_IO,
+                            strerror(err), "kvm: the %s %s cannot be read: %s", what, path,
+                            strerror(err));
+}
+
+/* Direct kernel boot: the VM's own kernel, initrd and command line, or
+ * else the connection's kernel= / initrd= / append= defaults (which let a
+ * suite that defines plain VMs boot a test guest). */
+static int add_kernel(kvm_argv *a, const kvm_conn *c, const vmhi_vm_config *cfg)
+{
+    const char *kernel = vmhi_vm_config_get_kernel(cfg);
+    const char *initrd = kernel ? vmhi_vm_config_get_initrd(cfg) : c->initrd;
+    const char *append = kernel ? vmhi_vm_config_get_cmdline(cfg) : c->append;
+    if (!kernel)
+        kernel = c->kernel;
+    if (!kernel)
+        return VMHI_OK;
+    int rc = check_boot_file("kernel", kernel);
+    if (rc == VMHI_OK && initrd)
+        rc = check_boot_file("initrd", initrd);
+    if (rc == VMHI_OK && (rc = kvm_argv_add(a, "-kernel")) == VMHI_OK)
+        rc = kvm_argv_add(a, kernel);
+    if (rc == VMHI_OK && initrd && (rc = kvm_argv_add(a, "-initrd")) == VMHI_OK)
+        rc = kvm_argv_add(a, initrd);
+    if (rc == VMHI_OK && append && (rc = kvm_argv_add(a, "-append")) == VMHI_OK)
+        rc = kvm_argv_add(a, append);
     return rc;
 }
 
@@ -386,7 +413,7 @@ int kvm_cmdline_build(const kvm_conn *c, const kvm_vm *vm, const kvm_saved *rest
     if (rc == VMHI_OK)
         rc = add_devices(out, cfg, restore, run);
     if (rc == VMHI_OK)
-        rc = add_kernel(out, c);
+        rc = add_kernel(out, c, cfg);
     if (rc == VMHI_OK && restore && (rc = kvm_argv_add(out, "-incoming")) == VMHI_OK)
         rc = kvm_argv_add(out, "defer"); /* the state comes over QMP (migrate-incoming) */
     if (rc < 0)

@@ -4,11 +4,13 @@
  *
  * Helpers over the public config model, and what of it QEMU can run here.
  *
- * Supported: disks on the virtio bus (hot-pluggable) or SATA (q35's AHCI,
- * cold-plugged only), raw, qcow2 or vmdk images; NICs of every model on
+ * Supported: disks on the virtio bus (hot-pluggable; DEFAULT resolves to
+ * it) or SATA (q35's AHCI, cold-plugged only), raw, qcow2 or vmdk images;
+ * NICs of every emulated model (DEFAULT resolves to virtio-net) on
  * user-mode networking (network "user", or "default" which means the
- * same).  Not supported, refused when defined: IDE and SCSI disks (q35
- * has no IDE controller; use sata or virtio), other networks.
+ * same).  What is not supported is declared by get_value_caps, so the core
+ * refuses it before these checks run; they stay as the backend's own
+ * guard.  A named network other than "default" does not exist here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +33,7 @@ int kvm_config_copy(const vmhi_vm_config *cfg, vmhi_vm_config **out)
 int kvm_config_check_disk(const vmhi_disk *disk)
 {
     vmhi_disk_bus bus = vmhi_disk_get_bus(disk);
-    if (bus != VMHI_DISK_BUS_VIRTIO && bus != VMHI_DISK_BUS_SATA)
+    if (bus != VMHI_DISK_BUS_DEFAULT && bus != VMHI_DISK_BUS_VIRTIO && bus != VMHI_DISK_BUS_SATA)
         return kvm_error(VMHI_E_UNSUPPORTED, "kvm: disk %s uses the %s bus, which this backend "
                          "does not provide on q35; use virtio or sata", vmhi_disk_get_path(disk),
                          vmhi_disk_bus_name(bus));
@@ -41,9 +43,10 @@ int kvm_config_check_disk(const vmhi_disk *disk)
 int kvm_config_check_nic(const vmhi_nic *nic)
 {
     const char *net = vmhi_nic_get_network(nic);
-    if (net && strcmp(net, "user") != 0 && strcmp(net, "default") != 0)
-        return kvm_error(VMHI_E_UNSUPPORTED, "kvm: network '%s' is not supported; use \"user\" "
-                         "(or \"default\"), QEMU's user-mode networking", net);
+    if (net && (strcmp(net, "user") == 0 || strcmp(net, "default") == 0))
+        return VMHI_OK;
+    return kvm_error(VMHI_E_NOT_FOUND, "kvm: there is no network named '%s' here; use \"user\" "
+                     "(or \"default\"), QEMU's user-mode networking", net);
     return VMHI_OK;
 }
 
@@ -152,44 +155,107 @@ void kvm_mac_generate(kvm_host *h, const vmhi_vm_config *extra, char mac[18])
     } while (mac_in_use(h, extra, mac));
 }
 
+vmhi_disk_bus kvm_disk_bus(const vmhi_disk *disk)
+{
+    vmhi_disk_bus bus = vmhi_disk_get_bus(disk);
+    return bus == VMHI_DISK_BUS_DEFAULT ? VMHI_DISK_BUS_VIRTIO : bus;
+}
+
+vmhi_nic_model kvm_nic_model(const vmhi_nic *nic)
+{
+    vmhi_nic_model model = vmhi_nic_get_model(nic);
+    return model == VMHI_NIC_MODEL_DEFAULT ? VMHI_NIC_MODEL_VIRTIO : model;
+}
+
+int kvm_disk_resolved(const vmhi_disk *disk, const char *id, vmhi_disk **out)
+{
+    vmhi_disk *d = NULL;
+    int rc = vmhi_disk_new(&d);
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_path(d, vmhi_disk_get_path(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_id(d, id ? id : vmhi_disk_get_id(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_format(d, vmhi_disk_get_format(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_bus(d, kvm_disk_bus(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_target(d, vmhi_disk_get_target(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_readonly(d, vmhi_disk_get_readonly(disk));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_size_mib(d, vmhi_disk_get_size_mib(disk));
+    if (rc < 0) {
+        vmhi_disk_free(d);
+        return rc;
+    }
+    *out = d;
+    return VMHI_OK;
+}
+
+int kvm_nic_resolved(const vmhi_nic *nic, const char *id, const char *mac, vmhi_nic **out)
+{
+    vmhi_nic *n = NULL;
+    int rc = vmhi_nic_new(&n);
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_id(n, id ? id : vmhi_nic_get_id(nic));
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_model(n, kvm_nic_model(nic));
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_network(n, vmhi_nic_get_network(nic));
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_mac(n, vmhi_nic_get_mac(nic) ? vmhi_nic_get_mac(nic) : mac);
+    if (rc < 0) {
+        vmhi_nic_free(n);
+        return rc;
+    }
+    *out = n;
+    return VMHI_OK;
+}
+
+/* Replaces every device of @cfg, in order, by its resolved form: DEFAULT
+ * bus and model made concrete (what get_config reports), a MAC for every
+ * NIC. */
+static int resolve_devices(kvm_host *h, vmhi_vm_config *cfg)
+{
+    size_t nd = vmhi_vm_config_get_disk_count(cfg), nn = vmhi_vm_config_get_nic_count(cfg);
+    vmhi_disk *disks[KVM_MAX_DISKS] = { 0 };
+    vmhi_nic *nics[KVM_MAX_NICS] = { 0 };
+    int rc = nd <= KVM_MAX_DISKS && nn <= KVM_MAX_NICS ? VMHI_OK : VMHI_E_LIMIT;
+    for (size_t i = 0; rc == VMHI_OK && i < nd; i++)
+        rc = kvm_disk_resolved(vmhi_vm_config_get_disk(cfg, i), NULL, &disks[i]);
+    for (size_t i = 0; rc == VMHI_OK && i < nn; i++) {
+        char mac[18];
+        kvm_mac_generate(h, cfg, mac);
+        rc = kvm_nic_resolved(vmhi_vm_config_get_nic(cfg, i), NULL, mac, &nics[i]);
+    }
+    while (rc == VMHI_OK && vmhi_vm_config_get_disk_count(cfg))
+        rc = vmhi_vm_config_remove_disk(cfg, vmhi_disk_get_id(vmhi_vm_config_get_disk(cfg, 0)));
+    while (rc == VMHI_OK && vmhi_vm_config_get_nic_count(cfg))
+        rc = vmhi_vm_config_remove_nic(cfg, vmhi_nic_get_id(vmhi_vm_config_get_nic(cfg, 0)));
+    for (size_t i = 0; rc == VMHI_OK && i < nd; i++)
+        rc = vmhi_vm_config_add_disk(cfg, disks[i]);
+    for (size_t i = 0; rc == VMHI_OK && i < nn; i++)
+        rc = vmhi_vm_config_add_nic(cfg, nics[i]);
+    for (size_t i = 0; i < nd; i++)
+        vmhi_disk_free(disks[i]);
+    for (size_t i = 0; i < nn; i++)
+        vmhi_nic_free(nics[i]);
+    return rc;
+}
+
 int kvm_config_prepare(kvm_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **out)
 {
     int rc = kvm_config_copy(cfg, out);
-    size_t n = rc == VMHI_OK ? vmhi_vm_config_get_nic_count(*out) : 0;
-    for (size_t i = 0; rc == VMHI_OK && i < n; i++) {
-        const vmhi_nic *nic = vmhi_vm_config_get_nic(*out, i);
-        if (vmhi_nic_get_mac(nic))
-            continue;
-        /* The config owns its NICs: replace this one with a copy that has a MAC. */
-        char mac[18], id[VMHI_DEVICE_ID_MAX + 1];
-        vmhi_nic *copy = NULL;
-        kvm_mac_generate(h, *out, mac);
-        snprintf(id, sizeof(id), "%s", vmhi_nic_get_id(nic));
-        rc = vmhi_nic_new(&copy);
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_id(copy, id);
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_model(copy, vmhi_nic_get_model(nic));
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_network(copy, vmhi_nic_get_network(nic));
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_mac(copy, mac);
-        if (rc == VMHI_OK)
-            rc = vmhi_vm_config_remove_nic(*out, id);
-        if (rc == VMHI_OK)
-            rc = vmhi_vm_config_add_nic(*out, copy);
-        vmhi_nic_free(copy);
-        /* Removing and re-adding moved it last; keep scanning from the same index. */
-        if (rc == VMHI_OK && i + 1 < n)
-            i--, n--;
-    }
-    if (rc < 0) {
+    if (rc == VMHI_OK)
+        rc = resolve_devices(h, *out);
+    if (rc < 0 && *out) {
         const char *why = kvm_last_message();
         vmhi_vm_config_free(*out);
         *out = NULL;
         return kvm_error(rc, "kvm: cannot prepare the VM config: %s", why);
     }
-    return VMHI_OK;
+    return rc;
 }
 
 static char *qemu_img_path(const kvm_conn *c)

@@ -133,7 +133,7 @@ static int check_attach(kvm_host *h, const kvm_vm *vm, unsigned int f, attach_re
                              vm->name, r->disk ? "disks" : "NICs");
     }
     if (rc == VMHI_OK && r->disk && (f & VMHI_AFFECT_LIVE) &&
-        vmhi_disk_get_bus(r->disk) != VMHI_DISK_BUS_VIRTIO)
+        kvm_disk_bus(r->disk) != VMHI_DISK_BUS_VIRTIO)
         rc = kvm_error(VMHI_E_UNSUPPORTED, "kvm: only virtio disks can be hot-plugged; attach "
                        "a %s disk with VMHI_AFFECT_CONFIG", vmhi_disk_bus_name(
                            vmhi_disk_get_bus(r->disk)));
@@ -154,34 +154,13 @@ static int config_with(const kvm_vm *vm, const vmhi_vm_config *cfg, const attach
         return rc;
     if (r->disk) {
         vmhi_disk *d = NULL;
-        rc = vmhi_disk_new(&d);
-        if (rc == VMHI_OK)
-            rc = vmhi_disk_set_path(d, vmhi_disk_get_path(r->disk));
-        if (rc == VMHI_OK)
-            rc = vmhi_disk_set_id(d, r->id);
-        if (rc == VMHI_OK)
-            rc = vmhi_disk_set_format(d, vmhi_disk_get_format(r->disk));
-        if (rc == VMHI_OK)
-            rc = vmhi_disk_set_bus(d, vmhi_disk_get_bus(r->disk));
-        if (rc == VMHI_OK)
-            rc = vmhi_disk_set_readonly(d, vmhi_disk_get_readonly(r->disk));
-        if (rc == VMHI_OK)
-            rc = vmhi_disk_set_size_mib(d, vmhi_disk_get_size_mib(r->disk));
+        rc = kvm_disk_resolved(r->disk, r->id, &d);
         if (rc == VMHI_OK)
             rc = vmhi_vm_config_add_disk(*out, d);
         vmhi_disk_free(d);
     } else {
         vmhi_nic *n = NULL;
-        rc = vmhi_nic_new(&n);
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_id(n, r->id);
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_model(n, vmhi_nic_get_model(r->nic));
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_network(n, vmhi_nic_get_network(r->nic));
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_mac(n, vmhi_nic_get_mac(r->nic) ? vmhi_nic_get_mac(r->nic)
-                                                              : r->mac);
+        rc = kvm_nic_resolved(r->nic, r->id, r->mac, &n);
         if (rc == VMHI_OK)
             rc = vmhi_vm_config_add_nic(*out, n);
         vmhi_nic_free(n);

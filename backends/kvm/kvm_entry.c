@@ -173,7 +173,7 @@ static int kvm_open(vmhi_conn *conn, void *priv, const vmhi_backend_uri *uri)
         return kvm_keep_error(rc);
     rc = parse_params(c, uri);
     c->conn = conn;
-    c->event_mask = VMHI_EVENT_ALL;
+    c->event_mask = VMHI_EVENT_ALL_1_0;
     if (rc == VMHI_OK)
         rc = kvm_host_attach(c, &paths);
     kvm_paths_free(&paths);
@@ -305,6 +305,7 @@ static int kvm_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
     case VMHI_OP_SET_MEMORY:
     case VMHI_OP_ATTACH_DISK:
     case VMHI_OP_ATTACH_NIC:
+    case VMHI_OP_GET_CONFIG:
         *caps = both;
         break;
     case VMHI_OP_SET_MAX_MEMORY:
@@ -316,6 +317,47 @@ static int kvm_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
         break;
     default:
         *caps = sup;
+        break;
+    }
+    return VMHI_OK;
+}
+
+#define VALUE_BIT(v) (UINT64_C(1) << (v))
+
+/* What QEMU on q35 runs here.  Refused values are never seen by a slot:
+ * the core turns them away with VMHI_E_UNSUPPORTED first.
+ *  - disks: virtio-blk (also for DEFAULT) and AHCI (sata); q35 has no IDE,
+ *    and no SCSI/PVSCSI/Xen controller is wired up;
+ *  - NICs: every emulated model QEMU ships; no Xen netfront;
+ *  - networks: user-mode NAT ("user", and the name "default" for it);
+ *    bridges need a privileged helper this backend does not run;
+ *  - firmware: SeaBIOS; OVMF (UEFI) is not wired up;
+ *  - guests: HVM only; boot: firmware or direct kernel boot;
+ *  - shutdown: the ACPI power button (no guest agent channel). */
+static int kvm_get_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values)
+{
+    (void)priv;
+    switch (kind) {
+    case VMHI_VALUE_DISK_BUS:
+        *values = VALUE_BIT(VMHI_DISK_BUS_DEFAULT) | VALUE_BIT(VMHI_DISK_BUS_VIRTIO) |
+                  VALUE_BIT(VMHI_DISK_BUS_SATA);
+        break;
+    case VMHI_VALUE_NIC_MODEL:
+        *values &= ~VALUE_BIT(VMHI_NIC_MODEL_XEN);
+        break;
+    case VMHI_VALUE_NETWORK_KIND:
+        *values = VALUE_BIT(VMHI_NETWORK_NAMED) | VALUE_BIT(VMHI_NETWORK_USER);
+        break;
+    case VMHI_VALUE_FIRMWARE:
+        *values = VALUE_BIT(VMHI_FIRMWARE_BIOS);
+        break;
+    case VMHI_VALUE_GUEST_TYPE:
+        *values = VALUE_BIT(VMHI_GUEST_DEFAULT) | VALUE_BIT(VMHI_GUEST_HVM);
+        break;
+    case VMHI_VALUE_SHUTDOWN_METHOD:
+        *values = VALUE_BIT(VMHI_SHUTDOWN_DEFAULT) | VALUE_BIT(VMHI_SHUTDOWN_ACPI);
+        break;
+    default: /* formats, access, boot methods: all of them */
         break;
     }
     return VMHI_OK;
@@ -400,6 +442,7 @@ static const vmhi_backend_ops kvm_ops = {
     .detach_nic = kvm_detach_nic,
     .list_devices = kvm_list_devices,
     .events_enable = kvm_events_enable,
+    .get_value_caps = kvm_get_value_caps,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *core,

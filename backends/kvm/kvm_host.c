@@ -11,6 +11,7 @@
  * (their lock and threads did not come along): it opens the directories
  * itself and finds them locked while the parent holds them.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,36 +27,54 @@ static kvm_host *registry;
 
 /* ---------------------------------------------------------------- errors */
 
-static _Thread_local struct {
-    int code;
-    char native[32];
-    char message[1024];
-} saved_error;
+/* The error a slot reported, kept across the clean-up calls that follow it
+ * (public config calls clear the last error): the core's saved-error
+ * service holds the copy, one per thread, released when the thread ends. */
+static pthread_key_t saved_key;
+static pthread_once_t saved_once = PTHREAD_ONCE_INIT;
+
+static void saved_discard(void *saved)
+{
+    kvm_core->error_discard(saved);
+}
+
+static void saved_key_create(void)
+{
+    pthread_key_create(&saved_key, saved_discard);
+}
+
+static vmhi_saved_error *saved_take(void)
+{
+    pthread_once(&saved_once, saved_key_create);
+    vmhi_saved_error *saved = pthread_getspecific(saved_key);
+    pthread_setspecific(saved_key, NULL);
+    return saved;
+}
 
 int kvm_error_native(int code, const char *native, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(saved_error.message, sizeof(saved_error.message), fmt, ap);
+    int rc = kvm_core->set_error_v(code, native, fmt, ap);
     va_end(ap);
-    snprintf(saved_error.native, sizeof(saved_error.native), "%s", native ? native : "");
-    saved_error.code = code;
-    return kvm_core->set_error(code, native, "%s", saved_error.message);
+    kvm_core->error_discard(saved_take());
+    pthread_setspecific(saved_key, kvm_core->error_save());
+    return rc;
 }
 
 int kvm_keep_error(int rc)
 {
     if (rc >= 0 || vmhi_error_last_code() == rc)
         return rc;
-    if (saved_error.code == rc)
-        return kvm_core->set_error(rc, saved_error.native[0] ? saved_error.native : NULL, "%s",
-                                   saved_error.message);
+    vmhi_saved_error *saved = saved_take();
+    if (saved && kvm_core->error_restore(saved) == rc)
+        return rc;
     return kvm_core->set_error(rc, NULL, "kvm: the operation failed (%s)", vmhi_strerror(rc));
 }
 
 void kvm_error_begin(void)
 {
-    saved_error.code = 0;
+    kvm_core->error_discard(saved_take());
 }
 
 const char *kvm_last_message(void)

@@ -107,13 +107,16 @@ static int add_new_vm(kvm_host *h, vmhi_vm_config *def, vmhi_vm_config *live, kv
     return VMHI_OK;
 }
 
-int kvm_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
+int kvm_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+               vmhi_backend_vm_ref *out)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     vmhi_vm_config *def = NULL;
     kvm_lock(h);
     kvm_vm *vm = kvm_host_find_uuid(h, vmhi_vm_config_get_uuid(cfg));
-    int rc = kvm_config_check(cfg);
+    int rc = check_no_flags(flags, "define");
+    if (rc == VMHI_OK)
+        rc = kvm_config_check(cfg);
     if (rc == VMHI_OK)
         rc = check_identity(h, cfg, vm);
     if (rc == VMHI_OK)
@@ -138,12 +141,14 @@ int kvm_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
     return kvm_unlock(h, VMHI_OK);
 }
 
-int kvm_undefine(void *priv, const char *uuid)
+int kvm_undefine(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
     kvm_lock(h);
-    int rc = kvm_host_get_vm(h, uuid, &vm);
+    int rc = check_no_flags(flags, "undefine");
+    if (rc == VMHI_OK)
+        rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK && !vm->def)
         rc = kvm_error(VMHI_E_INVALID_STATE, "VM '%s' is transient; it has no definition to "
                        "remove (power it off to remove it)", vm->name);
@@ -306,10 +311,15 @@ int kvm_poweroff(void *priv, const char *uuid, unsigned int flags)
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = kvm_require_state(vm, "poweroff",
-                               BIT(RUNNING) | BIT(PAUSED) | BIT(SHUTTING_DOWN) | BIT(CRASHED));
+        rc = kvm_require_state(vm, "poweroff", BIT(RUNNING) | BIT(PAUSED) | BIT(SHUTTING_DOWN) |
+                                                   BIT(CRASHED) | BIT(SUSPENDED));
     if (rc < 0)
         return kvm_unlock(h, rc);
+    if (vm->state == VMHI_STATE_SUSPENDED) { /* the saved image goes; it boots afresh */
+        kvm_suspend_discard(h, vm);
+        kvm_vm_transition(h, vm, VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
+        return kvm_unlock(h, VMHI_OK);
+    }
     kvm_vm_claim(vm);
     if (vm->run && vm->run->quit_sent) {
         /* Another call is powering it off: report the outcome it reaches. */
@@ -328,25 +338,6 @@ int kvm_poweroff(void *priv, const char *uuid, unsigned int flags)
     return kvm_unlock(h, rc);
 }
 
-/* Waits until the VM is off or @timeout_ms has passed. */
-static int wait_shutoff(kvm_host *h, const char *uuid, unsigned int timeout_ms)
-{
-    uint64_t deadline = kvm_now_ns() + (uint64_t)timeout_ms * 1000000u;
-    for (;;) {
-        const kvm_vm *vm = kvm_host_find_uuid(h, uuid);
-        if (!vm || vm->state == VMHI_STATE_SHUTOFF)
-            return VMHI_OK;
-        if (vm->state != VMHI_STATE_SHUTTING_DOWN)
-            return kvm_error(VMHI_E_INVALID_STATE, "VM '%s' became %s while waiting for it to "
-                             "shut down", vm->name, vmhi_vm_state_name(vm->state));
-        if (!kvm_wait_until(h, deadline) && (vm = kvm_host_find_uuid(h, uuid)) &&
-            vm->state == VMHI_STATE_SHUTTING_DOWN)
-            return kvm_error(VMHI_E_TIMEOUT, "VM '%s' did not shut down within %u ms; it is "
-                             "still shutting-down (the guest may ignore ACPI power-button "
-                             "requests: wait longer or power it off)", vm->name, timeout_ms);
-    }
-}
-
 /* Withdraws a graceful reboot the guest has not acted on: its power-off
  * must end the VM again (a shutdown or reset supersedes the reboot). */
 static int cancel_reboot(kvm_host *h, const char *uuid)
@@ -362,12 +353,19 @@ static int cancel_reboot(kvm_host *h, const char *uuid)
     return rc;
 }
 
-int kvm_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
+/* Only requests (ACPI power button, repeated by the nudger until the guest
+ * acts): the core waits for shutoff by polling get_info. */
+int kvm_shutdown(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
     kvm_lock(h);
-    int rc = kvm_host_get_vm(h, uuid, &vm);
+    int rc = flags == VMHI_SHUTDOWN_DEFAULT || flags == VMHI_SHUTDOWN_ACPI
+                 ? VMHI_OK
+                 : kvm_error(VMHI_E_UNSUPPORTED, "kvm: shutdown method %u is not offered; use "
+                             "acpi", flags);
+    if (rc == VMHI_OK)
+        rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, "shutdown", BIT(RUNNING) | BIT(SHUTTING_DOWN));
     if (rc == VMHI_OK) {
@@ -380,10 +378,8 @@ int kvm_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
         if (rc == VMHI_OK && (vm = kvm_host_find_uuid(h, uuid)) &&
             vm->state == VMHI_STATE_RUNNING)
             kvm_vm_transition(h, vm, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
-        kvm_vm_release(h, uuid); /* others may act while we wait, poweroff included */
+        kvm_vm_release(h, uuid);
     }
-    if (rc == VMHI_OK && timeout_ms)
-        rc = wait_shutoff(h, uuid, timeout_ms);
     return kvm_unlock(h, rc);
 }
 
@@ -465,12 +461,14 @@ int kvm_reset(void *priv, const char *uuid, unsigned int flags)
                                         "system_reset", REQ_RESET);
 }
 
-int kvm_pause(void *priv, const char *uuid)
+int kvm_pause(void *priv, const char *uuid, unsigned int flags)
 {
-    return simple_command(priv, uuid, "pause", BIT(RUNNING), "stop", REQ_PAUSE);
+    int rc = check_no_flags(flags, "pause");
+    return rc < 0 ? rc : simple_command(priv, uuid, "pause", BIT(RUNNING), "stop", REQ_PAUSE);
 }
 
-int kvm_resume(void *priv, const char *uuid)
+int kvm_resume(void *priv, const char *uuid, unsigned int flags)
 {
-    return simple_command(priv, uuid, "resume", BIT(PAUSED), "cont", REQ_RESUME);
+    int rc = check_no_flags(flags, "resume");
+    return rc < 0 ? rc : simple_command(priv, uuid, "resume", BIT(PAUSED), "cont", REQ_RESUME);
 }

@@ -307,7 +307,10 @@ int kvm_proc_run(const char *const *argv, char *out, size_t cap, unsigned int ti
         kvm_proc_close(&child);
     }
     int status = 0;
-    if (waitpid(pid, &status, watched ? WNOHANG : 0) == 0) {
+    pid_t got = waitpid(pid, &status, watched ? WNOHANG : 0);
+    if (got < 0 && errno == ECHILD && watched)
+        return 0; /* the application reaped it (waitpid(-1)); its pidfd saw it exit */
+    if (got == 0) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
         return kvm_error(VMHI_E_TIMEOUT, "kvm: %s did not finish within %u ms", argv[0],

@@ -40,14 +40,28 @@ int kvm_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
     return kvm_unlock(h, rc);
 }
 
-int kvm_get_config(void *priv, const char *uuid, vmhi_vm_config **out)
+/* CURRENT: live when active, else the definition; LIVE and CONFIG pick
+ * one view and refuse a VM that does not have it. */
+int kvm_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
     kvm_lock(h);
     int rc = kvm_host_get_vm(h, uuid, &vm);
+    const vmhi_vm_config *view = rc == VMHI_OK ? kvm_vm_current(vm) : NULL;
+    if (rc == VMHI_OK && flags == VMHI_AFFECT_LIVE) {
+        view = kvm_state_is_active(vm->state) ? vm->live : NULL;
+        if (!view)
+            rc = kvm_error(VMHI_E_INVALID_STATE, "kvm: VM '%s' is %s; it has no live "
+                           "configuration", vm->name, vmhi_vm_state_name(vm->state));
+    } else if (rc == VMHI_OK && flags == VMHI_AFFECT_CONFIG) {
+        view = vm->def;
+        if (!view)
+            rc = kvm_error(VMHI_E_INVALID_STATE, "kvm: VM '%s' is transient; it has no "
+                           "persistent definition", vm->name);
+    }
     if (rc == VMHI_OK)
-        rc = kvm_config_copy(kvm_vm_current(vm), out);
+        rc = kvm_config_copy(view, out);
     return kvm_unlock(h, rc);
 }
 

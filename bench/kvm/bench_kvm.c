@@ -77,7 +77,7 @@ static vmhi_vm *define_vm(vmhi_conn *conn, const char *name)
     vmhi_vm *vm = NULL;
     if (vmhi_vm_config_new(&cfg) || vmhi_vm_config_set_name(cfg, name) ||
         vmhi_vm_config_set_max_vcpus(cfg, 4) || vmhi_vm_config_set_max_memory_mib(cfg, 256) ||
-        vmhi_vm_config_set_memory_mib(cfg, 256) || vmhi_vm_define(&vm, conn, cfg))
+        vmhi_vm_config_set_memory_mib(cfg, 256) || vmhi_vm_define(&vm, conn, cfg, 0))
         bench_die("define");
     vmhi_vm_config_free(cfg);
     return vm;
@@ -90,7 +90,7 @@ static void vmhi_round(vmhi_conn *conn, vmhi_vm *vm, bench_samples *s, int i)
     if (vmhi_vm_start(vm, 0))
         bench_die("start");
     t[1] = bench_now_ms();
-    if (vmhi_vm_pause(vm) || vmhi_vm_resume(vm))
+    if (vmhi_vm_pause(vm, 0) || vmhi_vm_resume(vm, 0))
         bench_die("pause/resume");
     t[2] = bench_now_ms();
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
@@ -113,12 +113,12 @@ static void bench_vmhi(vmhi_conn *conn, bench_samples *s, int iters)
     vmhi_vm *vm = define_vm(conn, "bench");
     for (int i = 0; i < iters; i++)
         vmhi_round(conn, vm, s, i);
-    vmhi_vm_undefine(vm);
+    vmhi_vm_undefine(vm, 0);
     vmhi_vm_free(vm);
     for (int i = 0; i < iters; i++) {
         double t0 = bench_now_ms();
         vm = define_vm(conn, "cycle");
-        if (vmhi_vm_start(vm, 0) || vmhi_vm_poweroff(vm, 0) || vmhi_vm_undefine(vm))
+        if (vmhi_vm_start(vm, 0) || vmhi_vm_poweroff(vm, 0) || vmhi_vm_undefine(vm, 0))
             bench_die("cycle");
         vmhi_vm_free(vm);
         s->ms[OP_CYCLE][i] = bench_now_ms() - t0;

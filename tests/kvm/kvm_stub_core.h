@@ -19,6 +19,31 @@ static int stub_set_error(int code, const char *native, const char *fmt, ...)
     return code;
 }
 
+static int stub_set_error_v(int code, const char *native, const char *fmt, va_list ap)
+{
+    (void)native;
+    (void)fmt;
+    (void)ap;
+    return code;
+}
+
+/* No last error to keep: a save is nothing, a restore is "out of memory". */
+static vmhi_saved_error *stub_error_save(void)
+{
+    return NULL;
+}
+
+static int stub_error_restore(vmhi_saved_error *saved)
+{
+    (void)saved;
+    return VMHI_E_NOMEM;
+}
+
+static void stub_error_discard(vmhi_saved_error *saved)
+{
+    (void)saved;
+}
+
 static void stub_log(vmhi_conn *conn, int level, const char *fmt, ...)
 {
     (void)conn;
@@ -33,6 +58,10 @@ static const vmhi_core_services stub_core = {
     .log = stub_log,
     .alloc = malloc,
     .dealloc = free,
+    .set_error_v = stub_set_error_v,
+    .error_save = stub_error_save,
+    .error_restore = stub_error_restore,
+    .error_discard = stub_error_discard,
 };
 
 static void kvm_stub_core_setup(void)

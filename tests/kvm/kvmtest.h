@@ -99,7 +99,7 @@ static inline vmhi_vm *kvmtest_define(vmhi_conn *conn, const char *name)
 {
     vmhi_vm_config *cfg = kvmtest_config(name);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_config_free(cfg);
     return vm;
 }
@@ -146,7 +146,7 @@ static inline void kvmtest_event_cb(vmhi_conn *conn, const vmhi_event *event, vo
 static inline void kvmtest_subscribe(vmhi_conn *conn, kvmtest_events *e)
 {
     memset(e, 0, sizeof(*e));
-    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_ALL, NULL, kvmtest_event_cb, e, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_ALL_1_0, NULL, kvmtest_event_cb, e, NULL, NULL));
 }
 
 /* Index of the first event at or after @from matching type (and state when

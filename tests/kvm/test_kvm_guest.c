@@ -10,13 +10,13 @@
 
 #include "kvmtest.h"
 
-static char uri[4096];
+static const char uri[] = "kvm:///session?accel=tcg";
+static char kernel[512], initrd[512];
 
 /* Skips (77) unless the guest was built. */
 static void require_guest(void)
 {
     const char *dir = getenv("VMHI_KVM_GUEST_DIR");
-    char kernel[512], initrd[512];
     snprintf(kernel, sizeof(kernel), "%s/vmlinux", dir ? dir : "");
     snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio.gz", dir ? dir : "");
     if (!dir || access(kernel, R_OK) != 0 || access(initrd, R_OK) != 0) {
@@ -24,8 +24,26 @@ static void require_guest(void)
                dir ? dir : "$VMHI_KVM_GUEST_DIR");
         exit(KVMTEST_SKIP);
     }
-    snprintf(uri, sizeof(uri), "kvm:///session?accel=tcg&kernel=%s&initrd=%s"
-             "&append=console%%3DttyS0%%20quiet%%20panic%%3D-1", kernel, initrd);
+}
+
+/* The guest boots by direct kernel boot, from its own description (the
+ * 1.0 config fields, CFG-11), not from connection defaults. */
+static vmhi_vm *define_guest(vmhi_conn *conn, const char *name)
+{
+    vmhi_vm_config *cfg = kvmtest_config(name);
+    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, kernel));
+    ck_vmhi_ok(vmhi_vm_config_set_initrd(cfg, initrd));
+    ck_vmhi_ok(vmhi_vm_config_set_cmdline(cfg, "console=ttyS0 quiet panic=-1"));
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_config *got = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
+    ck_assert_str_eq(vmhi_vm_config_get_kernel(got), kernel);
+    ck_assert_str_eq(vmhi_vm_config_get_initrd(got), initrd);
+    ck_assert_str_eq(vmhi_vm_config_get_cmdline(got), "console=ttyS0 quiet panic=-1");
+    vmhi_vm_config_free(got);
+    return vm;
 }
 
 /* Waits until the guest printed VMHI-READY @count times on its console. */
@@ -50,7 +68,7 @@ static int wait_ready(const char *uuid, int count, int timeout_ms)
 
 static vmhi_vm *boot_guest(vmhi_conn *conn, const char *name)
 {
-    vmhi_vm *vm = kvmtest_define(conn, name);
+    vmhi_vm *vm = define_guest(conn, name);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_assert_msg(wait_ready(vmhi_vm_get_uuid(vm), 1, 60000), "the guest did not boot");
     return vm;
@@ -62,7 +80,7 @@ START_TEST(acpi_shutdown)
     kvmtest_events ev;
     kvmtest_subscribe(conn, &ev);
     vmhi_vm *vm = boot_guest(conn, "sd");
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000, 0));
     vmhi_state_reason why;
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
     ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_GUEST);
@@ -81,12 +99,12 @@ END_TEST
 START_TEST(shutdown_during_boot)
 {
     vmhi_conn *conn = kvmtest_open(uri);
-    vmhi_vm *vm = kvmtest_define(conn, "early-sd");
+    vmhi_vm *vm = define_guest(conn, "early-sd");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     ck_assert_msg(!wait_ready(vmhi_vm_get_uuid(vm), 1, 1), "the guest was up before the request");
     ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTTING_DOWN);
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 40000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 40000, 0));
     vmhi_state_reason why;
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
     ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_GUEST);
@@ -101,7 +119,7 @@ START_TEST(detach_during_boot)
     vmhi_conn *conn = kvmtest_open(uri);
     kvmtest_events ev;
     kvmtest_subscribe(conn, &ev);
-    vmhi_vm *vm = kvmtest_define(conn, "early-dt");
+    vmhi_vm *vm = define_guest(conn, "early-dt");
     char path[700];
     snprintf(path, sizeof(path), "%s/early.img", kvmtest_dir);
     vmhi_disk *disk = NULL;
@@ -149,7 +167,7 @@ START_TEST(suspended_guest_lives_on)
     }
     ck_assert_uint_eq(st.actual_kib, 112u * 1024u);
     ck_assert_msg(!wait_ready(vmhi_vm_get_uuid(vm), 2, 500), "the guest booted again");
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000, 0));
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
     ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_GUEST);
     vmhi_vm_free(vm);
@@ -174,7 +192,7 @@ START_TEST(graceful_reboot)
     ck_assert_msg(wait_ready(vmhi_vm_get_uuid(vm), 2, 60000), "the guest did not boot again");
     ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
     /* The reboot handling is over: a power-off ends the process again. */
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 30000, 0));
     ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTOFF);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);

@@ -6,6 +6,9 @@
  * Uses -accel kvm where /dev/kvm works, TCG otherwise.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -61,7 +64,7 @@ START_TEST(definitions_persist)
     snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
     vmhi_vm *dup = NULL;
     vmhi_vm_config *other = kvmtest_config("alpha");
-    ck_vmhi(vmhi_vm_define(&dup, conn, other), VMHI_E_EXISTS);
+    ck_vmhi(vmhi_vm_define(&dup, conn, other, 0), VMHI_E_EXISTS);
     vmhi_vm_config_free(other);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -72,7 +75,7 @@ START_TEST(definitions_persist)
     vmhi_state_reason why;
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
     vmhi_vm_config *cfg = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), 128);
     ck_assert_uint_eq(vmhi_vm_config_get_max_vcpus(cfg), 4);
     vmhi_vm_config_free(cfg);
@@ -81,7 +84,7 @@ START_TEST(definitions_persist)
     ck_vmhi_ok(vmhi_conn_list_vms(conn, 0, &list, &n));
     ck_assert_uint_eq(n, 1);
     vmhi_vm_list_free(list, n);
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
 
@@ -91,6 +94,8 @@ START_TEST(definitions_persist)
 }
 END_TEST
 
+/* IDE is declared absent (q35 has no IDE), so the core refuses it and
+ * vmhi_conn_get_value_caps() said so beforehand. */
 START_TEST(unsupported_devices_are_refused)
 {
     vmhi_conn *conn = kvmtest_open(URI);
@@ -102,8 +107,173 @@ START_TEST(unsupported_devices_are_refused)
     ck_vmhi_ok(vmhi_vm_config_add_disk(cfg, disk));
     vmhi_disk_free(disk);
     vmhi_vm *vm = NULL;
-    ck_vmhi(vmhi_vm_define(&vm, conn, cfg), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_define(&vm, conn, cfg, 0), VMHI_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "disk-bus 'ide'"));
+    uint64_t buses = 0;
+    ck_vmhi_ok(vmhi_conn_get_value_caps(conn, VMHI_VALUE_DISK_BUS, &buses));
+    ck_assert_uint_eq(buses & (UINT64_C(1) << VMHI_DISK_BUS_IDE), 0);
     vmhi_vm_config_free(cfg);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* The per-value caps on the real peer: what KVM declares, DEFAULT resolved
+ * to virtio and reported back, declared values accepted. */
+START_TEST(value_caps_and_default_resolution)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    uint64_t v = 0;
+    ck_vmhi_ok(vmhi_conn_get_value_caps(conn, VMHI_VALUE_DISK_BUS, &v));
+    ck_assert_uint_eq(v, (UINT64_C(1) << VMHI_DISK_BUS_DEFAULT) |
+                             (UINT64_C(1) << VMHI_DISK_BUS_VIRTIO) |
+                             (UINT64_C(1) << VMHI_DISK_BUS_SATA));
+    ck_vmhi_ok(vmhi_conn_get_value_caps(conn, VMHI_VALUE_GUEST_TYPE, &v));
+    ck_assert_uint_eq(v, (UINT64_C(1) << VMHI_GUEST_DEFAULT) | (UINT64_C(1) << VMHI_GUEST_HVM));
+    ck_vmhi_ok(vmhi_conn_get_value_caps(conn, VMHI_VALUE_BOOT_METHOD, &v));
+    ck_assert_uint_ne(v & (UINT64_C(1) << VMHI_BOOT_METHOD_KERNEL), 0);
+    ck_vmhi_ok(vmhi_conn_get_value_caps(conn, VMHI_VALUE_FIRMWARE, &v));
+    ck_assert_uint_eq(v, UINT64_C(1) << VMHI_FIRMWARE_BIOS);
+
+    vmhi_vm_config *cfg = kvmtest_config("defaults");
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, "/tmp/vmhi-kvm-default.img"));
+    ck_vmhi_ok(vmhi_disk_set_target(disk, "vda"));
+    ck_vmhi_ok(vmhi_vm_config_add_disk(cfg, disk));
+    vmhi_nic *nic = NULL;
+    ck_vmhi_ok(vmhi_nic_new(&nic));
+    ck_vmhi_ok(vmhi_vm_config_add_nic(cfg, nic));
+    ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_HVM));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "x-acme:tier", "gold"));
+    ck_vmhi_ok(vmhi_vm_config_set_metadata(cfg, "org.example.other:note", "kept as is"));
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
+    vmhi_vm_config *got = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, VMHI_AFFECT_CONFIG));
+    ck_assert_int_eq(vmhi_disk_get_bus(vmhi_vm_config_get_disk(got, 0)), VMHI_DISK_BUS_VIRTIO);
+    ck_assert_str_eq(vmhi_disk_get_target(vmhi_vm_config_get_disk(got, 0)), "vda");
+    ck_assert_int_eq(vmhi_nic_get_model(vmhi_vm_config_get_nic(got, 0)), VMHI_NIC_MODEL_VIRTIO);
+    ck_assert_int_eq(vmhi_vm_config_get_guest_type(got), VMHI_GUEST_HVM);
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(got, "x-acme:tier"), "gold");
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(got, "org.example.other:note"), "kept as is");
+    vmhi_vm_config *live = NULL;
+    ck_vmhi(vmhi_vm_get_config(vm, &live, VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
+    vmhi_vm_config_free(got);
+    vmhi_vm_free(vm);
+
+    /* A new connection reads the definition back from the state directory. */
+    vmhi_conn *again = kvmtest_open(URI);
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, again, "defaults"));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
+    ck_assert_int_eq(vmhi_disk_get_bus(vmhi_vm_config_get_disk(got, 0)), VMHI_DISK_BUS_VIRTIO);
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(got, "x-acme:tier"), "gold");
+    vmhi_vm_config_free(got);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(again);
+    vmhi_nic_free(nic);
+    vmhi_disk_free(disk);
+    vmhi_vm_config_free(cfg);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* ERR-15: a kernel that does not exist is named, as NOT_FOUND, at start. */
+START_TEST(missing_kernel_is_not_found)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm_config *cfg = kvmtest_config("nokernel");
+    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, "/nonexistent/vmhi/vmlinuz"));
+    ck_vmhi_ok(vmhi_vm_config_set_cmdline(cfg, "console=ttyS0"));
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
+    ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "/nonexistent/vmhi/vmlinuz"));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTOFF);
+    vmhi_vm_config *got = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
+    ck_assert_str_eq(vmhi_vm_config_get_kernel(got), "/nonexistent/vmhi/vmlinuz");
+    ck_assert_str_eq(vmhi_vm_config_get_cmdline(got), "console=ttyS0");
+    vmhi_vm_config_free(got);
+    vmhi_vm_free(vm);
+    vmhi_vm_config_free(cfg);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* ---- THR-8: the application reaps every child itself ------------------ */
+
+static atomic_int reaped;
+
+static void reap_everything(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        atomic_fetch_add(&reaped, 1);
+    errno = saved;
+}
+
+START_TEST(application_reaps_every_child)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = reap_everything;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGCHLD, &sa, NULL), 0);
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "reaped");
+    for (int round = 0; round < 2; round++) {
+        ck_vmhi_ok(vmhi_vm_start(vm, 0));
+        ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+        ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+        ck_vmhi_ok(vmhi_vm_resume(vm, 0));
+        long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+        ck_assert_int_gt(pid, 0);
+        ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+        vmhi_state_reason why;
+        ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+        ck_assert_int_eq(why, VMHI_REASON_POWEROFF);
+        ck_assert(kvmtest_wait_gone(pid, 2000));
+    }
+    /* A disk the backend creates at start runs qemu-img: its exit is reaped here too. */
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    char path[700];
+    snprintf(path, sizeof(path), "%s/reaped-disk.qcow2", kvmtest_dir);
+    ck_vmhi_ok(vmhi_disk_set_path(disk, path));
+    ck_vmhi_ok(vmhi_disk_set_format(disk, VMHI_DISK_FORMAT_QCOW2));
+    ck_vmhi_ok(vmhi_disk_set_size_mib(disk, 16));
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_CONFIG, NULL));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0)); /* creates the image with qemu-img */
+    ck_assert_int_eq(access(path, R_OK), 0);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_disk_free(disk);
+    /* The handler did take the backend's children: the test is real. */
+    ck_assert_int_ge(atomic_load(&reaped), 1);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+    signal(SIGCHLD, SIG_DFL);
+}
+END_TEST
+
+/* LC-POWEROFF-4: poweroff discards a suspended VM's image; start boots anew. */
+START_TEST(poweroff_from_suspended_discards_the_image)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "discard");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SUSPENDED);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(why, VMHI_REASON_POWEROFF);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_BOOTED);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
     vmhi_conn_close(conn);
 }
 END_TEST
@@ -126,12 +296,12 @@ START_TEST(start_pause_resume_reset_poweroff)
     ck_assert_uint_eq(info.memory_mib, 128);
     ck_assert_int_eq(info.persistent, 1);
 
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     vmhi_state_reason why;
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_PAUSED);
     ck_assert_int_eq(why, VMHI_REASON_USER);
-    ck_vmhi(vmhi_vm_pause(vm), VMHI_E_INVALID_STATE);
-    ck_vmhi_ok(vmhi_vm_resume(vm));
+    ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_INVALID_STATE);
+    ck_vmhi_ok(vmhi_vm_resume(vm, 0));
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
     ck_assert_int_eq(why, VMHI_REASON_USER);
     while (vmhi_conn_dispatch_events(conn, 0) > 0)
@@ -196,7 +366,7 @@ START_TEST(reconnect_from_a_new_connection)
     vmhi_conn *conn = kvmtest_open(URI);
     vmhi_vm *vm = kvmtest_define(conn, "delta");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     char uuid[VMHI_UUID_STRLEN + 1];
     snprintf(uuid, sizeof(uuid), "%s", vmhi_vm_get_uuid(vm));
     vmhi_vm_free(vm);
@@ -214,7 +384,7 @@ START_TEST(reconnect_from_a_new_connection)
         int ok = vmhi_conn_open(&c2, URI, NULL) == 0 &&
                  vmhi_vm_lookup_by_uuid(&v2, c2, uuid) == 0 &&
                  vmhi_vm_get_state(v2, &st, &why) == 0 && st == VMHI_STATE_PAUSED &&
-                 why == VMHI_REASON_USER && vmhi_vm_resume(v2) == 0 &&
+                 why == VMHI_REASON_USER && vmhi_vm_resume(v2, 0) == 0 &&
                  vmhi_vm_get_state(v2, &st, NULL) == 0 && st == VMHI_STATE_RUNNING;
         vmhi_vm_free(v2);
         vmhi_conn_close(c2);
@@ -296,7 +466,7 @@ START_TEST(transient_vm_vanishes_at_poweroff)
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_int_eq(info.state, VMHI_STATE_RUNNING);
     ck_assert_int_eq(info.persistent, 0);
-    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_undefine(vm, 0), VMHI_E_INVALID_STATE);
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     vmhi_vm *again = NULL;
     ck_vmhi(vmhi_vm_lookup_by_name(&again, conn, "zeta"), VMHI_E_NO_VM);
@@ -310,7 +480,7 @@ START_TEST(shutdown_without_guest_times_out)
     vmhi_conn *conn = kvmtest_open(URI);
     vmhi_vm *vm = kvmtest_define(conn, "eta");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi(vmhi_vm_shutdown(vm, 300), VMHI_E_TIMEOUT);
+    ck_vmhi(vmhi_vm_shutdown(vm, 300, 0), VMHI_E_TIMEOUT);
     vmhi_state_reason why;
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTTING_DOWN);
     ck_assert_int_eq(why, VMHI_REASON_SHUTDOWN_REQUESTED);
@@ -359,7 +529,7 @@ START_TEST(suspend_and_restore_across_processes)
     ck_vmhi_ok(vmhi_disk_set_size_mib(disk, 1));
     ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, id));
     vmhi_disk_free(disk);
-    ck_vmhi_ok(vmhi_vm_pause(vm));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
     long pid = kvmtest_qemu_pid(uuid);
     int mark = ev.n;
     ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
@@ -377,7 +547,6 @@ START_TEST(suspend_and_restore_across_processes)
                      -1);
     /* Refused in the states and for the VMs that cannot be suspended. */
     ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
-    ck_vmhi(vmhi_vm_poweroff(vm, 0), VMHI_E_INVALID_STATE);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
 
@@ -410,7 +579,7 @@ START_TEST(suspend_and_restore_across_processes)
     ck_vmhi_ok(vmhi_vm_lookup_by_uuid(&vm, conn, uuid));
     ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
     ck_vmhi_ok(vmhi_vm_suspend(vm, 0)); /* running this time */
-    ck_vmhi_ok(vmhi_vm_undefine(vm)); /* discards the saved state */
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0)); /* discards the saved state */
     ck_assert(!data_file(uuid, ".save") && !data_file(uuid, ".suspended"));
     ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
     vmhi_vm_free(vm);
@@ -437,7 +606,7 @@ START_TEST(failed_restore_stays_suspended)
     ck_assert_int_eq(why, VMHI_REASON_SUSPENDED);
     ck_assert(data_file(uuid, ".save") && data_file(uuid, ".suspended"));
     ck_assert(!kvmtest_file_exists(uuid, ".state"));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert(!data_file(uuid, ".save") && !data_file(uuid, ".suspended"));
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -529,7 +698,7 @@ START_TEST(undefine_running_makes_transient)
     vmhi_conn *conn = kvmtest_open(URI);
     vmhi_vm *vm = kvmtest_define(conn, "theta");
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_int_eq(info.persistent, 0);
@@ -557,6 +726,10 @@ int main(void)
     tcase_add_test(tc, bad_uris_are_refused);
     tcase_add_test(tc, definitions_persist);
     tcase_add_test(tc, unsupported_devices_are_refused);
+    tcase_add_test(tc, value_caps_and_default_resolution);
+    tcase_add_test(tc, missing_kernel_is_not_found);
+    tcase_add_test(tc, application_reaps_every_child);
+    tcase_add_test(tc, poweroff_from_suspended_discards_the_image);
     tcase_add_test(tc, start_pause_resume_reset_poweroff);
     tcase_add_test(tc, killed_qemu_is_a_crash_and_restartable);
     tcase_add_test(tc, reconnect_from_a_new_connection);
