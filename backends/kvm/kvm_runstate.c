@@ -92,24 +92,16 @@ void kvm_runstate_remove(kvm_host *h, const char *uuid)
 
 typedef kvm_record record;
 
+/* The public lookups; a pending error survives them through kvm_keep_error. */
 static int parse_state(const char *v, vmhi_vm_state *out)
 {
-    for (int st = VMHI_STATE_SHUTOFF; st <= VMHI_STATE_CRASHED; st++) {
-        if (strcmp(vmhi_vm_state_name((vmhi_vm_state)st), v) == 0) {
-            *out = (vmhi_vm_state)st;
-            return 0;
-        }
-    }
-    return -1;
+    return vmhi_vm_state_from_name(v, out) == VMHI_OK ? 0 : -1;
 }
 
 static void parse_reason(const char *v, vmhi_state_reason *out)
 {
-    *out = VMHI_REASON_UNKNOWN;
-    for (int r = VMHI_REASON_UNKNOWN; r <= VMHI_REASON_HOST; r++)
-        if (vmhi_state_reason_name((vmhi_state_reason)r) &&
-            strcmp(vmhi_state_reason_name((vmhi_state_reason)r), v) == 0)
-            *out = (vmhi_state_reason)r;
+    if (vmhi_state_reason_from_name(v, out) != VMHI_OK)
+        *out = VMHI_REASON_UNKNOWN;
 }
 
 static int parse_dev(const char *v, record *rec)
