@@ -150,7 +150,6 @@ static int probe_get_value_caps(void *p, vmhi_value_kind kind, uint64_t *values)
  * backend at once, max_in_slot would exceed 1. */
 static int probe_get_info(void *p, const char *uuid, vmhi_vm_info *info)
 {
-    (void)uuid;
     check_priv(p);
     int now = atomic_fetch_add(&stats.in_slot, 1) + 1;
     int seen = atomic_load(&stats.max_in_slot);
@@ -158,6 +157,7 @@ static int probe_get_info(void *p, const char *uuid, vmhi_vm_info *info)
         ;
     usleep(500);
     atomic_fetch_sub(&stats.in_slot, 1);
+    core->log(check_priv(p)->conn, VMHI_LOG_DEBUG, "probe get_info %s", uuid);
     info->state = atomic_load(&stats.shutdown_calls) ? VMHI_STATE_SHUTTING_DOWN
                                                      : VMHI_STATE_RUNNING;
     info->reason = VMHI_REASON_BOOTED;

@@ -8,6 +8,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -633,6 +634,84 @@ START_TEST(lc_gen_4_new_flags_arguments_are_checked)
 }
 END_TEST
 
+/* THR-6: the log callback runs in the thread of the call it belongs to,
+ * and never after vmhi_conn_close() returned. */
+#define LOG_SEEN_MAX 256
+
+struct log_seen {
+    pthread_mutex_t lock;
+    pthread_t threads[LOG_SEEN_MAX];
+    int count;
+};
+
+static void record_log(int level, const char *domain, const char *message, void *data)
+{
+    (void)level;
+    (void)message;
+    struct log_seen *seen = data;
+    if (strcmp(domain, "probe") != 0)
+        return;
+    pthread_mutex_lock(&seen->lock);
+    if (seen->count < LOG_SEEN_MAX)
+        seen->threads[seen->count] = pthread_self();
+    seen->count++;
+    pthread_mutex_unlock(&seen->lock);
+}
+
+struct info_caller {
+    vmhi_vm *vm;
+    pthread_t self;
+};
+
+static void *call_get_info(void *arg)
+{
+    struct info_caller *ic = arg;
+    ic->self = pthread_self();
+    for (int i = 0; i < 5; i++) {
+        vmhi_vm_info info = VMHI_VM_INFO_INIT;
+        vmhi_vm_get_info(ic->vm, &info);
+    }
+    return NULL;
+}
+
+START_TEST(thr_6_log_callback_threads_and_close)
+{
+    const char *build = getenv("VMHI_TEST_BUILD_DIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/modules/probe/probe.so", build);
+    ck_vmhi_ok(vmhi_module_load(path));
+    struct log_seen seen = { .count = 0 };
+    pthread_mutex_init(&seen.lock, NULL);
+    vmhi_conn_options opts = VMHI_CONN_OPTIONS_INIT;
+    opts.log_cb = record_log;
+    opts.log_data = &seen;
+    opts.log_level = VMHI_LOG_DEBUG;
+    vmhi_conn *c = NULL;
+    ck_vmhi_ok(vmhi_conn_open(&c, "probe:///ok", &opts));
+    struct info_caller callers[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        ck_vmhi_ok(vmhi_vm_lookup_by_name(&callers[i].vm, c, "probe-vm"));
+        ck_assert_int_eq(pthread_create(&t[i], NULL, call_get_info, &callers[i]), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(seen.count, 15);
+    for (int n = 0; n < seen.count; n++) {
+        bool ours = false;
+        for (int i = 0; i < 3; i++)
+            ours = ours || pthread_equal(seen.threads[n], callers[i].self);
+        ck_assert_msg(ours, "log line %d came from a thread that made no call", n);
+    }
+    for (int i = 0; i < 3; i++)
+        vmhi_vm_free(callers[i].vm);
+    vmhi_conn_close(c);
+    int at_close = seen.count;
+    usleep(50 * 1000);
+    ck_assert_int_eq(seen.count, at_close);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core-contract");
@@ -651,6 +730,7 @@ int main(void)
     tcase_add_test(mod, mod_20_shutdown_wait_does_not_hold_the_connection);
     tcase_add_test(mod, mod_14_concurrent_changes_leave_the_right_mask);
     tcase_add_test(mod, lc_gen_4_new_flags_arguments_are_checked);
+    tcase_add_test(mod, thr_6_log_callback_threads_and_close);
     suite_add_tcase(s, mod);
     TCase *core = tcase_create("core");
     tcase_add_test(core, conn_13_handle_outlives_connection);
