@@ -15,6 +15,20 @@ PROFILES = ["Core", "Lifecycle-Full", "Memory", "vCPU", "Devices", "Events", "Pe
 VERDICTS = {"certified", "failed", "not claimed", "not selected", "not tested"}
 REQ_RESULTS = {"pass", "fail", "not-tested", "not-claimed"}
 TEST_RESULTS = {"pass", "fail", "not-applicable", "not-run"}
+# vmhi_value_kind names and the values VMHI 1.0 defines for each; a value
+# 0 that every connection accepts is marked by DEFAULTS.
+VALUE_KINDS = {
+    "disk-bus": ["default", "virtio", "scsi", "sata", "ide", "xen", "pvscsi"],
+    "disk-format": ["raw", "qcow2", "vmdk"],
+    "disk-access": ["read-write", "read-only"],
+    "nic-model": ["default", "virtio", "e1000", "vmxnet3", "rtl8139", "xen"],
+    "network-kind": ["named", "user", "bridge"],
+    "firmware": ["bios", "uefi"],
+    "guest-type": ["default", "hvm", "pv", "pvh"],
+    "boot-method": ["firmware", "kernel"],
+    "shutdown-method": ["default", "acpi", "guest-agent", "pv"],
+}
+DEFAULTS = {"disk-bus", "nic-model", "guest-type", "shutdown-method"}
 
 failures = []
 
@@ -44,6 +58,17 @@ def check_json(doc):
     for t in doc["tests"]:
         check(t["result"] in TEST_RESULTS, f"JSON test result {t['result']!r}")
         check(t["requirements"], f"JSON test {t['name']} cites no requirement")
+    caps = doc.get("value_caps")
+    check(caps is not None, "JSON lacks 'value_caps'")
+    if caps is not None:
+        check(sorted(caps) == sorted(VALUE_KINDS), "JSON value_caps kinds: %s" % sorted(caps))
+        for kind, values in caps.items():
+            known = VALUE_KINDS.get(kind, [])
+            check(all(v in known for v in values), f"JSON value_caps {kind}: {values}")
+            check(values == [v for v in known if v in values],
+                  f"JSON value_caps {kind} not in value order: {values}")
+            if kind in DEFAULTS:
+                check(known[0] in values, f"JSON value_caps {kind} lacks {known[0]!r}")
     selected = [p for p in doc["profiles"] if p["selected"]]
     check(doc["certified"] == (bool(selected) and not doc["errors"] and
                                all(p["verdict"] == "certified" for p in selected)),
@@ -68,6 +93,13 @@ def check_junit(doc, root):
     for p in doc["profiles"]:
         check(verdicts.get(p["name"]) == p["verdict"],
               f"JUnit verdict of {p['name']} differs from JSON")
+    run = root.find("./testsuite[@name='run']")
+    props = {} if run is None else {
+        q.get("name"): q.get("value") for q in run.findall("./properties/property")}
+    for kind, values in (doc.get("value_caps") or {}).items():
+        got = props.get("value_caps." + kind)
+        check(got is not None and got.split() == values,
+              f"JUnit value_caps.{kind} {got!r} differs from JSON {values}")
 
 
 def check_markdown(doc, text):
@@ -81,6 +113,9 @@ def check_markdown(doc, text):
     for r in doc["requirements"]:
         check(re.search(r"^\| %s \| [^|]+ \| [^|]+ \| %s \|" % (re.escape(r["id"]), r["result"]),
                         text, re.M), f"Markdown result of {r['id']} differs from JSON")
+    for kind, values in (doc.get("value_caps") or {}).items():
+        check(re.search(r"^\| %s \| %s \|$" % (re.escape(kind), re.escape(", ".join(values))),
+                        text, re.M), f"Markdown accepted values of {kind} differ from JSON")
 
 
 def main():

@@ -37,7 +37,7 @@
 /* ---------------------------------------------------------------- tests */
 
 /* Most requirement IDs one test or row may cite. */
-#define CONF_MAX_IDS 24
+#define CONF_MAX_IDS 32
 /* Longest requirement ID. */
 #define CONF_ID_MAX 47
 
@@ -106,6 +106,11 @@ typedef struct conf_context {
     /* How long after vmhi_vm_start() returned the probe's guests took to
      * comply (the longer of the two probes; 0 when neither complied). */
     unsigned int guest_ready_ms;
+    /* --kernel: a real kernel image for direct-boot values, or NULL (the
+     * suite then uses a stub file, with which no VM is ever started). */
+    const char *kernel;
+    /* --bridge: a host bridge for the bridge network kind, or NULL. */
+    const char *bridge;
 } conf_context;
 
 extern const conf_context *conf;
@@ -171,6 +176,10 @@ unsigned int conf_ms(unsigned int base_ms);
 #define CONF_SETTLE_MS 20u
 /* Upper bound for a state change or an event to arrive. */
 #define CONF_WAIT_MS 5000u
+/* The watch period of spec section 3.2: how long a situation that must
+ * last until a call ends it (a shutdown or a detach the guest ignores) is
+ * watched, before scaling. */
+#define CONF_WATCH_MS 400u
 /* How long the probe gives a guest to comply before calling it deaf. */
 #define CONF_GUEST_PROBE_MS 1000u
 
@@ -255,8 +264,35 @@ int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags);
 char *conf_config_xml(const vmhi_vm_config *cfg);
 /* vmhi_vm_get_config() of @vm as XML. */
 char *conf_vm_xml(vmhi_vm *vm);
+/* vmhi_vm_get_config(@vm, @flags), asserted to succeed; NULL when the
+ * GET_CONFIG caps lack that form (VMHI_CAP_LIVE / VMHI_CAP_CONFIG). */
+vmhi_vm_config *conf_config_view(vmhi_conn *conn, vmhi_vm *vm, unsigned int flags);
 
 /* Operations that take vmhi_affect flags. */
 bool conf_op_takes_affect(vmhi_op op);
+
+/* ------------------------------------------------------ per-value caps */
+
+/* The bridge named when --bridge is not given (a backend that checks
+ * bridges reports it VMHI_E_NOT_FOUND: the case is then not applicable). */
+#define CONF_BRIDGE_DEFAULT "vmhiconf0"
+
+/* How many values VMHI 1.0 defines for @kind (bits 0..n-1). */
+unsigned int conf_value_count(vmhi_value_kind kind);
+/* Whether value 0 of @kind is a DEFAULT ("let the hypervisor choose"). */
+bool conf_value_has_default(vmhi_value_kind kind);
+/* vmhi_conn_get_value_caps(), asserted to succeed. */
+uint64_t conf_value_caps(vmhi_conn *conn, vmhi_value_kind kind);
+bool conf_value_declared(vmhi_conn *conn, vmhi_value_kind kind, unsigned int value);
+/* The lowest declared value of @kind (0 when none is). */
+unsigned int conf_value_pick(vmhi_conn *conn, vmhi_value_kind kind);
+/* The lowest declared value that is not a DEFAULT (0 when none is). */
+unsigned int conf_value_concrete(vmhi_conn *conn, vmhi_value_kind kind);
+/* A network name of @kind: "default", "user" or "bridge:<--bridge>". */
+void conf_network_of_kind(vmhi_network_kind kind, char *buf, size_t size);
+/* A path for direct kernel boot: for @tag "kernel" the --kernel image if
+ * given, otherwise a small stub file under --disk-dir (define only: never
+ * start a VM with it). */
+void conf_kernel_path(char *buf, size_t size, const char *tag);
 
 #endif /* VMHI_CONF_H */

@@ -68,9 +68,9 @@ static int redefine(vmhi_conn *conn, vmhi_vm *vm)
 {
     vmhi_vm_config *cfg = NULL;
     vmhi_vm *again = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
-    int rc = vmhi_vm_define(&again, conn, cfg);
+    int rc = vmhi_vm_define(&again, conn, cfg, 0);
     vmhi_vm_config_free(cfg);
     vmhi_vm_free(again);
     return rc;
@@ -80,14 +80,14 @@ static int make_call(vmhi_conn *conn, vmhi_vm *vm, conf_call call)
 {
     switch (call) {
     case CONF_CALL_START: return vmhi_vm_start(vm, 0);
-    case CONF_CALL_SHUTDOWN: return vmhi_vm_shutdown(vm, 0);
+    case CONF_CALL_SHUTDOWN: return vmhi_vm_shutdown(vm, 0, 0);
     case CONF_CALL_POWEROFF: return vmhi_vm_poweroff(vm, 0);
     case CONF_CALL_REBOOT: return vmhi_vm_reboot(vm, 0);
     case CONF_CALL_RESET: return vmhi_vm_reset(vm, 0);
-    case CONF_CALL_PAUSE: return vmhi_vm_pause(vm);
-    case CONF_CALL_RESUME: return vmhi_vm_resume(vm);
+    case CONF_CALL_PAUSE: return vmhi_vm_pause(vm, 0);
+    case CONF_CALL_RESUME: return vmhi_vm_resume(vm, 0);
     case CONF_CALL_SUSPEND: return vmhi_vm_suspend(vm, 0);
-    case CONF_CALL_UNDEFINE: return vmhi_vm_undefine(vm);
+    case CONF_CALL_UNDEFINE: return vmhi_vm_undefine(vm, 0);
     case CONF_CALL_DEFINE: return redefine(conn, vm);
     case CONF_CALL_COUNT: break;
     }
@@ -322,7 +322,7 @@ static void check_gone(vmhi_conn *conn, vmhi_vm *vm, const observed *o)
 static void check_redefined(vmhi_vm *vm, const observed *o)
 {
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     uint64_t mib = vmhi_vm_config_get_memory_mib(cfg);
     vmhi_vm_config_free(cfg);
     bool active = o->st0 == VMHI_STATE_RUNNING || o->st0 == VMHI_STATE_PAUSED ||

@@ -101,7 +101,7 @@ conf_listed conf_find_listed(vmhi_vm *vm, const char *id)
 size_t conf_config_count(vmhi_vm *vm, vmhi_device_type type, const char *id, bool *has_id)
 {
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     size_t n = type == VMHI_DEVICE_DISK ? vmhi_vm_config_get_disk_count(cfg)
                                         : vmhi_vm_config_get_nic_count(cfg);
     bool found = false;

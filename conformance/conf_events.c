@@ -62,7 +62,7 @@ conf_recorder *conf_recorder_new(vmhi_conn *conn, unsigned int mask, const char 
     pthread_condattr_destroy(&attr);
     rec->conn = conn;
     rec->threaded = threaded;
-    conf_ok(vmhi_conn_subscribe(conn, mask, uuid, record, rec, &rec->sub_id));
+    conf_ok(vmhi_conn_subscribe(conn, mask, uuid, record, rec, NULL, &rec->sub_id));
     return rec;
 }
 

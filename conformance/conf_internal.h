@@ -131,6 +131,10 @@ typedef struct conf_run {
     conf_spec spec;
     conf_profile_result profiles[CONF_NPROFILES];
     char *run_errors;              /* suite-level failures (foreign VMs touched...) */
+    /* vmhi_conn_get_value_caps() for each vmhi_value_kind (index = kind),
+     * read by the probe; value_caps_read is false when it could not be. */
+    uint64_t value_caps[VMHI_VALUE_KIND_COUNT_1_0];
+    bool value_caps_read;
     bool certified;                /* every selected claimed profile certified */
 } conf_run;
 
@@ -152,6 +156,7 @@ typedef struct conf_options {
     const char *json, *junit, *markdown, *spec_file, *coverage_file, *disk_dir;
     const char *only;           /* --only substring of case names */
     const char *crash_command;  /* --crash-command, or NULL */
+    const char *kernel, *bridge; /* --kernel, --bridge, or NULL */
     double timeout_scale;
     bool list, verbose;
 } conf_options;
@@ -171,6 +176,10 @@ typedef struct conf_census conf_census;
 /* Backend name, versions, claimed profiles.  Returns 0 or a vmhi error
  * (message in @err). */
 int conf_probe(conf_run *run, const char *uri, unsigned int *claimed, char *err, size_t size);
+/* The names of the values @caps declares for @kind, separated by @sep,
+ * into @buf (for the reports). */
+void conf_value_caps_text(vmhi_value_kind kind, uint64_t caps, const char *sep, char *buf,
+                          size_t size);
 /* Ops a claimed profile needs but vmhi_conn_get_op_caps() says are absent. */
 void conf_probe_missing_ops(conf_run *run, const char *uri, unsigned int claimed);
 /* How this URI's guests treat requests, learnt once before the tests

@@ -26,7 +26,7 @@
 #include "conf_internal.h"
 
 enum { OPT_JSON = 256, OPT_JUNIT, OPT_MD, OPT_SCALE, OPT_DISK, OPT_SPEC, OPT_COVERAGE,
-       OPT_ONLY, OPT_AUTH, OPT_CRASH };
+       OPT_ONLY, OPT_AUTH, OPT_CRASH, OPT_KERNEL, OPT_BRIDGE };
 
 static void usage(FILE *out)
 {
@@ -51,6 +51,11 @@ static void usage(FILE *out)
             "                        backend-specific means (spec 3.2), given the VM in\n"
             "                        $VMHI_CONF_VM_NAME and $VMHI_CONF_VM_UUID; without it\n"
             "                        the crashed state is reported not reachable\n"
+            "  --kernel FILE         a kernel image on the backend's host for the direct\n"
+            "                        kernel boot cases (default: a stub file; VMs are only\n"
+            "                        defined with it, never started)\n"
+            "  --bridge IFNAME       a host bridge for the bridge network cases\n"
+            "                        (default: " CONF_BRIDGE_DEFAULT ", which may not exist)\n"
             "  --spec FILE           requirement index to report on (default: built in)\n"
             "  --only TEXT           run only the tests whose name contains TEXT\n"
             "  --list                print each test with its profile and requirement IDs\n"
@@ -101,6 +106,8 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         { "only", required_argument, NULL, OPT_ONLY },
         { "auth-file", required_argument, NULL, OPT_AUTH },
         { "crash-command", required_argument, NULL, OPT_CRASH },
+        { "kernel", required_argument, NULL, OPT_KERNEL },
+        { "bridge", required_argument, NULL, OPT_BRIDGE },
         { "list", no_argument, NULL, 'l' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -123,6 +130,8 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         case OPT_ONLY: opt->only = optarg; break;
         case OPT_AUTH: rc = conf_auth_load(optarg); break;
         case OPT_CRASH: opt->crash_command = optarg; break;
+        case OPT_KERNEL: opt->kernel = optarg; break;
+        case OPT_BRIDGE: opt->bridge = optarg; break;
         case 'l': opt->list = true; break;
         case 'v': opt->verbose = true; break;
         case 'h': usage(stdout); exit(0);
@@ -268,6 +277,8 @@ static int certify(conf_run *run, conf_options *opt)
     context.timeout_scale = opt->timeout_scale;
     context.disk_dir = opt->disk_dir;
     context.crash_command = opt->crash_command;
+    context.kernel = opt->kernel;
+    context.bridge = opt->bridge;
     context.claimed = claimed;
     if (opt->requested && !(opt->requested & VMHI_PROFILE_CORE)) {
         /* Spec 3.2: every profile is certified together with Core. */

@@ -49,7 +49,7 @@ void conf_discard(vmhi_vm *vm)
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     if (vmhi_vm_get_info(vm, &info) == VMHI_OK) {
         if (info.persistent)
-            vmhi_vm_undefine(vm);
+            vmhi_vm_undefine(vm, 0);
         if (info.state != VMHI_STATE_SHUTOFF && info.state != VMHI_STATE_SUSPENDED)
             vmhi_vm_poweroff(vm, 0);
     }
@@ -66,6 +66,7 @@ bool conf_op_takes_affect(vmhi_op op)
     case VMHI_OP_DETACH_DISK:
     case VMHI_OP_ATTACH_NIC:
     case VMHI_OP_DETACH_NIC:
+    case VMHI_OP_GET_CONFIG:
         return true;
     default:
         return false;
@@ -83,7 +84,7 @@ static int call_new_vm(vmhi_conn *conn, bool transient)
 {
     vmhi_vm_config *cfg = conf_config_new();
     vmhi_vm *vm = NULL;
-    int rc = transient ? vmhi_vm_create(&vm, conn, cfg, 0) : vmhi_vm_define(&vm, conn, cfg);
+    int rc = transient ? vmhi_vm_create(&vm, conn, cfg, 0) : vmhi_vm_define(&vm, conn, cfg, 0);
     vmhi_vm_config_free(cfg);
     conf_discard(vm);
     return rc;
@@ -98,7 +99,7 @@ static int call_list(vmhi_conn *conn)
     return rc;
 }
 
-static int call_inspect(vmhi_vm *vm, vmhi_op op)
+static int call_inspect(vmhi_vm *vm, vmhi_op op, unsigned int flags)
 {
     int rc;
     if (op == VMHI_OP_GET_INFO) {
@@ -122,7 +123,7 @@ static int call_inspect(vmhi_vm *vm, vmhi_op op)
         return rc;
     }
     vmhi_vm_config *cfg = NULL;
-    rc = vmhi_vm_get_config(vm, &cfg);
+    rc = vmhi_vm_get_config(vm, &cfg, flags);
     vmhi_vm_config_free(cfg);
     return rc;
 }
@@ -156,14 +157,14 @@ int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags)
     case VMHI_OP_LIST: return call_list(conn);
     case VMHI_OP_DEFINE: return call_new_vm(conn, false);
     case VMHI_OP_CREATE: return call_new_vm(conn, true);
-    case VMHI_OP_UNDEFINE: return vmhi_vm_undefine(vm);
+    case VMHI_OP_UNDEFINE: return vmhi_vm_undefine(vm, 0);
     case VMHI_OP_START: return vmhi_vm_start(vm, 0);
-    case VMHI_OP_SHUTDOWN: return vmhi_vm_shutdown(vm, 0);
+    case VMHI_OP_SHUTDOWN: return vmhi_vm_shutdown(vm, 0, 0);
     case VMHI_OP_POWEROFF: return vmhi_vm_poweroff(vm, 0);
     case VMHI_OP_REBOOT: return vmhi_vm_reboot(vm, 0);
     case VMHI_OP_RESET: return vmhi_vm_reset(vm, 0);
-    case VMHI_OP_PAUSE: return vmhi_vm_pause(vm);
-    case VMHI_OP_RESUME: return vmhi_vm_resume(vm);
+    case VMHI_OP_PAUSE: return vmhi_vm_pause(vm, 0);
+    case VMHI_OP_RESUME: return vmhi_vm_resume(vm, 0);
     case VMHI_OP_SUSPEND: return vmhi_vm_suspend(vm, 0);
     case VMHI_OP_SET_MEMORY: return vmhi_vm_set_memory(vm, 64, flags);
     case VMHI_OP_SET_MAX_MEMORY: return vmhi_vm_set_max_memory(vm, 128, flags);
@@ -173,12 +174,12 @@ int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags)
     case VMHI_OP_DETACH_DISK: return vmhi_vm_detach_disk(vm, "conf-d0", flags, &done);
     case VMHI_OP_DETACH_NIC: return vmhi_vm_detach_nic(vm, "conf-n0", flags, &done);
     case VMHI_OP_EVENTS:
-        rc = vmhi_conn_subscribe(conn, VMHI_EVENT_ALL, NULL, ignore_event, NULL, &id);
+        rc = vmhi_conn_subscribe(conn, VMHI_EVENT_ALL_1_0, NULL, ignore_event, NULL, NULL, &id);
         if (rc == VMHI_OK)
             vmhi_conn_unsubscribe(conn, id);
         return rc;
     default:
-        return call_inspect(vm, op);
+        return call_inspect(vm, op, flags);
     }
 }
 
@@ -192,8 +193,19 @@ char *conf_config_xml(const vmhi_vm_config *cfg)
 char *conf_vm_xml(vmhi_vm *vm)
 {
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     char *xml = conf_config_xml(cfg);
     vmhi_vm_config_free(cfg);
     return xml;
+}
+
+vmhi_vm_config *conf_config_view(vmhi_conn *conn, vmhi_vm *vm, unsigned int flags)
+{
+    unsigned int caps = conf_op_caps(conn, VMHI_OP_GET_CONFIG);
+    if (((flags & VMHI_AFFECT_LIVE) && !(caps & VMHI_CAP_LIVE)) ||
+        ((flags & VMHI_AFFECT_CONFIG) && !(caps & VMHI_CAP_CONFIG)))
+        return NULL;
+    vmhi_vm_config *cfg = NULL;
+    conf_ok(vmhi_vm_get_config(vm, &cfg, flags));
+    return cfg;
 }

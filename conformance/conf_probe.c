@@ -22,6 +22,31 @@ static char *dup_text(const char *s)
     return strdup(s && *s ? s : "unknown");
 }
 
+/* The per-value capabilities, for the reports: what was certified.  A
+ * failure leaves value_caps_read false; the tests report it (CAP-10). */
+static void probe_value_caps(conf_run *run, vmhi_conn *conn)
+{
+    for (int k = VMHI_VALUE_DISK_BUS; k < VMHI_VALUE_KIND_COUNT_1_0; k++)
+        if (vmhi_conn_get_value_caps(conn, (vmhi_value_kind)k, &run->value_caps[k]) < 0)
+            return;
+    run->value_caps_read = true;
+}
+
+void conf_value_caps_text(vmhi_value_kind kind, uint64_t caps, const char *sep, char *buf,
+                          size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned int v = 0; v < 64 && used < size; v++) {
+        if (!(caps & (UINT64_C(1) << v)))
+            continue;
+        const char *name = vmhi_value_name(kind, v);
+        int n = name ? snprintf(buf + used, size - used, "%s%s", used ? sep : "", name)
+                     : snprintf(buf + used, size - used, "%s%u", used ? sep : "", v);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 int conf_probe(conf_run *run, const char *uri, unsigned int *claimed, char *err, size_t size)
 {
     vmhi_conn *conn = NULL;
@@ -39,6 +64,7 @@ int conf_probe(conf_run *run, const char *uri, unsigned int *claimed, char *err,
         snprintf(err, size, "cannot read the host facts of %s: %s", uri,
                  vmhi_error_last_message());
     } else {
+        probe_value_caps(run, conn);
         run->uri = strdup(vmhi_conn_get_uri(conn) ? vmhi_conn_get_uri(conn) : uri);
         run->backend = dup_text(vmhi_conn_get_backend(conn));
         run->backend_version = dup_text(info.backend_version);
@@ -194,7 +220,7 @@ static vmhi_vm *probe_vm(vmhi_conn *conn, bool disk)
             rc = vmhi_vm_config_add_disk(cfg, d);
     }
     if (rc == VMHI_OK)
-        rc = vmhi_vm_define(&vm, conn, cfg);
+        rc = vmhi_vm_define(&vm, conn, cfg, 0);
     if (rc == VMHI_OK)
         rc = vmhi_vm_start(vm, 0);
     vmhi_disk_free(d);
@@ -233,7 +259,7 @@ static int probe_guest(vmhi_conn *conn, bool unplug, unsigned int *ready_ms)
     uint64_t started = conf_now_ms();
     vmhi_completion done = VMHI_COMPLETION_DONE;
     int rc = unplug ? vmhi_vm_detach_disk(vm, "conf-d0", VMHI_AFFECT_LIVE, &done)
-                    : vmhi_vm_shutdown(vm, 0);
+                    : vmhi_vm_shutdown(vm, 0, 0);
     int result = rc == VMHI_OK ? 0 : -1;
     uint64_t deadline = conf_now_ms() + conf_ms(CONF_GUEST_PROBE_MS);
     while (result == 0) {
@@ -248,7 +274,7 @@ static int probe_guest(vmhi_conn *conn, bool unplug, unsigned int *ready_ms)
             conf_sleep_ms(5);
         }
     }
-    vmhi_vm_undefine(vm);
+    vmhi_vm_undefine(vm, 0);
     vmhi_vm_poweroff(vm, 0);
     vmhi_vm_free(vm);
     return result;

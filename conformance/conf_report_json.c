@@ -105,6 +105,26 @@ static json_object *errors_json(const char *text)
     return arr;
 }
 
+/* {"disk-bus": ["default", "virtio", ...], ...}, or null when unread. */
+static json_object *value_caps_json(const conf_run *run)
+{
+    if (!run->value_caps_read)
+        return NULL;
+    json_object *o = json_object_new_object();
+    for (int k = VMHI_VALUE_DISK_BUS; k < VMHI_VALUE_KIND_COUNT_1_0; k++) {
+        json_object *arr = json_object_new_array();
+        for (unsigned int v = 0; v < 64; v++) {
+            if (!(run->value_caps[k] & (UINT64_C(1) << v)))
+                continue;
+            const char *name = vmhi_value_name((vmhi_value_kind)k, v);
+            json_object_array_add(arr, name ? json_object_new_string(name)
+                                            : json_object_new_int64((int64_t)v));
+        }
+        add(o, vmhi_value_kind_name((vmhi_value_kind)k), arr);
+    }
+    return o;
+}
+
 static json_object *run_json(const conf_run *run)
 {
     json_object *o = json_object_new_object();
@@ -120,6 +140,7 @@ static json_object *run_json(const conf_run *run)
     add(hv, "name", text_or_null(run->hypervisor));
     add(hv, "version", text_or_null(run->hypervisor_version));
     add(o, "hypervisor", hv);
+    add(o, "value_caps", value_caps_json(run));
     add(o, "date", json_object_new_string(run->date));
     add(o, "duration_seconds", json_object_new_double(run->seconds));
     add(o, "certified", json_object_new_boolean(run->certified));

@@ -111,6 +111,16 @@ static void write_run_suite(FILE *f, const conf_run *run)
         xml_text(f, props[i].value);
         fputs("\"/>\n", f);
     }
+    for (int k = VMHI_VALUE_DISK_BUS; run->value_caps_read && k < VMHI_VALUE_KIND_COUNT_1_0;
+         k++) {
+        char values[512];
+        conf_value_caps_text((vmhi_value_kind)k, run->value_caps[k], " ", values,
+                             sizeof(values));
+        fprintf(f, "      <property name=\"value_caps.%s\" value=\"",
+                vmhi_value_kind_name((vmhi_value_kind)k));
+        xml_text(f, values);
+        fputs("\"/>\n", f);
+    }
     fputs("    </properties>\n    <testcase classname=\"vmhi-conformance.run\" "
           "name=\"foreign-vms-untouched-and-cleanup\" time=\"0\">\n", f);
     if (run->run_errors) {

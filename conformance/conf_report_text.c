@@ -53,6 +53,26 @@ static void md_profiles(FILE *f, const conf_run *run)
     fputc('\n', f);
 }
 
+/* What the connection declared it accepts (vmhi_conn_get_value_caps()). */
+static void md_values(FILE *f, const conf_run *run)
+{
+    fprintf(f, "## Accepted values\n\n");
+    if (!run->value_caps_read) {
+        fprintf(f, "vmhi_conn_get_value_caps() failed: see CAP-10.\n\n");
+        return;
+    }
+    fprintf(f, "| Kind | Values |\n|---|---|\n");
+    for (int k = VMHI_VALUE_DISK_BUS; k < VMHI_VALUE_KIND_COUNT_1_0; k++) {
+        char values[512];
+        conf_value_caps_text((vmhi_value_kind)k, run->value_caps[k], ", ", values,
+                             sizeof(values));
+        fprintf(f, "| %s | ", vmhi_value_kind_name((vmhi_value_kind)k));
+        md_cell(f, values);
+        fputs(" |\n", f);
+    }
+    fputc('\n', f);
+}
+
 static void md_errors(FILE *f, const conf_run *run)
 {
     if (!run->run_errors)
@@ -109,6 +129,7 @@ int conf_report_markdown(const conf_run *run, const char *file)
     }
     md_facts(f, run);
     md_profiles(f, run);
+    md_values(f, run);
     md_errors(f, run);
     md_requirements(f, run);
     md_tests(f, run);

@@ -155,7 +155,7 @@ static void remove_vm(vmhi_vm *vm)
     if (state_active(info.state))
         vmhi_vm_poweroff(vm, 0);
     if (info.persistent)
-        vmhi_vm_undefine(vm);
+        vmhi_vm_undefine(vm, 0);
 }
 
 /* Lists this run's VMs; returns how many, or a negative error. */

@@ -161,7 +161,7 @@ vmhi_vm_config *conf_config_new(void)
 vmhi_vm *conf_define_cfg(vmhi_conn *conn, const vmhi_vm_config *cfg)
 {
     vmhi_vm *vm = NULL;
-    conf_ok(vmhi_vm_define(&vm, conn, cfg));
+    conf_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_assert_ptr_nonnull(vm);
     return vm;
 }
@@ -233,7 +233,7 @@ static bool drive_shutting_down(vmhi_vm *vm, char *why, size_t size)
                                 : "shutdown is not supported: shutting-down cannot be reached");
         return false;
     }
-    conf_ok(vmhi_vm_shutdown(vm, 0));
+    conf_ok(vmhi_vm_shutdown(vm, 0, 0));
     vmhi_vm_state st = conf_state(vm, NULL);
     ck_assert_msg(st == VMHI_STATE_SHUTTING_DOWN, "after a shutdown request to a guest that "
                   "ignores it the VM is %s", vmhi_vm_state_name(st));
@@ -259,7 +259,7 @@ bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t size)
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
     switch (target) {
     case VMHI_STATE_PAUSED:
-        conf_ok(vmhi_vm_pause(vm));
+        conf_ok(vmhi_vm_pause(vm, 0));
         break;
     case VMHI_STATE_SUSPENDED:
         conf_ok(vmhi_vm_suspend(vm, 0));

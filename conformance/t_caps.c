@@ -211,7 +211,7 @@ VMHI_CONF_TABLE(define_beyond_limits, VMHI_PROFILE_CORE, BEYOND_COUNT * 2, descr
     if (create)
         conf_fail(vmhi_vm_create(&vm, conn, cfg, 0), VMHI_E_LIMIT);
     else
-        conf_fail(vmhi_vm_define(&vm, conn, cfg), VMHI_E_LIMIT);
+        conf_fail(vmhi_vm_define(&vm, conn, cfg, 0), VMHI_E_LIMIT);
     ck_assert_ptr_null(vm);
     vmhi_vm *found = NULL;
     conf_fail(vmhi_vm_lookup_by_name(&found, conn, vmhi_vm_config_get_name(cfg)), VMHI_E_NO_VM);

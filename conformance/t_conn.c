@@ -112,8 +112,8 @@ static void exercise(vmhi_conn *conn, spy *s)
 {
     vmhi_vm *vm = NULL;
     vmhi_vm_config *cfg = conf_config_new();
-    scan_error(s, vmhi_vm_define(&vm, conn, cfg));
-    scan_error(s, vmhi_vm_define(NULL, conn, cfg)); /* EXISTS or a redefinition */
+    scan_error(s, vmhi_vm_define(&vm, conn, cfg, 0));
+    scan_error(s, vmhi_vm_define(NULL, conn, cfg, 0)); /* EXISTS or a redefinition */
     vmhi_vm_config_free(cfg);
     vmhi_vm *none = NULL;
     scan_error(s, vmhi_vm_lookup_by_name(&none, conn, "vmhi-conf-no-such-vm"));
@@ -122,8 +122,8 @@ static void exercise(vmhi_conn *conn, spy *s)
         scan_error(s, vmhi_vm_start(vm, 0));
         scan_error(s, vmhi_vm_start(vm, 0));
         scan_error(s, vmhi_vm_poweroff(vm, 0));
-        scan_error(s, vmhi_vm_undefine(vm));
-        scan_error(s, vmhi_vm_undefine(vm));
+        scan_error(s, vmhi_vm_undefine(vm, 0));
+        scan_error(s, vmhi_vm_undefine(vm, 0));
     }
     vmhi_vm_free(vm);
 }

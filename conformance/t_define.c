@@ -38,7 +38,7 @@ VMHI_CONF_TEST(define_creates_shutoff_vm, VMHI_PROFILE_CORE, "LC-DEFINE-1", "LC-
     vmhi_vm_config *cfg = conf_config_new();
     vmhi_vm *vm = NULL;
     conf_req("LC-DEFINE-1");
-    conf_ok(vmhi_vm_define(&vm, conn, cfg));
+    conf_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_assert_str_eq(vmhi_vm_get_name(vm), vmhi_vm_config_get_name(cfg));
     ck_assert_msg(is_lower_uuid(vmhi_vm_get_uuid(vm)), "the generated UUID '%s' is not in "
                   "lower-case canonical form", vmhi_vm_get_uuid(vm));
@@ -60,7 +60,7 @@ VMHI_CONF_TEST(define_creates_shutoff_vm, VMHI_PROFILE_CORE, "LC-DEFINE-1", "LC-
     conf_ok(vmhi_vm_config_set_uuid(second, "6F9619FF-8B86-D011-B42D-00C04FC964FF"));
     conf_req("LC-DEFINE-1");
     vm = NULL;
-    int rc = vmhi_vm_define(&vm, conn, second);
+    int rc = vmhi_vm_define(&vm, conn, second, 0);
     if (rc == VMHI_E_EXISTS) {
         conf_note("the fixed UUID is taken on this host; its case was not checked");
     } else {
@@ -85,12 +85,12 @@ VMHI_CONF_TEST(define_refuses_taken_identity, VMHI_PROFILE_CORE, "LC-DEFINE-3")
     conf_ok(vmhi_vm_config_set_name(same_name, vmhi_vm_get_name(vm)));
     conf_ok(vmhi_vm_config_set_memory_mib(same_name, 96));
     vmhi_vm *out = NULL;
-    conf_fail(vmhi_vm_define(&out, conn, same_name), VMHI_E_EXISTS);
+    conf_fail(vmhi_vm_define(&out, conn, same_name, 0), VMHI_E_EXISTS);
 
     vmhi_vm_config *same_uuid = conf_config_new(); /* a fresh name */
     conf_ok(vmhi_vm_config_set_uuid(same_uuid, vmhi_vm_get_uuid(vm)));
     conf_ok(vmhi_vm_config_set_memory_mib(same_uuid, 96));
-    conf_fail(vmhi_vm_define(&out, conn, same_uuid), VMHI_E_EXISTS);
+    conf_fail(vmhi_vm_define(&out, conn, same_uuid, 0), VMHI_E_EXISTS);
     ck_assert_ptr_null(out);
 
     char *after = conf_vm_xml(vm);
@@ -162,12 +162,12 @@ VMHI_CONF_TEST(start_runs_current_definition, VMHI_PROFILE_CORE, "LC-START-5", "
 
     /* A new definition while running: the live configuration keeps the old. */
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
     conf_ok(vmhi_vm_config_set_vcpus(cfg, 2));
     vmhi_vm *again = NULL;
     conf_req("LC-DEFINE-2");
-    conf_ok(vmhi_vm_define(&again, conn, cfg));
+    conf_ok(vmhi_vm_define(&again, conn, cfg, 0));
     vmhi_vm_free(again);
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     conf_ok(vmhi_vm_get_info(vm, &info));

@@ -14,9 +14,6 @@
 #include "conf_devices.h"
 #include "conf_events.h"
 
-/* How long a guest is given to release a device. */
-#define RELEASE_WAIT_MS 400u
-
 static const vmhi_device_type kinds[2] = { VMHI_DEVICE_DISK, VMHI_DEVICE_NIC };
 
 static void describe_kind(size_t row, conf_row *out)
@@ -230,7 +227,7 @@ VMHI_CONF_TABLE(pending_detach_waits_for_guest, VMHI_PROFILE_DEVICES, 2, describ
                        "live detaches complete at once: there is no pending detach");
     conf_recorder *rec = removal_recorder(conn, vm);
     conf_req("DEV-11");
-    conf_sleep_ms(conf_ms(RELEASE_WAIT_MS));
+    conf_sleep_ms(conf_ms(CONF_WATCH_MS)); /* the watch period of spec 3.2 */
     conf_listed l = conf_find_listed(vm, id);
     ck_assert_msg(l.count == 1 && l.state == VMHI_DEVICE_DETACH_PENDING && l.live,
                   "a detach the guest ignores did not stay pending (listed %d, state %d, live %d)",

@@ -27,7 +27,7 @@ static vmhi_vm *device_vm(vmhi_conn *conn, int how)
         conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
     }
     if (how == VM_TRANSIENT)
-        conf_ok(vmhi_vm_undefine(vm));
+        conf_ok(vmhi_vm_undefine(vm, 0));
     return vm;
 }
 
@@ -143,7 +143,7 @@ static void describe_kind_form(size_t row, conf_row *out)
 static void taken_value(vmhi_vm *vm, vmhi_device_type kind, char *buf, size_t size)
 {
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     const char *v = kind == VMHI_DEVICE_DISK ? vmhi_disk_get_path(vmhi_vm_config_get_disk(cfg, 0))
                                              : vmhi_nic_get_mac(vmhi_vm_config_get_nic(cfg, 0));
     snprintf(buf, size, "%s", v ? v : "");

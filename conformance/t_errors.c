@@ -44,7 +44,7 @@ static int provoke(vmhi_conn *conn, size_t row, int *expected)
         vm = conf_define(conn);
         conf_ok(vmhi_vm_config_new(&cfg));
         conf_ok(vmhi_vm_config_set_name(cfg, vmhi_vm_get_name(vm)));
-        rc = vmhi_vm_define(&other, conn, cfg); /* same name, another UUID */
+        rc = vmhi_vm_define(&other, conn, cfg, 0); /* same name, another UUID */
         break;
     case E_NO_DEVICE:
         *expected = VMHI_E_NO_DEVICE;
@@ -64,7 +64,7 @@ static int provoke(vmhi_conn *conn, size_t row, int *expected)
         }
         cfg = conf_config_new();
         conf_ok(vmhi_vm_config_set_max_vcpus(cfg, (unsigned int)lim + 1));
-        rc = vmhi_vm_define(&other, conn, cfg);
+        rc = vmhi_vm_define(&other, conn, cfg, 0);
         break;
     }
     int last = vmhi_error_last_code();
@@ -119,7 +119,7 @@ VMHI_CONF_TEST(invalid_arguments_whatever_the_state, VMHI_PROFILE_CORE, "ERR-8")
     }
     conf_ok(vmhi_vm_poweroff(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
-    conf_ok(vmhi_vm_undefine(vm));
+    conf_ok(vmhi_vm_undefine(vm, 0));
     /* The VM is gone: invalid arguments are still invalid arguments... */
     if (vcpus)
         conf_fail(vmhi_vm_set_vcpus(vm, 0, VMHI_AFFECT_CURRENT), VMHI_E_INVALID_ARG);
@@ -162,8 +162,8 @@ VMHI_CONF_TEST(backend_errors_carry_native_codes, VMHI_PROFILE_CORE, "ERR-6")
     conf_req("ERR-6");
     ck_assert_msg(rcs[0] != VMHI_E_BACKEND || (native0 && *native0),
                   "VMHI_E_BACKEND without a native code");
-    rcs[1] = vmhi_vm_undefine(vm);
-    rcs[2] = vmhi_vm_undefine(vm);
+    rcs[1] = vmhi_vm_undefine(vm, 0);
+    rcs[2] = vmhi_vm_undefine(vm, 0);
     ck_assert_msg(rcs[2] != VMHI_E_BACKEND || (vmhi_error_last_native() &&
                                                *vmhi_error_last_native()),
                   "VMHI_E_BACKEND without a native code");

@@ -65,8 +65,8 @@ static int run_step(vmhi_vm *vm, vmhi_op op)
 {
     switch (op) {
     case VMHI_OP_START: return vmhi_vm_start(vm, 0);
-    case VMHI_OP_PAUSE: return vmhi_vm_pause(vm);
-    case VMHI_OP_RESUME: return vmhi_vm_resume(vm);
+    case VMHI_OP_PAUSE: return vmhi_vm_pause(vm, 0);
+    case VMHI_OP_RESUME: return vmhi_vm_resume(vm, 0);
     case VMHI_OP_RESET: return vmhi_vm_reset(vm, 0);
     case VMHI_OP_SUSPEND: return vmhi_vm_suspend(vm, 0);
     default: return vmhi_vm_poweroff(vm, 0);
@@ -133,10 +133,10 @@ static size_t change_definition(vmhi_conn *conn, vmhi_vm *vm)
 {
     size_t changes = 0;
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
     vmhi_vm *again = NULL;
-    conf_ok(vmhi_vm_define(&again, conn, cfg));
+    conf_ok(vmhi_vm_define(&again, conn, cfg, 0));
     vmhi_vm_free(again);
     vmhi_vm_config_free(cfg);
     changes++;
@@ -169,7 +169,7 @@ VMHI_CONF_TEST(definition_events, VMHI_PROFILE_EVENTS, "EV-5")
                                            NULL, false);
     vmhi_vm *vm = started(conn);
     size_t changes = 1 + change_definition(conn, vm);
-    conf_ok(vmhi_vm_undefine(vm));
+    conf_ok(vmhi_vm_undefine(vm, 0));
     vmhi_vm *transient = NULL;
     if (conf_op_caps(conn, VMHI_OP_CREATE) & VMHI_CAP_SUPPORTED) {
         vmhi_vm_config *cfg = conf_config_new();

@@ -23,12 +23,12 @@ static void make_vms(vmhi_conn *conn, own_vms *v)
     conf_ok(vmhi_vm_start(v->running, 0));
     v->transient = conf_define(conn);
     conf_ok(vmhi_vm_start(v->transient, 0));
-    conf_ok(vmhi_vm_undefine(v->transient));
+    conf_ok(vmhi_vm_undefine(v->transient, 0));
     if (conf_op_caps(conn, VMHI_OP_PAUSE) & VMHI_CAP_SUPPORTED) {
         v->paused = conf_define(conn);
         conf_ok(vmhi_vm_start(v->paused, 0));
         conf_wait_state(v->paused, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
-        conf_ok(vmhi_vm_pause(v->paused));
+        conf_ok(vmhi_vm_pause(v->paused, 0));
     }
     conf_wait_state(v->running, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
     conf_wait_state(v->transient, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
@@ -158,7 +158,7 @@ VMHI_CONF_TEST(handles_cache_nothing, VMHI_PROFILE_CORE, "LIST-7")
     conf_ok(vmhi_vm_poweroff(a, 0));
     conf_wait_state(a, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
     ck_assert_int_eq(conf_state(b, NULL), VMHI_STATE_SHUTOFF);
-    conf_ok(vmhi_vm_undefine(b));
+    conf_ok(vmhi_vm_undefine(b, 0));
     conf_fail(vmhi_vm_get_state(a, &(vmhi_vm_state){ 0 }, NULL), VMHI_E_NO_VM);
     vmhi_vm_free(a);
     vmhi_vm_free(b);

@@ -26,7 +26,7 @@ static vmhi_vm *running(vmhi_conn *conn, bool transient)
     conf_ok(vmhi_vm_start(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
     if (transient)
-        conf_ok(vmhi_vm_undefine(vm));
+        conf_ok(vmhi_vm_undefine(vm, 0));
     return vm;
 }
 
@@ -46,7 +46,7 @@ static uint64_t defined_memory_after_poweroff(vmhi_vm *vm, uint64_t *max)
         conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
     }
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     uint64_t mib = vmhi_vm_config_get_memory_mib(cfg);
     if (max)
         *max = vmhi_vm_config_get_max_memory_mib(cfg);
@@ -102,6 +102,29 @@ VMHI_CONF_TEST(live_memory_change, VMHI_PROFILE_MEMORY, "MEM-1", "EV-8")
     vmhi_conn_close(conn);
 }
 
+/* While the VM runs, the definition has @defined MiB and the VM @live: as
+ * vmhi_vm_get_config() shows them, where it has those forms. */
+static void check_views(vmhi_conn *conn, vmhi_vm *vm, uint64_t defined, uint64_t live)
+{
+    vmhi_vm_config *cfg = conf_config_view(conn, vm, VMHI_AFFECT_CONFIG);
+    if (cfg)
+        ck_assert_msg(vmhi_vm_config_get_memory_mib(cfg) == defined, "the definition of the "
+                      "running VM (VMHI_AFFECT_CONFIG) has %llu MiB, expected %llu",
+                      (unsigned long long)vmhi_vm_config_get_memory_mib(cfg),
+                      (unsigned long long)defined);
+    else
+        conf_note("vmhi_vm_get_config() has no config form: the definition was read after "
+                  "power-off only");
+    vmhi_vm_config_free(cfg);
+    cfg = conf_config_view(conn, vm, VMHI_AFFECT_LIVE);
+    if (cfg)
+        ck_assert_msg(vmhi_vm_config_get_memory_mib(cfg) == live, "the running VM "
+                      "(VMHI_AFFECT_LIVE) has %llu MiB, expected %llu",
+                      (unsigned long long)vmhi_vm_config_get_memory_mib(cfg),
+                      (unsigned long long)live);
+    vmhi_vm_config_free(cfg);
+}
+
 VMHI_CONF_TEST(config_memory_change, VMHI_PROFILE_MEMORY, "MEM-2", "EV-5")
 {
     vmhi_conn *conn = conf_open();
@@ -110,6 +133,7 @@ VMHI_CONF_TEST(config_memory_change, VMHI_PROFILE_MEMORY, "MEM-2", "EV-5")
     conf_req("MEM-2");
     conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_CONFIG));
     ck_assert_uint_eq(live_memory(vm), 64);
+    check_views(conn, vm, 96, 64);
     conf_req("EV-5");
     expect_one(rec, VMHI_EVENT_DEFINED, 0);
     conf_req("MEM-2");
@@ -254,7 +278,11 @@ VMHI_CONF_TEST(max_memory_refusals, VMHI_PROFILE_MEMORY, "MEM-8")
     vmhi_vm *vm = running(conn, false);
     vmhi_vm *transient = running(conn, true);
     conf_req("MEM-8");
-    conf_fail(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+    if (!(conf_op_caps(conn, VMHI_OP_SET_MAX_MEMORY) & VMHI_CAP_LIVE))
+        conf_fail(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+    else /* live changes are MEM-12's */
+        conf_fail(vmhi_vm_set_max_memory(transient, 64 - g, VMHI_AFFECT_LIVE),
+                  VMHI_E_INVALID_ARG);
     conf_fail(vmhi_vm_set_max_memory(transient, 128, VMHI_AFFECT_CONFIG),
               VMHI_E_INVALID_STATE);
     conf_fail(vmhi_vm_set_max_memory(vm, 64 - g, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_ARG);
@@ -291,6 +319,41 @@ VMHI_CONF_TEST(memory_statistics, VMHI_PROFILE_MEMORY, "MEM-9", "MEM-10", "MEM-1
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
     vmhi_memory_stats none = VMHI_MEMORY_STATS_INIT;
     conf_fail(vmhi_vm_get_memory_stats(vm, &none), VMHI_E_INVALID_STATE);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+VMHI_CONF_TEST(live_max_memory_change, VMHI_PROFILE_MEMORY, "MEM-12", "MEM-8")
+{
+    vmhi_conn *conn = conf_open();
+    uint64_t max = bigger_max(conn), got_max = 0;
+    bool live = conf_op_caps(conn, VMHI_OP_SET_MAX_MEMORY) & VMHI_CAP_LIVE;
+    vmhi_vm *vm = running(conn, false);
+    if (!live) {
+        /* MEM-8: no live form, so the live call is refused and changes nothing. */
+        conf_req("MEM-8");
+        conf_fail(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+        vmhi_vm_info info = VMHI_VM_INFO_INIT;
+        conf_ok(vmhi_vm_get_info(vm, &info));
+        ck_assert_uint_eq(info.max_memory_mib, 128);
+        conf_note("VMHI_OP_SET_MAX_MEMORY has no live form: MEM-12 does not apply");
+        conf_discard(vm);
+        vmhi_conn_close(conn);
+        return;
+    }
+    CONF_SKIP_CLEAN_IF(max <= 128, (conf_discard(vm), vmhi_conn_close(conn)),
+                       "the host allows no maximum above 128 MiB");
+    conf_req("MEM-12");
+    conf_ok(vmhi_vm_set_max_memory(vm, max, VMHI_AFFECT_LIVE));
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    conf_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_msg(info.max_memory_mib == max, "after a live maximum of %llu MiB the VM reports "
+                  "%llu", (unsigned long long)max, (unsigned long long)info.max_memory_mib);
+    conf_ok(vmhi_vm_set_memory(vm, max, VMHI_AFFECT_LIVE));
+    ck_assert_uint_eq(live_memory(vm), max);
+    defined_memory_after_poweroff(vm, &got_max);
+    ck_assert_msg(got_max == 128, "a live maximum change reached the definition (%llu MiB)",
+                  (unsigned long long)got_max);
     conf_discard(vm);
     vmhi_conn_close(conn);
 }

@@ -35,7 +35,7 @@ static char *snapshot(vmhi_vm *vm)
     char *xml = NULL;
     vmhi_state_reason why;
     vmhi_vm_state st = conf_state(vm, &why);
-    if (vmhi_vm_get_config(vm, &cfg) == VMHI_OK)
+    if (vmhi_vm_get_config(vm, &cfg, 0) == VMHI_OK)
         vmhi_vm_config_to_xml(cfg, &xml);
     vmhi_vm_config_free(cfg);
     char *out = NULL;
@@ -52,7 +52,7 @@ static void expect_unsupported(vmhi_conn *conn, vmhi_op op, unsigned int flags,
     char *before = snapshot(vm);
     conf_recorder *rec = NULL;
     if (conf_op_caps(conn, VMHI_OP_EVENTS) & VMHI_CAP_SUPPORTED)
-        rec = conf_recorder_new(conn, VMHI_EVENT_ALL, NULL, false);
+        rec = conf_recorder_new(conn, VMHI_EVENT_ALL_1_0, NULL, false);
     int rc = conf_call_op(conn, vm, op, flags);
     ck_assert_msg(rc == VMHI_E_UNSUPPORTED, "%s (%s) returned %d (%s), expected "
                   "VMHI_E_UNSUPPORTED: %s", vmhi_op_name(op), why, rc, vmhi_strerror(rc),

@@ -71,15 +71,15 @@ VMHI_CONF_TEST(definition_changes_survive_reconnect, VMHI_PROFILE_PERSISTENCE, "
     vmhi_vm *kept = conf_define(conn), *gone = conf_define(conn);
     bool vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_CONFIG;
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(kept, &cfg));
+    conf_ok(vmhi_vm_get_config(kept, &cfg, 0));
     conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
     vmhi_vm *again = NULL;
-    conf_ok(vmhi_vm_define(&again, conn, cfg));
+    conf_ok(vmhi_vm_define(&again, conn, cfg, 0));
     vmhi_vm_free(again);
     vmhi_vm_config_free(cfg);
     if (vcpus)
         conf_ok(vmhi_vm_set_vcpus(kept, 2, VMHI_AFFECT_CONFIG));
-    conf_ok(vmhi_vm_undefine(gone));
+    conf_ok(vmhi_vm_undefine(gone, 0));
     char kept_uuid[VMHI_UUID_STRLEN + 1], gone_uuid[VMHI_UUID_STRLEN + 1];
     snprintf(kept_uuid, sizeof(kept_uuid), "%s", vmhi_vm_get_uuid(kept));
     snprintf(gone_uuid, sizeof(gone_uuid), "%s", vmhi_vm_get_uuid(gone));
@@ -89,7 +89,7 @@ VMHI_CONF_TEST(definition_changes_survive_reconnect, VMHI_PROFILE_PERSISTENCE, "
 
     conf_req("PERS-3");
     kept = reopen(&conn, kept_uuid);
-    conf_ok(vmhi_vm_get_config(kept, &cfg));
+    conf_ok(vmhi_vm_get_config(kept, &cfg, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), 96);
     if (vcpus)
         ck_assert_uint_eq(vmhi_vm_config_get_vcpus(cfg), 2);
@@ -136,7 +136,7 @@ VMHI_CONF_TEST(concurrent_connections_see_the_same_vms, VMHI_PROFILE_PERSISTENCE
     conf_req("PERS-5");
     conf_ok(vmhi_vm_lookup_by_name(&there, b, vmhi_vm_get_name(vm)));
     ck_assert_str_eq(vmhi_vm_get_uuid(there), vmhi_vm_get_uuid(vm));
-    conf_ok(vmhi_vm_undefine(there));
+    conf_ok(vmhi_vm_undefine(there, 0));
     ck_assert_msg(!conf_vm_exists(a, vmhi_vm_get_uuid(vm)),
                   "a VM undefined through one connection is still found through the other");
     vmhi_vm_free(there);

@@ -41,8 +41,9 @@ static const conf_cell table[NSTATES][CONF_CALL_COUNT] = {
         ISE("LC-REBOOT-2"), TO(PAUSED, RESET, "LC-RESET-2"), ISE("LC-PAUSE-2"),
         TO(RUNNING, USER, "LC-RESUME-1"), TO(SUSPENDED, SUSPENDED, "LC-SUSPEND-1"),
         OUT(TRANSIENT, "LC-UNDEFINE-2"), OUT(REDEFINED, "LC-DEFINE-2") },
-    [3] = { /* suspended */
-        TO(RUNNING, RESTORED, "LC-START-3"), ISE("LC-SHUTDOWN-4"), ISE("LC-POWEROFF-2"),
+    [3] = { /* suspended: poweroff discards the saved image */
+        TO(RUNNING, RESTORED, "LC-START-3"), ISE("LC-SHUTDOWN-4"),
+        TO(SHUTOFF, POWEROFF, "LC-POWEROFF-4"),
         ISE("LC-REBOOT-2"), ISE("LC-RESET-3"), ISE("LC-PAUSE-2"), ISE("LC-RESUME-2"),
         ISE("LC-SUSPEND-3"), OUT(REMOVED, "LC-UNDEFINE-1"), OUT(REDEFINED, "LC-DEFINE-2") },
     [4] = { /* shutting-down */
@@ -79,8 +80,8 @@ static void describe_cell(size_t row, conf_row *out)
 VMHI_CONF_TABLE(state_table, VMHI_PROFILE_CORE, NSTATES * CONF_CALL_COUNT, describe_cell,
                 "LC-START-1", "LC-START-2", "LC-START-3", "LC-START-4", "LC-SHUTDOWN-1",
                 "LC-SHUTDOWN-3", "LC-SHUTDOWN-4", "LC-POWEROFF-1", "LC-POWEROFF-2",
-                "LC-REBOOT-1", "LC-REBOOT-2", "LC-REBOOT-3", "LC-RESET-1", "LC-RESET-2",
-                "LC-RESET-3", "LC-PAUSE-1", "LC-PAUSE-2", "LC-RESUME-1", "LC-RESUME-2",
+                "LC-POWEROFF-4", "LC-REBOOT-1", "LC-REBOOT-2", "LC-REBOOT-3", "LC-RESET-1",
+                "LC-RESET-2", "LC-RESET-3", "LC-PAUSE-1", "LC-PAUSE-2", "LC-RESUME-1", "LC-RESUME-2",
                 "LC-SUSPEND-1", "LC-SUSPEND-3", "LC-UNDEFINE-1", "LC-UNDEFINE-2",
                 "LC-DEFINE-2")
 {

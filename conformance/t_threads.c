@@ -56,9 +56,9 @@ static void *drive_own(void *arg)
         int rc = vmhi_vm_start(vm, 0);
         rc == VMHI_OK ? (void)atomic_fetch_add(&w->own_ok[k], 1) : unexpected(w, "start", rc);
         if (w->pause) {
-            rc = vmhi_vm_pause(vm);
+            rc = vmhi_vm_pause(vm, 0);
             rc == VMHI_OK ? (void)atomic_fetch_add(&w->own_ok[k], 1) : unexpected(w, "pause", rc);
-            rc = vmhi_vm_resume(vm);
+            rc = vmhi_vm_resume(vm, 0);
             rc == VMHI_OK ? (void)atomic_fetch_add(&w->own_ok[k], 1) : unexpected(w, "resume", rc);
         }
         rc = vmhi_vm_poweroff(vm, 0);
@@ -76,8 +76,8 @@ static void *fight(void *arg)
         int pick = (int)((seed >> 16) % (w->pause ? 4u : 2u));
         int rc = pick == 0 ? vmhi_vm_start(w->shared, 0)
                : pick == 1 ? vmhi_vm_poweroff(w->shared, 0)
-               : pick == 2 ? vmhi_vm_pause(w->shared)
-                           : vmhi_vm_resume(w->shared);
+               : pick == 2 ? vmhi_vm_pause(w->shared, 0)
+                           : vmhi_vm_resume(w->shared, 0);
         if (rc == VMHI_OK)
             atomic_fetch_add(&w->shared_ok, 1);
         else if (rc != VMHI_E_INVALID_STATE)

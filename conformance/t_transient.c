@@ -71,7 +71,7 @@ static vmhi_vm *transient_vm(vmhi_conn *conn, size_t row)
             conf_discard(vm);
             return NULL;
         }
-        conf_ok(vmhi_vm_undefine(vm));
+        conf_ok(vmhi_vm_undefine(vm, 0));
     }
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     conf_ok(vmhi_vm_get_info(vm, &info));

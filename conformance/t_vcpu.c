@@ -16,7 +16,7 @@ static vmhi_vm *running(vmhi_conn *conn, bool transient)
     conf_ok(vmhi_vm_start(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
     if (transient)
-        conf_ok(vmhi_vm_undefine(vm));
+        conf_ok(vmhi_vm_undefine(vm, 0));
     return vm;
 }
 
@@ -34,7 +34,7 @@ static unsigned int defined_vcpus_after_poweroff(vmhi_vm *vm)
         conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
     }
     vmhi_vm_config *cfg = NULL;
-    conf_ok(vmhi_vm_get_config(vm, &cfg));
+    conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
     unsigned int n = vmhi_vm_config_get_vcpus(cfg);
     vmhi_vm_config_free(cfg);
     return n;
@@ -78,6 +78,22 @@ VMHI_CONF_TEST(config_vcpu_change, VMHI_PROFILE_VCPU, "VCPU-2")
     conf_req("VCPU-2");
     conf_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_CONFIG));
     ck_assert_uint_eq(live_vcpus(vm), 1);
+    /* The definition as it is while the VM runs, where get_config can show it. */
+    vmhi_vm_config *defined = conf_config_view(conn, vm, VMHI_AFFECT_CONFIG);
+    vmhi_vm_config *live = conf_config_view(conn, vm, VMHI_AFFECT_LIVE);
+    if (defined)
+        ck_assert_msg(vmhi_vm_config_get_vcpus(defined) == 2, "the running VM's definition "
+                      "(VMHI_AFFECT_CONFIG) has %u vCPUs, expected 2",
+                      vmhi_vm_config_get_vcpus(defined));
+    else
+        conf_note("vmhi_vm_get_config() has no config form: the definition was read after "
+                  "power-off only");
+    if (live)
+        ck_assert_msg(vmhi_vm_config_get_vcpus(live) == 1, "the running VM "
+                      "(VMHI_AFFECT_LIVE) has %u vCPUs, expected 1",
+                      vmhi_vm_config_get_vcpus(live));
+    vmhi_vm_config_free(defined);
+    vmhi_vm_config_free(live);
     ck_assert_uint_eq(defined_vcpus_after_poweroff(vm), 2);
     conf_ok(vmhi_vm_start(vm, 0));
     ck_assert_uint_eq(live_vcpus(vm), 2);

@@ -14,7 +14,9 @@
  *   4. listings leave out transient VMs          -> LIST-1, LIST-2 (Core)
  *
  * Everything else follows the specification closely enough for the
- * suite's other checks; the guest acts at once (shutdown, reboot).
+ * suite's other checks; the guest acts at once (shutdown, reboot).  It
+ * declines a few values (IDE, Xen NICs, UEFI, the PV shutdown method) as
+ * a backend may, so that the checks of undeclared values run too.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,38 +113,75 @@ static int need(const liar_vm *vm, unsigned int states)
                            "allow this", vm->ref.name, vmhi_vm_state_name(vm->state));
 }
 
-/* Gives every NIC of @cfg without a MAC address a unique one. */
-static int assign_macs(vmhi_vm_config *cfg)
+/* A copy of @old with a DEFAULT bus resolved to virtio, as a real
+ * backend reports the bus it chose (never DEFAULT). */
+static int resolved_disk(const vmhi_disk *old, vmhi_disk **out)
+{
+    vmhi_disk_bus bus = vmhi_disk_get_bus(old);
+    int rc = vmhi_disk_new(out);
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_id(*out, vmhi_disk_get_id(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_path(*out, vmhi_disk_get_path(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_format(*out, vmhi_disk_get_format(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_bus(*out, bus == VMHI_DISK_BUS_DEFAULT ? VMHI_DISK_BUS_VIRTIO : bus);
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_readonly(*out, vmhi_disk_get_readonly(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_size_mib(*out, vmhi_disk_get_size_mib(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_target(*out, vmhi_disk_get_target(old));
+    return rc;
+}
+
+/* A copy of @old with its model resolved and a MAC address when it had none. */
+static int resolved_nic(const vmhi_nic *old, vmhi_nic **out)
 {
     static unsigned int next;
-    for (size_t i = 0; i < vmhi_vm_config_get_nic_count(cfg); i++) {
-        const vmhi_nic *old = vmhi_vm_config_get_nic(cfg, i);
-        if (vmhi_nic_get_mac(old))
-            continue;
-        char mac[18];
-        snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", (next >> 16) & 0xff,
-                 (next >> 8) & 0xff, next & 0xff);
-        next++;
-        vmhi_nic *nic = NULL;
-        int rc = vmhi_nic_new(&nic);
+    vmhi_nic_model model = vmhi_nic_get_model(old);
+    char mac[18];
+    snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", (next >> 16) & 0xff,
+             (next >> 8) & 0xff, next & 0xff);
+    int rc = vmhi_nic_new(out);
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_id(*out, vmhi_nic_get_id(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_model(*out, model == VMHI_NIC_MODEL_DEFAULT ? VMHI_NIC_MODEL_VIRTIO
+                                                                     : model);
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_network(*out, vmhi_nic_get_network(old));
+    if (rc == VMHI_OK)
+        rc = vmhi_nic_set_mac(*out, vmhi_nic_get_mac(old) ? vmhi_nic_get_mac(old) : mac);
+    next += vmhi_nic_get_mac(old) == NULL;
+    return rc;
+}
+
+/* @cfg's devices again, in their order, resolved (DEFAULT bus and model,
+ * missing MACs). */
+static int resolve_devices(vmhi_vm_config *copy, const vmhi_vm_config *cfg)
+{
+    int rc = VMHI_OK;
+    while (rc == VMHI_OK && vmhi_vm_config_get_disk_count(copy))
+        rc = vmhi_vm_config_remove_disk(copy, vmhi_disk_get_id(vmhi_vm_config_get_disk(copy, 0)));
+    while (rc == VMHI_OK && vmhi_vm_config_get_nic_count(copy))
+        rc = vmhi_vm_config_remove_nic(copy, vmhi_nic_get_id(vmhi_vm_config_get_nic(copy, 0)));
+    for (size_t i = 0; rc == VMHI_OK && i < vmhi_vm_config_get_disk_count(cfg); i++) {
+        vmhi_disk *disk = NULL;
+        rc = resolved_disk(vmhi_vm_config_get_disk(cfg, i), &disk);
         if (rc == VMHI_OK)
-            rc = vmhi_nic_set_id(nic, vmhi_nic_get_id(old));
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_model(nic, vmhi_nic_get_model(old));
-        if (rc == VMHI_OK && vmhi_nic_get_network(old))
-            rc = vmhi_nic_set_network(nic, vmhi_nic_get_network(old));
-        if (rc == VMHI_OK)
-            rc = vmhi_nic_set_mac(nic, mac);
-        if (rc == VMHI_OK)
-            rc = vmhi_vm_config_remove_nic(cfg, vmhi_nic_get_id(nic));
-        if (rc == VMHI_OK)
-            rc = vmhi_vm_config_add_nic(cfg, nic);
-        vmhi_nic_free(nic);
-        if (rc < 0)
-            return rc;
-        i = (size_t)-1; /* the order changed: look again from the start */
+            rc = vmhi_vm_config_add_disk(copy, disk);
+        vmhi_disk_free(disk);
     }
-    return VMHI_OK;
+    for (size_t i = 0; rc == VMHI_OK && i < vmhi_vm_config_get_nic_count(cfg); i++) {
+        vmhi_nic *nic = NULL;
+        rc = resolved_nic(vmhi_vm_config_get_nic(cfg, i), &nic);
+        if (rc == VMHI_OK)
+            rc = vmhi_vm_config_add_nic(copy, nic);
+        vmhi_nic_free(nic);
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------ the slots */
@@ -200,8 +239,10 @@ static int liar_lookup(void *priv, const char *name, const char *uuid, vmhi_back
     return VMHI_OK;
 }
 
-static int liar_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
+static int liar_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+                       vmhi_backend_vm_ref *out)
 {
+    (void)flags;
     liar_conn *c = priv;
     const char *uuid = vmhi_vm_config_get_uuid(cfg), *name = vmhi_vm_config_get_name(cfg);
     liar_vm *by_uuid = find(c, uuid, NULL), *by_name = find(c, NULL, name), *vm = by_uuid;
@@ -222,7 +263,7 @@ static int liar_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_re
     vmhi_vm_config *copy = NULL;
     int rc = vmhi_vm_config_copy(&copy, cfg);
     if (rc == VMHI_OK)
-        rc = assign_macs(copy);
+        rc = resolve_devices(copy, cfg);
     if (rc < 0) {
         vmhi_vm_config_free(copy);
         return rc;
@@ -234,8 +275,9 @@ static int liar_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_re
     return VMHI_OK;
 }
 
-static int liar_undefine(void *priv, const char *uuid)
+static int liar_undefine(void *priv, const char *uuid, unsigned int flags)
 {
+    (void)flags;
     liar_conn *c = priv;
     liar_vm *vm;
     int rc = get(c, uuid, &vm);
@@ -288,15 +330,18 @@ static int simple(liar_conn *c, const char *uuid, unsigned int from, vmhi_vm_sta
 static int liar_poweroff(void *priv, const char *uuid, unsigned int flags)
 {
     (void)flags;
-    return simple(priv, uuid, B(RUNNING) | B(PAUSED) | B(SHUTTING_DOWN) | B(CRASHED),
+    /* From suspended too: the saved state (here: the live config) is dropped. */
+    return simple(priv, uuid,
+                  B(RUNNING) | B(PAUSED) | B(SHUTTING_DOWN) | B(CRASHED) | B(SUSPENDED),
                   VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
 }
 
-static int liar_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
+/* Only requests (the core waits); the guest complies within the call. */
+static int liar_shutdown(void *priv, const char *uuid, unsigned int flags)
 {
     liar_conn *c = priv;
     liar_vm *vm;
-    (void)timeout_ms;
+    (void)flags;
     int rc = get(c, uuid, &vm);
     if (rc == VMHI_OK)
         rc = need(vm, B(RUNNING) | B(SHUTTING_DOWN));
@@ -325,8 +370,9 @@ static int liar_reset(void *priv, const char *uuid, unsigned int flags)
     return rc;
 }
 
-static int liar_pause(void *priv, const char *uuid)
+static int liar_pause(void *priv, const char *uuid, unsigned int flags)
 {
+    (void)flags;
     /* defect 1: pausing a paused VM "succeeds" (and changes nothing) */
     liar_vm *vm;
     int rc = get(priv, uuid, &vm);
@@ -335,8 +381,9 @@ static int liar_pause(void *priv, const char *uuid)
     return simple(priv, uuid, B(RUNNING), VMHI_STATE_PAUSED, VMHI_REASON_USER);
 }
 
-static int liar_resume(void *priv, const char *uuid)
+static int liar_resume(void *priv, const char *uuid, unsigned int flags)
 {
+    (void)flags;
     return simple(priv, uuid, B(PAUSED), VMHI_STATE_RUNNING, VMHI_REASON_USER);
 }
 
@@ -376,11 +423,20 @@ static int liar_info(void *priv, const char *uuid, vmhi_vm_info *info)
     return VMHI_OK;
 }
 
-static int liar_config(void *priv, const char *uuid, vmhi_vm_config **out)
+static int liar_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out)
 {
     liar_vm *vm;
     int rc = get(priv, uuid, &vm);
-    return rc < 0 ? rc : vmhi_vm_config_copy(out, current(vm));
+    if (rc < 0)
+        return rc;
+    if (flags == VMHI_AFFECT_LIVE && !active(vm))
+        return fail(VMHI_E_INVALID_STATE, "the VM is not running: there is no live config");
+    if (flags == VMHI_AFFECT_CONFIG && !vm->def)
+        return fail(VMHI_E_INVALID_STATE, "a transient VM has no definition");
+    const vmhi_vm_config *cfg = flags == VMHI_AFFECT_LIVE     ? vm->live
+                                : flags == VMHI_AFFECT_CONFIG ? vm->def
+                                                              : current(vm);
+    return vmhi_vm_config_copy(out, cfg);
 }
 
 static int liar_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
@@ -389,6 +445,22 @@ static int liar_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
     (void)stats;
     int rc = get(priv, uuid, &vm);
     return rc < 0 ? rc : need(vm, B(RUNNING) | B(PAUSED) | B(SHUTTING_DOWN));
+}
+
+/* The liar honestly declines a few values, so that the suite's checks of
+ * undeclared values (refused by the core, nothing changed) run here too. */
+static int liar_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values)
+{
+    (void)priv;
+    if (kind == VMHI_VALUE_DISK_BUS)
+        *values &= ~(UINT64_C(1) << VMHI_DISK_BUS_IDE);
+    else if (kind == VMHI_VALUE_NIC_MODEL)
+        *values &= ~(UINT64_C(1) << VMHI_NIC_MODEL_XEN);
+    else if (kind == VMHI_VALUE_FIRMWARE)
+        *values &= ~(UINT64_C(1) << VMHI_FIRMWARE_UEFI);
+    else if (kind == VMHI_VALUE_SHUTDOWN_METHOD)
+        *values &= ~(UINT64_C(1) << VMHI_SHUTDOWN_PV);
+    return VMHI_OK;
 }
 
 static const char *const schemes[] = { "liar", NULL };
@@ -421,6 +493,7 @@ static const vmhi_backend_ops ops = {
     .get_info = liar_info,
     .get_config = liar_config,
     .get_memory_stats = liar_stats,
+    .get_value_caps = liar_value_caps,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *services,
