@@ -20,6 +20,7 @@
 #define REQ_DEFAULT_RESOLVED "CFG-12" /* a DEFAULT bus or model comes back concrete, declared */
 #define REQ_TARGET_KEPT "CFG-13"      /* a disk target comes back as defined */
 #define REQ_METADATA_KEPT "CFG-18"    /* every metadata entry comes back, across redefines */
+#define REQ_METADATA_FOREIGN "CFG-19" /* foreign namespaces untouched by the backend */
 #define REQ_VIEWS "CFG-15"            /* get_config LIVE / CONFIG forms */
 #define REQ_SHUTDOWN_METHOD "LC-SHUTDOWN-8" /* a shutdown request with any declared method */
 

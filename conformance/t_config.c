@@ -298,8 +298,30 @@ static void check_extensions(const vmhi_vm_config *given, const vmhi_vm_config *
               vmhi_vm_config_get_cmdline(got));
 }
 
+/* Starts and powers off a VM with the metadata: entries of namespaces
+ * other than the backend's stay as they were (CFG-19). */
+static void check_metadata_after_a_run(vmhi_conn *conn)
+{
+    vmhi_vm_config *cfg = conf_config_new();
+    for (size_t i = 0; i < sizeof(metadata) / sizeof(metadata[0]); i++)
+        conf_ok(vmhi_vm_config_set_metadata(cfg, metadata[i][0], metadata[i][1]));
+    vmhi_vm *vm = conf_define_cfg(conn, cfg);
+    conf_ok(vmhi_vm_start(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
+    conf_ok(vmhi_vm_poweroff(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SHUTOFF));
+    vmhi_vm_config *got = NULL;
+    conf_ok(vmhi_vm_get_config(vm, &got, 0));
+    for (size_t i = 0; i < sizeof(metadata) / sizeof(metadata[0]); i++)
+        same_text(metadata[i][0], metadata[i][1],
+                  vmhi_vm_config_get_metadata(got, metadata[i][0]));
+    vmhi_vm_config_free(got);
+    vmhi_vm_config_free(cfg);
+    conf_discard(vm);
+}
+
 VMHI_CONF_TEST(extensions_come_back_unchanged, VMHI_PROFILE_CORE, REQ_METADATA_KEPT,
-               REQ_TARGET_KEPT, REQ_GUEST_KEPT)
+               REQ_TARGET_KEPT, REQ_GUEST_KEPT, REQ_METADATA_FOREIGN)
 {
     vmhi_conn *conn = conf_open();
     bool kernel = conf_value_declared(conn, VMHI_VALUE_BOOT_METHOD, VMHI_BOOT_METHOD_KERNEL);
@@ -330,6 +352,9 @@ VMHI_CONF_TEST(extensions_come_back_unchanged, VMHI_PROFILE_CORE, REQ_METADATA_K
     vmhi_vm_config_free(got);
     vmhi_vm_config_free(cfg);
     conf_discard(vm);
+    /* A VM that ran (no stub kernel: a VM of its own) keeps them too. */
+    conf_req(REQ_METADATA_FOREIGN);
+    check_metadata_after_a_run(conn);
     vmhi_conn_close(conn);
 }
 
