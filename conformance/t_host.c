@@ -54,6 +54,19 @@ static bool blocked_mask(const char *tid, unsigned long long *mask)
     return found;
 }
 
+/* The name of thread @tid (its comm), for the message. */
+static void thread_name(const char *tid, char *buf, size_t size)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, (int)size, f))
+        snprintf(buf, size, "?");
+    buf[strcspn(buf, "\n")] = '\0';
+    if (f)
+        fclose(f);
+}
+
 /* Checks every thread but the main one; returns how many there were. */
 static int check_threads(void)
 {
@@ -68,10 +81,12 @@ static int check_threads(void)
             !blocked_mask(e->d_name, &mask))
             continue;
         threads++;
+        char name[64];
+        thread_name(e->d_name, name, sizeof(name));
         for (int sig = 1; sig < 32; sig++)
             ck_assert_msg(!must_block(sig) || (mask & (1ull << (sig - 1))),
-                          "thread %s leaves signal %d (%s) unblocked (SigBlk %llx): the "
-                          "application's handler could run on it", e->d_name, sig,
+                          "thread %s (%s) leaves signal %d (%s) unblocked (SigBlk %llx): the "
+                          "application's handler could run on it", e->d_name, name, sig,
                           strsignal(sig), mask);
     }
     closedir(d);
