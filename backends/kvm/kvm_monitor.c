@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -368,7 +369,17 @@ int kvm_monitor_add(kvm_host *h, kvm_vm *vm, kvm_run *run)
     vm->run = run;
     if (!h->monitor_started) {
         h->monitor_stop = false;
-        if (pthread_create(&h->monitor, NULL, monitor_main, h) != 0) {
+        /* The thread inherits the mask: the application's signal handlers
+         * must never run on it (THR-7); faults stay deliverable. */
+        sigset_t blocked, saved;
+        sigfillset(&blocked);
+        static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
+        for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+            sigdelset(&blocked, faults[i]);
+        pthread_sigmask(SIG_SETMASK, &blocked, &saved);
+        int err = pthread_create(&h->monitor, NULL, monitor_main, h);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (err != 0) {
             vm->run = NULL;
             return kvm_error(VMHI_E_INTERNAL, "kvm: cannot start the monitor thread");
         }

@@ -27,6 +27,8 @@
  */
 #include <string.h>
 
+#include <unistd.h>
+
 #include "tb.h"
 
 #define BIT(st) VMHI_STATE_BIT(VMHI_STATE_##st)
@@ -180,6 +182,19 @@ int tb_undefine(void *priv, const char *uuid, unsigned int flags)
     return tb_unlock(h, VMHI_OK);
 }
 
+/* ERR-15: the simulated host boots kernels from the real filesystem, so a
+ * missing kernel or initrd is reported the way a real host reports it. */
+static int check_boot_files(const vmhi_vm_config *cfg)
+{
+    const char *files[] = { vmhi_vm_config_get_kernel(cfg), vmhi_vm_config_get_initrd(cfg) };
+    static const char *const what[] = { "kernel", "initrd" };
+    for (size_t i = 0; i < 2; i++)
+        if (files[i] && access(files[i], F_OK) != 0)
+            return tb_error(VMHI_E_NOT_FOUND, "test backend: the %s %s does not exist", what[i],
+                            files[i]);
+    return VMHI_OK;
+}
+
 int tb_create(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
               vmhi_backend_vm_ref *out)
 {
@@ -199,6 +214,8 @@ int tb_create(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
         rc = tb_config_check_limits(cfg);
     if (rc == VMHI_OK)
         rc = check_identity(h, cfg, NULL);
+    if (rc == VMHI_OK)
+        rc = check_boot_files(cfg);
     if (rc == VMHI_OK)
         rc = tb_host_check_memory(h, NULL, vmhi_vm_config_get_memory_mib(cfg));
     if (rc == VMHI_OK)
@@ -238,6 +255,8 @@ int tb_start(void *priv, const char *uuid, unsigned int flags)
         rc = tb_require_state(vm, "start", BIT(SHUTOFF) | BIT(SUSPENDED) | BIT(CRASHED));
     if (rc == VMHI_OK)
         rc = boot_config(vm, &fresh);
+    if (rc == VMHI_OK)
+        rc = check_boot_files(fresh ? fresh : vm->live);
     if (rc == VMHI_OK)
         rc = tb_host_check_memory(h, vm, vmhi_vm_config_get_memory_mib(fresh ? fresh
                                                                              : vm->live));

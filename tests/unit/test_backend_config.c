@@ -5,6 +5,9 @@
  * and get_config, and the CURRENT / LIVE / CONFIG views of get_config.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "test_backend_common.h"
 
 #define UUID_A "6f1c3a52-8d4e-4b7a-9c2d-0123456789ab"
@@ -127,13 +130,31 @@ END_TEST
 /* A PV guest booted by direct kernel boot, with targets and metadata, every
  * device value explicit so that the XML of what comes back must equal the
  * XML of what went in. */
+/* Boot files the simulated host can find (it checks they exist, ERR-15). */
+static char kernel_path[64], initrd_path[64];
+
+static void make_boot_files(void)
+{
+    char dir[] = "/tmp/vmhi-tb-boot-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(kernel_path, sizeof(kernel_path), "%s/vmlinuz-pv", dir);
+    snprintf(initrd_path, sizeof(initrd_path), "%s/initrd-pv.gz", dir);
+    const char *files[] = { kernel_path, initrd_path };
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+}
+
 static vmhi_vm_config *rich_config(void)
 {
+    make_boot_files();
     vmhi_vm_config *cfg = bt_config("pv-guest", 64);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, UUID_A));
     ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_PV));
-    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, "/boot/vmlinuz-pv"));
-    ck_vmhi_ok(vmhi_vm_config_set_initrd(cfg, "/boot/initrd-pv.gz"));
+    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, kernel_path));
+    ck_vmhi_ok(vmhi_vm_config_set_initrd(cfg, initrd_path));
     ck_vmhi_ok(vmhi_vm_config_set_cmdline(cfg, "console=hvc0 root=/dev/xvda1 ro"));
     vmhi_disk *d = NULL;
     ck_vmhi_ok(vmhi_disk_new(&d));
@@ -165,8 +186,8 @@ static char *xml_of(const vmhi_vm_config *cfg)
 static void expect_rich(const vmhi_vm_config *got, const vmhi_vm_config *want)
 {
     ck_assert_int_eq(vmhi_vm_config_get_guest_type(got), VMHI_GUEST_PV);
-    ck_assert_str_eq(vmhi_vm_config_get_kernel(got), "/boot/vmlinuz-pv");
-    ck_assert_str_eq(vmhi_vm_config_get_initrd(got), "/boot/initrd-pv.gz");
+    ck_assert_str_eq(vmhi_vm_config_get_kernel(got), kernel_path);
+    ck_assert_str_eq(vmhi_vm_config_get_initrd(got), initrd_path);
     ck_assert_str_eq(vmhi_vm_config_get_cmdline(got), "console=hvc0 root=/dev/xvda1 ro");
     ck_assert_int_eq(vmhi_vm_config_get_boot_method(got), VMHI_BOOT_METHOD_KERNEL);
     ck_assert_str_eq(vmhi_disk_get_target(vmhi_vm_config_get_disk(got, 0)), "xvda");
