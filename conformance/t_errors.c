@@ -193,3 +193,76 @@ VMHI_CONF_TEST(invalid_state_message_names_vm_and_state, VMHI_PROFILE_CORE, "ERR
     conf_discard(vm);
     vmhi_conn_close(conn);
 }
+
+/* ERR-15: a kernel the host does not have is NOT_FOUND, named, by start at
+ * the latest, and nothing is left running. */
+VMHI_CONF_TEST(missing_kernel_is_not_found, VMHI_PROFILE_CORE, "ERR-15")
+{
+    vmhi_conn *conn = conf_open();
+    CONF_SKIP_CLEAN_IF(!conf_value_declared(conn, VMHI_VALUE_BOOT_METHOD,
+                                            VMHI_BOOT_METHOD_KERNEL),
+                       vmhi_conn_close(conn), "the backend does not offer direct kernel boot");
+    static const char missing[] = "/nonexistent/vmhi-conformance/vmlinuz";
+    vmhi_vm_config *cfg = conf_config_new();
+    conf_ok(vmhi_vm_config_set_kernel(cfg, missing));
+    vmhi_vm *vm = NULL;
+    conf_req("ERR-15");
+    char message[512];
+    int rc = vmhi_vm_define(&vm, conn, cfg, 0);
+    snprintf(message, sizeof(message), "%s", vmhi_error_last_message());
+    if (rc == VMHI_OK) {
+        rc = vmhi_vm_start(vm, 0);
+        snprintf(message, sizeof(message), "%s", vmhi_error_last_message());
+        vmhi_vm_state st = conf_state(vm, NULL);
+        ck_assert_msg(rc != VMHI_OK, "a VM with the kernel %s started", missing);
+        ck_assert_msg(st == VMHI_STATE_SHUTOFF, "after the failed start the VM is %s",
+                      vmhi_vm_state_name(st));
+    }
+    ck_assert_msg(rc == VMHI_E_NOT_FOUND, "got %d (%s), expected VMHI_E_NOT_FOUND", rc,
+                  vmhi_strerror(rc));
+    ck_assert_msg(strstr(message, missing) != NULL, "the message does not name %s: %s",
+                  missing, message);
+    conf_discard(vm);
+    vmhi_vm_config_free(cfg);
+    vmhi_conn_close(conn);
+}
+
+/* ERR-14: when a start fails because the host's free memory is taken for
+ * now (the VM fits the host, not what is free), the code is TRY_AGAIN,
+ * never LIMIT, and the VM stays shut off.  A host that overcommits starts
+ * it, which is fine. */
+VMHI_CONF_TEST(memory_taken_for_now_is_try_again, VMHI_PROFILE_CORE, "ERR-14")
+{
+    vmhi_conn *conn = conf_open();
+    vmhi_host_info h = VMHI_HOST_INFO_INIT;
+    uint64_t max = UINT64_MAX, gran = 1;
+    conf_ok(vmhi_conn_get_host_info(conn, &h));
+    vmhi_conn_get_limit(conn, VMHI_LIMIT_MAX_MEMORY_MIB, &max);
+    if (vmhi_conn_get_limit(conn, VMHI_LIMIT_MEMORY_GRANULARITY_MIB, &gran) != VMHI_OK || !gran)
+        gran = 1;
+    uint64_t want = h.free_memory_mib == UINT64_MAX ? 0 : (h.free_memory_mib / gran + 1) * gran;
+    CONF_SKIP_CLEAN_IF(want == 0 || want > h.memory_mib || want > max, vmhi_conn_close(conn),
+                       "the host reports no free memory below its size and limits");
+    vmhi_vm_config *cfg = conf_config_new();
+    conf_ok(vmhi_vm_config_set_max_memory_mib(cfg, want));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, want));
+    vmhi_vm *vm = NULL;
+    int rc = vmhi_vm_define(&vm, conn, cfg, 0);
+    vmhi_vm_config_free(cfg);
+    CONF_SKIP_CLEAN_IF(rc != VMHI_OK, vmhi_conn_close(conn),
+                       "a VM of %llu MiB cannot be defined here (%s)", (unsigned long long)want,
+                       vmhi_strerror(rc));
+    conf_req("ERR-14");
+    rc = vmhi_vm_start(vm, 0);
+    if (rc == VMHI_OK) {
+        conf_note("the host started a VM larger than its free memory (it overcommits)");
+    } else {
+        ck_assert_msg(rc == VMHI_E_TRY_AGAIN, "a start beyond the free memory failed with %d "
+                      "(%s), expected VMHI_E_TRY_AGAIN", rc, vmhi_strerror(rc));
+        vmhi_vm_state st = conf_state(vm, NULL);
+        ck_assert_msg(st == VMHI_STATE_SHUTOFF, "after the refused start the VM is %s",
+                      vmhi_vm_state_name(st));
+    }
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}

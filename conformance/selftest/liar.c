@@ -460,6 +460,10 @@ static int liar_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values)
         *values &= ~(UINT64_C(1) << VMHI_FIRMWARE_UEFI);
     else if (kind == VMHI_VALUE_SHUTDOWN_METHOD)
         *values &= ~(UINT64_C(1) << VMHI_SHUTDOWN_PV);
+    else if (kind == VMHI_VALUE_BOOT_METHOD) /* it boots nothing, so it checks no kernel */
+        *values &= ~(UINT64_C(1) << VMHI_BOOT_METHOD_KERNEL);
+    else if (kind == VMHI_VALUE_GUEST_TYPE) /* PV needs a kernel it does not take */
+        *values &= ~(UINT64_C(1) << VMHI_GUEST_PV);
     return VMHI_OK;
 }
 
