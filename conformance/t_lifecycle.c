@@ -263,6 +263,13 @@ VMHI_CONF_TEST(shutdown_wait_blocks_no_other_call, VMHI_PROFILE_LIFECYCLE_FULL, 
     uint64_t listed = conf_now_ms();
     vmhi_vm_list_free(vms, n);
     pthread_join(waiter, NULL);
+    /* The startup probe saw guests ignore a request, but a guest that was
+     * still booting then may act on this one: nothing to measure. */
+    CONF_SKIP_CLEAN_IF(w.rc == VMHI_OK && w.returned_ms - t0 < w.timeout_ms,
+                       (conf_discard(vm), vmhi_conn_close(conn)),
+                       "this guest complied with the shutdown request after %llu ms, so "
+                       "there was no wait to measure",
+                       (unsigned long long)(w.returned_ms - t0));
     conf_req("MOD-20");
     ck_assert_msg(rc == VMHI_OK, "vmhi_conn_list_vms() during the wait returned %d (%s)", rc,
                   vmhi_strerror(rc));
