@@ -17,8 +17,9 @@ vmhi_abidw() {
           --type-id-style hash --headers-dir "$include_dir/vmhi" \
           --suppressions "$(dirname "${BASH_SOURCE[0]}")/public-types.supp" \
           --out-file "$out.raw" "$lib" || return
-    # Translation-unit paths are absolute: make them relative to the tree.
-    sed -e "s|path='$source_dir/|path='|g" -e "s|path='[^']*/build[^/']*/|path='<build>/|g" \
+    # Translation-unit paths are absolute: make them relative to the tree,
+    # and a build directory (in the tree or anywhere) one XML-safe token.
+    sed -e "s|path='$source_dir/|path='|g" -e "s|path='\(/[^']*/\)\{0,1\}build[^/']*/|path='@build@/|g" \
         "$out.raw" >"$out"
     rm -f "$out.raw"
 }
