@@ -24,7 +24,8 @@
  *                     definition waiting for the next start
  *  - esx_change.c     changes with the live/config split (VMHI_AFFECT_*)
  *  - esx_meta.c       what vSphere has no field for, in extraConfig:
- *                     device notes, boot order, vCPU maximum, transient
+ *                     device notes, boot order, vCPU maximum, transient,
+ *                     the metadata bag
  *  - esx_spec.c       VirtualMachineConfigSpec pieces: disks, NICs, paths
  *  - esx_devices.c    memory/vCPU/device slots, memory stats, device list
  *  - esx_entry.c      ops table, open/close, host facts, caps, limits
@@ -90,10 +91,15 @@ void esx_buf_moref(esx_buf *b, const char *name, const char *type, const char *v
 
 int esx_error_native(int code, const char *native, const char *fmt, ...) ESX_PRINTF(3, 4);
 #define esx_error(code, ...) esx_error_native((code), NULL, __VA_ARGS__)
-/* Public calls made while failing (config frees...) may clear the last
- * error; this restores the one recorded for @rc.  Slots return through it. */
-int esx_keep_error(int rc);
-void esx_error_begin(void);
+/* Slots return through this: a success forgets the failures met on the way
+ * (a lookup that missed), a failure keeps the error reported for it. */
+int esx_slot_end(int rc);
+/* Clean-up after a failure may report errors of its own (an event read
+ * that fails too): esx_error_hold() keeps the pending error of @rc
+ * (nothing when @rc is not a failure), esx_error_resume() makes it the
+ * last error again and returns @rc. */
+vmhi_saved_error *esx_error_hold(int rc);
+int esx_error_resume(int rc, vmhi_saved_error *held);
 void *esx_alloc(size_t size); /* zeroed; NULL after reporting VMHI_E_NOMEM */
 void esx_free(void *ptr);
 char *esx_strdup(const char *s);
@@ -211,6 +217,10 @@ typedef struct esx_refs {
         char name[128];
         char path[512];
     } datastores[32];
+    /* The datacenter's network names (port groups), for NOT_FOUND. */
+    size_t nnetworks;
+    bool networks_known;
+    char networks[64][128];
 } esx_refs;
 
 struct esx_session {
@@ -384,9 +394,10 @@ typedef struct esx_device {
     char path[ESX_PATH_MAX];     /* disks: the VMHI path */
     char network[256];           /* NICs: the VMHI network name */
     vmhi_disk_format format;
-    vmhi_disk_bus disk_bus;
-    vmhi_nic_model model;
+    vmhi_disk_bus disk_bus;      /* concrete: never DEFAULT */
+    vmhi_nic_model model;        /* concrete: never DEFAULT */
     uint64_t size_mib;
+    char target[32];             /* disks: the guest device name VMHI keeps ("" none) */
 } esx_device;
 
 typedef struct esx_devices {
@@ -400,10 +411,12 @@ void esx_devices_free(esx_devices *d);
 const esx_device *esx_devices_find(const esx_devices *d, uint32_t key);
 /* The disk or NIC with VMHI id @id, or NULL. */
 const esx_device *esx_devices_find_id(const esx_devices *d, const char *id);
-/* The disk bus a controller type stands for (SCSI, SATA or IDE). */
+/* The disk bus a controller type stands for (PVSCSI, SCSI, SATA or IDE). */
 vmhi_disk_bus esx_controller_bus(const char *type);
-/* The controller class a VMHI bus goes on (virtio: SCSI). */
-vmhi_disk_bus esx_bus_class(vmhi_disk_bus bus);
+/* The concrete bus a VMHI bus means on ESX: DEFAULT is PVSCSI. */
+vmhi_disk_bus esx_disk_bus(vmhi_disk_bus bus);
+/* The concrete model a VMHI model means on ESX: DEFAULT is vmxnet3. */
+vmhi_nic_model esx_nic_model(vmhi_nic_model model);
 /* The ESX device type of a NIC model (NULL: none) and back. */
 const char *esx_nic_type(vmhi_nic_model model);
 vmhi_nic_model esx_nic_model_of(const char *type);
@@ -420,10 +433,17 @@ unsigned int esx_vm_max_vcpus(const esx_vm *vm);
 
 /* Where new disks go: the controller key to use (negative when added in
  * the same spec) and the next free unit on it. */
+typedef struct esx_slot_ctl {
+    int32_t key;
+    bool have;                     /* the VM has it (or it is added in this spec) */
+    bool added;                    /* it is added in this spec */
+    unsigned int used;             /* unit bitmap */
+} esx_slot_ctl;
+
 typedef struct esx_slots {
-    int32_t scsi_key, sata_key;
-    bool scsi_new, sata_new;       /* the controller must be added */
-    unsigned int scsi_used, sata_used, ide_used; /* unit bitmaps / count */
+    esx_slot_ctl pvscsi, lsi, sata; /* the first controller of each kind */
+    unsigned int scsi_buses;       /* bitmap of SCSI bus numbers in use */
+    unsigned int ide_used;         /* IDE slots 0-3 (controller 200/201, unit 0/1) */
     int32_t next_temp_key;         /* negative keys for added devices */
 } esx_slots;
 
@@ -450,6 +470,13 @@ void esx_spec_remove_device(esx_buf *b, const esx_device *dev);
 #define ESX_KEY_DEVICES "vmhi.devices"        /* device notes (esx_meta.c) */
 #define ESX_KEY_DEFINITION "vmhi.definition"  /* JSON of a definition waiting
                                                  for the next start from shutoff */
+#define ESX_KEY_META "vmhi.meta."             /* + encoded key: one metadata entry */
+
+/* One metadata entry as extraConfig holds it (decoded). */
+typedef struct esx_meta_entry {
+    char *key;
+    char *value;               /* NULL: removed (an empty extraConfig value) */
+} esx_meta_entry;
 
 typedef struct esx_meta {
     unsigned int max_vcpus;    /* 0: not set */
@@ -459,6 +486,8 @@ typedef struct esx_meta {
     vmhi_boot_dev boot[VMHI_BOOT_ORDER_MAX];
     char *devices;             /* the notes; NULL when none */
     char *definition;          /* NULL when none */
+    esx_meta_entry *entries;   /* the metadata bag */
+    size_t nentries, cap;
 } esx_meta;
 
 /* Reads the VMHI keys of an ArrayOfOptionValue (the last value of a key
@@ -474,8 +503,18 @@ void esx_meta_note_disk(esx_buf *notes, const vmhi_disk *disk, const char *file)
 void esx_meta_note_nic(esx_buf *notes, const vmhi_nic *nic);
 /* The note of a device as esx_meta_annotate() left it. */
 void esx_meta_note_device(esx_buf *notes, const esx_device *dev);
-/* Gives every disk and NIC of @devs its VMHI view from @notes. */
+/* Gives every disk and NIC of @devs its VMHI view from @notes;
+ * VMHI_E_PARSE when a note names a format, bus or model VMHI lacks. */
 int esx_meta_annotate(const esx_refs *r, const char *notes, esx_devices *devs);
+/* The value of metadata entry @key in @m, or NULL. */
+const char *esx_meta_find(const esx_meta *m, const char *key);
+/* Appends the extraConfig entries that make the metadata of @old (NULL:
+ * none) that of @cfg: changed and new entries, and removals. */
+void esx_meta_spec_bag(esx_buf *b, const vmhi_vm_config *cfg, const esx_meta *old);
+/* The extraConfig key of metadata key @key (ESX_KEY_META + encoding), and
+ * back (false: not one of ours). */
+void esx_meta_key_encode(const char *key, char *out, size_t size);
+bool esx_meta_key_decode(const char *xkey, char *out, size_t size);
 
 /* ---- esx_definition.c ----------------------------------------------- */
 
@@ -498,15 +537,21 @@ int esx_view_waiting(const esx_vm *vm, const esx_view *v, vmhi_vm_config **out);
 /* A MAC address for a new NIC (VMware's range for manual addresses) that
  * no NIC of @cfg has. */
 void esx_new_mac(const vmhi_vm_config *cfg, char mac[18]);
-/* A copy of @cfg in which every NIC has a MAC address. */
+/* A copy of @cfg as ESX keeps it: every NIC has a MAC address, and the
+ * DEFAULT bus, model and guest type are the concrete choices (PVSCSI,
+ * vmxnet3, HVM), so that a definition reads back as it is stored. */
 int esx_definition_normalize(const vmhi_vm_config *cfg, vmhi_vm_config **out);
+/* Copies of a disk (bus made concrete) and a NIC (model made concrete;
+ * @mac, or the NIC's own when NULL). */
+int esx_disk_copy(const vmhi_disk *src, vmhi_disk **out);
+int esx_nic_copy(const vmhi_nic *src, const char *mac, vmhi_nic **out);
 /* Appends the part of a VirtualMachineConfigSpec from numCPUs on that
  * makes a VM with devices @cur and configuration @now (both NULL for a
  * new VM; @now NULL: set everything) match @cfg, and sets extraConfig
  * vmhi.definition to @pending (NULL: left as it is; "": none). */
 int esx_spec_definition(const esx_refs *r, esx_buf *b, const vmhi_vm_config *cfg,
                         const esx_devices *cur, const vmhi_vm_config *now,
-                        const char *pending);
+                        const esx_meta *old, const char *pending);
 /* Makes the shut-off VM @vm match @cfg (ReconfigVM_Task). */
 int esx_definition_apply(esx_conn *c, const esx_vm *vm, const vmhi_vm_config *cfg,
                          const char *op);
@@ -610,6 +655,11 @@ int esx_options_parse(const vmhi_backend_uri *uri, esx_options *o);
 void esx_options_free(esx_options *o);
 /* Resolves the compute scope: ESX host, or a vCenter path (esx_scope.c). */
 int esx_scope_resolve(esx_conn *c, const char *path);
+/* VMHI_E_NOT_FOUND unless the datacenter has the network (port group)
+ * @network names ("default": VM Network); the list is read again on a miss. */
+int esx_network_check(esx_conn *c, const char *network);
+/* The same for every NIC of @cfg. */
+int esx_networks_check(esx_conn *c, const vmhi_vm_config *cfg);
 
 /* ---- slots ------------------------------------------------------------- */
 
@@ -618,15 +668,16 @@ int esx_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_r
 int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info);
 
 int esx_start(void *priv, const char *uuid, unsigned int flags);
-int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms);
+int esx_shutdown(void *priv, const char *uuid, unsigned int flags);
 int esx_poweroff(void *priv, const char *uuid, unsigned int flags);
 int esx_reboot(void *priv, const char *uuid, unsigned int flags);
 int esx_reset(void *priv, const char *uuid, unsigned int flags);
 int esx_suspend(void *priv, const char *uuid, unsigned int flags);
 
-int esx_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out);
-int esx_undefine(void *priv, const char *uuid);
-int esx_get_config(void *priv, const char *uuid, vmhi_vm_config **out);
+int esx_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+               vmhi_backend_vm_ref *out);
+int esx_undefine(void *priv, const char *uuid, unsigned int flags);
+int esx_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out);
 
 int esx_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);
 int esx_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags);

@@ -79,7 +79,7 @@ static int change_off(esx_conn *c, esx_vm *vm, const esx_change *ch)
     esx_buf spec;
     esx_buf_init(&spec);
     if (rc == VMHI_OK)
-        rc = esx_spec_definition(&c->refs, &spec, next, &v.devs, now, NULL);
+        rc = esx_spec_definition(&c->refs, &spec, next, &v.devs, now, &v.meta, NULL);
     if (rc == VMHI_OK)
         rc = esx_reconfigure(c, vm, &spec, ch->op);
     esx_buf_free(&spec);
@@ -162,7 +162,8 @@ static int change_on(esx_conn *c, esx_vm *vm, const esx_change *ch, bool live, b
     esx_buf spec;
     esx_buf_init(&spec);
     if (rc == VMHI_OK && s.live2)
-        rc = esx_spec_definition(&c->refs, &spec, s.live2, &s.v.devs, s.live, pending);
+        rc = esx_spec_definition(&c->refs, &spec, s.live2, &s.v.devs, s.live, &s.v.meta,
+                                 pending);
     else if (rc == VMHI_OK && pending)
         esx_meta_spec(&spec, ESX_KEY_DEFINITION, pending);
     if (rc == VMHI_OK && (spec.len || spec.oom))

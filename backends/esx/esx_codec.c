@@ -147,7 +147,9 @@ static const struct {
 } fault_map[] = {
     { "InvalidLogin", VMHI_E_AUTH },
     { "NotAuthenticated", VMHI_E_AUTH },
-    { "NoPermission", VMHI_E_AUTH },
+    /* Logged in, but the role lacks a privilege: no new login helps. */
+    { "NoPermission", VMHI_E_PERMISSION },
+    { "NotFound", VMHI_E_NOT_FOUND },
     { "ManagedObjectNotFound", VMHI_E_NO_VM },
     { "InvalidPowerState", VMHI_E_INVALID_STATE },
     { "InvalidState", VMHI_E_INVALID_STATE },
@@ -167,9 +169,14 @@ static const struct {
     { "InvalidDatastorePath", VMHI_E_INVALID_ARG },
     { "FileNotFound", VMHI_E_IO },
     { "FileFault", VMHI_E_IO },
-    { "InvalidDatastore", VMHI_E_IO },
-    { "InsufficientResourcesFault", VMHI_E_LIMIT },
-    { "InsufficientMemoryResourcesFault", VMHI_E_LIMIT },
+    { "InvalidDatastore", VMHI_E_NOT_FOUND },
+    /* Admission control: the host or pool lacks free CPU or memory now;
+     * powering off another VM or a later retry can succeed, so it is no
+     * fixed limit of the request. */
+    { "InsufficientResourcesFault", VMHI_E_TRY_AGAIN },
+    { "InsufficientMemoryResourcesFault", VMHI_E_TRY_AGAIN },
+    { "InsufficientCpuResourcesFault", VMHI_E_TRY_AGAIN },
+    { "InsufficientHostCapacityFault", VMHI_E_TRY_AGAIN },
     { "OutOfBounds", VMHI_E_LIMIT },
     { "TaskInProgress", VMHI_E_BUSY },
     { "ConcurrentAccess", VMHI_E_BUSY },

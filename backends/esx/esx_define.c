@@ -43,7 +43,7 @@ static int create_vm(esx_conn *c, const vmhi_vm_config *cfg, char *moref)
     esx_buf_add(&b, "<guestId>otherGuest64</guestId><files>");
     esx_buf_elemf(&b, "vmPathName", "[%s]", r->datastore);
     esx_buf_add(&b, "</files>");
-    int rc = esx_spec_definition(r, &b, cfg, NULL, NULL, NULL);
+    int rc = esx_spec_definition(r, &b, cfg, NULL, NULL, NULL, NULL);
     esx_buf_add(&b, "</config>");
     esx_buf_moref(&b, "pool", "ResourcePool", r->pool);
     if (c->vpx && r->host[0])
@@ -141,16 +141,19 @@ static int define_normalized(esx_conn *c, const vmhi_vm_config *cfg, vmhi_backen
     return VMHI_OK;
 }
 
-int esx_define(void *priv, const vmhi_vm_config *cfg, vmhi_backend_vm_ref *out)
+int esx_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
+               vmhi_backend_vm_ref *out)
 {
     esx_conn *c = priv;
     vmhi_vm_config *normal = NULL;
-    esx_error_begin();
-    int rc = esx_definition_normalize(cfg, &normal);
+    (void)flags; /* reserved; the core passes 0 */
+    int rc = esx_networks_check(c, cfg);
+    if (rc == VMHI_OK)
+        rc = esx_definition_normalize(cfg, &normal);
     if (rc == VMHI_OK)
         rc = define_normalized(c, normal, out);
     vmhi_vm_config_free(normal);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 /* ----------------------------------------------------------- undefine */
@@ -166,41 +169,66 @@ static int make_transient(esx_conn *c, const esx_vm *vm)
     return rc;
 }
 
-int esx_undefine(void *priv, const char *uuid)
+int esx_undefine(void *priv, const char *uuid, unsigned int flags)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
+    (void)flags; /* reserved; the core passes 0 */
     int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
     if (rc == VMHI_OK && vm.transient)
         rc = esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is transient (undefined while "
                        "%s); it has no definition to remove", vm.name,
                        vmhi_vm_state_name(esx_vm_state(&vm)));
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     if ((BIT(SHUTOFF) | BIT(SUSPENDED)) & VMHI_STATE_BIT(esx_vm_state(&vm)))
         rc = esx_unregister(c, &vm);
     else
         rc = make_transient(c, &vm);
     if (rc == VMHI_OK)
         esx_event_emit(c, &vm, VMHI_EVENT_UNDEFINED, NULL, 0);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 /* --------------------------------------------------------- get_config */
 
-int esx_get_config(void *priv, const char *uuid, vmhi_vm_config **out)
+/* The view @flags asks for (CURRENT: live when active, the definition
+ * otherwise).  ESX keeps one configuration (config.*), which is the
+ * definition unless a new one waits in vmhi.definition for the next start
+ * from shutoff; so LIVE is config.* of an active VM, CONFIG the waiting
+ * definition or else config.*. */
+static int view_for(const esx_vm *vm, const esx_view *v, unsigned int flags,
+                    vmhi_vm_config **out)
+{
+    vmhi_vm_state st = esx_vm_state(vm);
+    bool active = st == VMHI_STATE_RUNNING || st == VMHI_STATE_SHUTTING_DOWN;
+    if (flags & VMHI_AFFECT_LIVE) {
+        if (!active)
+            return esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is %s; it has no live "
+                             "configuration (read its definition with VMHI_AFFECT_CONFIG)",
+                             vm->name, vmhi_vm_state_name(st));
+        return esx_view_config(vm, v, out);
+    }
+    if (flags & VMHI_AFFECT_CONFIG) {
+        if (vm->transient)
+            return esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is transient (undefined "
+                             "while active); it has no persistent definition", vm->name);
+        return v->meta.definition ? esx_view_waiting(vm, v, out) : esx_view_config(vm, v, out);
+    }
+    return esx_view_definition(vm, v, out);
+}
+
+int esx_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_config **out)
 {
     esx_conn *c = priv;
     esx_vm vm;
     esx_view v;
-    esx_error_begin();
     int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
     if (rc == VMHI_OK)
         rc = esx_view_read(c, vm.moref, &v);
     if (rc < 0)
-        return esx_keep_error(rc);
-    rc = esx_view_definition(&vm, &v, out);
+        return esx_slot_end(rc);
+    rc = view_for(&vm, &v, flags, out);
     esx_view_free(&v);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }

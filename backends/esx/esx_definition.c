@@ -85,8 +85,15 @@ static int config_basics(vmhi_vm_config *cfg, const esx_vm *vm, const esx_view *
         rc = vmhi_vm_config_set_memory_mib(cfg, mem ? mem : 1);
     if (rc == VMHI_OK)
         rc = vmhi_vm_config_set_firmware(cfg, v->efi ? VMHI_FIRMWARE_UEFI : VMHI_FIRMWARE_BIOS);
+    /* Every ESX guest is fully virtualized: DEFAULT reads back as HVM. */
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_HVM);
     if (rc == VMHI_OK && v->meta.nboot)
         rc = vmhi_vm_config_set_boot_order(cfg, v->meta.boot, v->meta.nboot);
+    for (size_t i = 0; rc == VMHI_OK && i < v->meta.nentries; i++)
+        if (v->meta.entries[i].value)
+            rc = vmhi_vm_config_set_metadata(cfg, v->meta.entries[i].key,
+                                             v->meta.entries[i].value);
     return rc;
 }
 
@@ -104,6 +111,8 @@ static int add_disk(vmhi_vm_config *cfg, const esx_device *d)
         rc = vmhi_disk_set_bus(disk, d->disk_bus);
     if (rc == VMHI_OK && d->size_mib)
         rc = vmhi_disk_set_size_mib(disk, d->size_mib);
+    if (rc == VMHI_OK && d->target[0])
+        rc = vmhi_disk_set_target(disk, d->target);
     if (rc == VMHI_OK)
         rc = vmhi_vm_config_add_disk(cfg, disk);
     vmhi_disk_free(disk);
@@ -203,16 +212,42 @@ void esx_new_mac(const vmhi_vm_config *cfg, char mac[18])
     } while (mac_taken(cfg, mac));
 }
 
-static int copy_nic(const vmhi_nic *src, const char *mac, vmhi_nic **out)
+int esx_disk_copy(const vmhi_disk *src, vmhi_disk **out)
+{
+    vmhi_disk *disk = NULL;
+    const char *target = vmhi_disk_get_target(src);
+    int rc = vmhi_disk_new(&disk);
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_id(disk, vmhi_disk_get_id(src));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_path(disk, vmhi_disk_get_path(src));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_format(disk, vmhi_disk_get_format(src));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_bus(disk, esx_disk_bus(vmhi_disk_get_bus(src)));
+    if (rc == VMHI_OK)
+        rc = vmhi_disk_set_readonly(disk, vmhi_disk_get_readonly(src));
+    if (rc == VMHI_OK && vmhi_disk_get_size_mib(src))
+        rc = vmhi_disk_set_size_mib(disk, vmhi_disk_get_size_mib(src));
+    if (rc == VMHI_OK && target)
+        rc = vmhi_disk_set_target(disk, target);
+    if (rc < 0)
+        vmhi_disk_free(disk);
+    else
+        *out = disk;
+    return rc;
+}
+
+int esx_nic_copy(const vmhi_nic *src, const char *mac, vmhi_nic **out)
 {
     vmhi_nic *nic = NULL;
     int rc = vmhi_nic_new(&nic);
     if (rc == VMHI_OK)
         rc = vmhi_nic_set_id(nic, vmhi_nic_get_id(src));
     if (rc == VMHI_OK)
-        rc = vmhi_nic_set_model(nic, vmhi_nic_get_model(src));
+        rc = vmhi_nic_set_model(nic, esx_nic_model(vmhi_nic_get_model(src)));
     if (rc == VMHI_OK)
-        rc = vmhi_nic_set_mac(nic, mac);
+        rc = vmhi_nic_set_mac(nic, mac ? mac : vmhi_nic_get_mac(src));
     if (rc == VMHI_OK && vmhi_nic_get_network(src))
         rc = vmhi_nic_set_network(nic, vmhi_nic_get_network(src));
     if (rc < 0)
@@ -222,13 +257,34 @@ static int copy_nic(const vmhi_nic *src, const char *mac, vmhi_nic **out)
     return rc;
 }
 
-/* Gives every NIC of @cfg from index @first on a MAC address.  Each is
- * removed and added again, so after all of them the order is the same. */
-static int give_macs(vmhi_vm_config *cfg, size_t first, size_t n)
+/* Replaces every disk of @cfg by its copy with the bus made concrete;
+ * each is removed and added again, so the order stays. */
+static int resolve_disks(vmhi_vm_config *cfg)
 {
+    size_t n = vmhi_vm_config_get_disk_count(cfg);
     int rc = VMHI_OK;
-    for (size_t k = first; rc == VMHI_OK && k < n; k++) {
-        const vmhi_nic *src = vmhi_vm_config_get_nic(cfg, first);
+    for (size_t k = 0; rc == VMHI_OK && k < n; k++) {
+        const vmhi_disk *src = vmhi_vm_config_get_disk(cfg, 0);
+        char id[VMHI_DEVICE_ID_MAX + 1];
+        vmhi_disk *copy = NULL;
+        esx_copy(id, sizeof(id), vmhi_disk_get_id(src));
+        rc = esx_disk_copy(src, &copy);
+        if (rc == VMHI_OK)
+            rc = vmhi_vm_config_remove_disk(cfg, id);
+        if (rc == VMHI_OK)
+            rc = vmhi_vm_config_add_disk(cfg, copy);
+        vmhi_disk_free(copy);
+    }
+    return rc;
+}
+
+/* The same for NICs: the model made concrete, a MAC address given. */
+static int resolve_nics(vmhi_vm_config *cfg)
+{
+    size_t n = vmhi_vm_config_get_nic_count(cfg);
+    int rc = VMHI_OK;
+    for (size_t k = 0; rc == VMHI_OK && k < n; k++) {
+        const vmhi_nic *src = vmhi_vm_config_get_nic(cfg, 0);
         char mac[18], id[VMHI_DEVICE_ID_MAX + 1];
         if (vmhi_nic_get_mac(src))
             esx_copy(mac, sizeof(mac), vmhi_nic_get_mac(src));
@@ -236,7 +292,7 @@ static int give_macs(vmhi_vm_config *cfg, size_t first, size_t n)
             esx_new_mac(cfg, mac);
         esx_copy(id, sizeof(id), vmhi_nic_get_id(src));
         vmhi_nic *copy = NULL;
-        rc = copy_nic(src, mac, &copy);
+        rc = esx_nic_copy(src, mac, &copy);
         if (rc == VMHI_OK)
             rc = vmhi_vm_config_remove_nic(cfg, id);
         if (rc == VMHI_OK)
@@ -250,16 +306,18 @@ int esx_definition_normalize(const vmhi_vm_config *cfg, vmhi_vm_config **out)
 {
     vmhi_vm_config *copy = NULL;
     int rc = vmhi_vm_config_copy(&copy, cfg);
-    size_t n = vmhi_vm_config_get_nic_count(cfg), missing = n;
-    for (size_t i = 0; i < n; i++)
-        if (!vmhi_nic_get_mac(vmhi_vm_config_get_nic(cfg, i)) && missing == n)
-            missing = i;
-    if (rc == VMHI_OK && missing < n)
-        rc = give_macs(copy, missing, n);
+    if (rc == VMHI_OK)
+        rc = vmhi_vm_config_set_guest_type(copy, VMHI_GUEST_HVM);
+    if (rc == VMHI_OK)
+        rc = resolve_disks(copy);
+    if (rc == VMHI_OK)
+        rc = resolve_nics(copy);
     if (rc < 0) {
+        char why[512];
+        esx_copy(why, sizeof(why), vmhi_error_last_message());
         vmhi_vm_config_free(copy);
         return esx_error(rc, "esx: cannot prepare the description of '%s': %s",
-                         vmhi_vm_config_get_name(cfg), vmhi_error_last_message());
+                         vmhi_vm_config_get_name(cfg), why);
     }
     *out = copy;
     return VMHI_OK;
@@ -269,8 +327,7 @@ int esx_definition_normalize(const vmhi_vm_config *cfg, vmhi_vm_config **out)
 
 static bool keep_disk(const esx_device *cur, const vmhi_disk *disk, const char *file)
 {
-    return strcmp(cur->file, file) == 0 &&
-           esx_bus_class(cur->disk_bus) == esx_bus_class(vmhi_disk_get_bus(disk));
+    return strcmp(cur->file, file) == 0 && cur->disk_bus == esx_disk_bus(vmhi_disk_get_bus(disk));
 }
 
 static bool keep_nic(const esx_device *cur, const vmhi_nic *nic)
@@ -364,7 +421,7 @@ static void spec_notes(esx_buf *b, const vmhi_vm_config *cfg, const char *files)
 /* memoryAllocation, extraConfig and firmware, in the schema's order;
  * what equals @now (when given) is left out. */
 static void spec_tail(esx_buf *b, const vmhi_vm_config *cfg, const vmhi_vm_config *now,
-                      const char *files, const char *pending)
+                      const esx_meta *old, const char *files, const char *pending)
 {
     uint64_t mem = vmhi_vm_config_get_memory_mib(cfg);
     uint64_t max = vmhi_vm_config_get_max_memory_mib(cfg);
@@ -388,6 +445,7 @@ static void spec_tail(esx_buf *b, const vmhi_vm_config *cfg, const vmhi_vm_confi
     if (!now || strcmp(text, was) != 0)
         esx_meta_spec(b, ESX_KEY_BOOT, text);
     spec_notes(b, cfg, files);
+    esx_meta_spec_bag(b, cfg, old);
     if (pending)
         esx_meta_spec(b, ESX_KEY_DEFINITION, pending);
     if (!now || vmhi_vm_config_get_firmware(cfg) != vmhi_vm_config_get_firmware(now))
@@ -396,7 +454,8 @@ static void spec_tail(esx_buf *b, const vmhi_vm_config *cfg, const vmhi_vm_confi
 }
 
 int esx_spec_definition(const esx_refs *r, esx_buf *b, const vmhi_vm_config *cfg,
-                        const esx_devices *cur, const vmhi_vm_config *now, const char *pending)
+                        const esx_devices *cur, const vmhi_vm_config *now,
+                        const esx_meta *old, const char *pending)
 {
     size_t ndev = vmhi_vm_config_get_disk_count(cfg) + vmhi_vm_config_get_nic_count(cfg);
     char *files = NULL;
@@ -414,7 +473,7 @@ int esx_spec_definition(const esx_refs *r, esx_buf *b, const vmhi_vm_config *cfg
         rc = spec_devices(b, cfg, files, cur, kept, used);
     }
     if (rc == VMHI_OK)
-        spec_tail(b, cfg, now, files, pending);
+        spec_tail(b, cfg, now, old, files, pending);
     esx_free(files);
     esx_free(kept);
     esx_free(used);
@@ -449,7 +508,7 @@ int esx_definition_apply(esx_conn *c, const esx_vm *vm, const vmhi_vm_config *cf
         return rc;
     esx_buf spec;
     esx_buf_init(&spec);
-    rc = esx_spec_definition(&c->refs, &spec, cfg, &v.devs, NULL,
+    rc = esx_spec_definition(&c->refs, &spec, cfg, &v.devs, NULL, &v.meta,
                              v.meta.definition ? "" : NULL);
     if (rc == VMHI_OK)
         rc = esx_reconfigure(c, vm, &spec, op);

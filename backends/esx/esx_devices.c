@@ -101,7 +101,6 @@ static int size_slot(esx_conn *c, const char *uuid, unsigned int flags, uint64_t
     char name[VMHI_NAME_MAX + 1];
     vm_name_of(c, uuid, name);
     size_change sc = { value, name };
-    esx_error_begin();
     ch.flags = flags;
     ch.ctx = &sc;
     int rc = esx_change_vm(c, uuid, &ch, &vm);
@@ -109,7 +108,7 @@ static int size_slot(esx_conn *c, const char *uuid, unsigned int flags, uint64_t
         esx_event_emit(c, &vm, VMHI_EVENT_MEMORY, NULL, value);
     if (rc == VMHI_OK && ch.did_config)
         esx_event_emit(c, &vm, VMHI_EVENT_DEFINED, NULL, 0);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags)
@@ -146,7 +145,6 @@ int esx_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
     esx_conn *c = priv;
     esx_vm vm;
     esx_reply r;
-    esx_error_begin();
     int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
     if (rc == VMHI_OK && !is_active(&vm))
         rc = esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' is %s; memory statistics need a "
@@ -154,7 +152,7 @@ int esx_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
     if (rc == VMHI_OK)
         rc = esx_read_props(c, "VirtualMachine", vm.moref, paths, &r);
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     const xmlNode *qs = esx_reply_prop(&r, "summary.quickStats");
     uint64_t v;
     stats->actual_kib = esx_vm_memory(&vm) * 1024u;
@@ -208,20 +206,9 @@ static int add_disk_to(vmhi_vm_config *cfg, attach_ctx *a)
         return esx_error(VMHI_E_LIMIT, "esx: the VM has %u disks already, the most it can "
                          "have", MAX_DISKS);
     vmhi_disk *copy = NULL;
-    const vmhi_disk *d = a->disk;
-    int rc = vmhi_disk_new(&copy);
+    int rc = esx_disk_copy(a->disk, &copy);
     if (rc == VMHI_OK)
         rc = vmhi_disk_set_id(copy, a->id);
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_path(copy, vmhi_disk_get_path(d));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_format(copy, vmhi_disk_get_format(d));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_bus(copy, vmhi_disk_get_bus(d));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_readonly(copy, vmhi_disk_get_readonly(d));
-    if (rc == VMHI_OK && vmhi_disk_get_size_mib(d))
-        rc = vmhi_disk_set_size_mib(copy, vmhi_disk_get_size_mib(d));
     if (rc == VMHI_OK)
         rc = vmhi_vm_config_add_disk(cfg, copy);
     vmhi_disk_free(copy);
@@ -252,15 +239,9 @@ static int add_nic_to(vmhi_vm_config *cfg, const vmhi_vm_config *other, attach_c
             esx_new_mac(cfg, a->mac);
         while (mac_taken(other, a->mac));
     vmhi_nic *copy = NULL;
-    int rc = vmhi_nic_new(&copy);
+    int rc = esx_nic_copy(n, mac ? mac : a->mac, &copy);
     if (rc == VMHI_OK)
         rc = vmhi_nic_set_id(copy, a->id);
-    if (rc == VMHI_OK)
-        rc = vmhi_nic_set_model(copy, vmhi_nic_get_model(n));
-    if (rc == VMHI_OK)
-        rc = vmhi_nic_set_mac(copy, mac ? mac : a->mac);
-    if (rc == VMHI_OK && vmhi_nic_get_network(n))
-        rc = vmhi_nic_set_network(copy, vmhi_nic_get_network(n));
     if (rc == VMHI_OK)
         rc = vmhi_vm_config_add_nic(cfg, copy);
     vmhi_nic_free(copy);
@@ -314,12 +295,11 @@ int esx_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigne
     attach_ctx a = { .disk = disk };
     esx_change ch = { .op = "attach-disk", .flags = flags, .live_ok = true,
                       .modify = modify_attach, .ctx = &a };
-    esx_error_begin();
     int rc = esx_change_vm(priv, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         esx_copy(id, VMHI_DEVICE_ID_MAX + 1, a.id);
     device_events(priv, &vm, &ch, VMHI_EVENT_DEVICE_ADDED, a.id, rc);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned int flags,
@@ -329,12 +309,13 @@ int esx_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned i
     attach_ctx a = { .nic = nic };
     esx_change ch = { .op = "attach-nic", .flags = flags, .live_ok = true,
                       .modify = modify_attach, .ctx = &a };
-    esx_error_begin();
-    int rc = esx_change_vm(priv, uuid, &ch, &vm);
+    int rc = esx_network_check(priv, vmhi_nic_get_network(nic));
+    if (rc == VMHI_OK)
+        rc = esx_change_vm(priv, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         esx_copy(id, VMHI_DEVICE_ID_MAX + 1, a.id);
     device_events(priv, &vm, &ch, VMHI_EVENT_DEVICE_ADDED, a.id, rc);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 static int detach(esx_conn *c, const char *uuid, vmhi_device_type kind, const char *id,
@@ -346,12 +327,11 @@ static int detach(esx_conn *c, const char *uuid, vmhi_device_type kind, const ch
     detach_ctx d = { kind, id, name };
     esx_change ch = { .op = kind == VMHI_DEVICE_DISK ? "detach-disk" : "detach-nic",
                       .flags = flags, .live_ok = true, .modify = modify_detach, .ctx = &d };
-    esx_error_begin();
     int rc = esx_change_vm(c, uuid, &ch, &vm);
     if (rc == VMHI_OK)
         *completion = VMHI_COMPLETION_DONE;
     device_events(c, &vm, &ch, VMHI_EVENT_DEVICE_REMOVED, id, rc);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_detach_disk(void *priv, const char *uuid, const char *id, unsigned int flags,
@@ -411,12 +391,11 @@ int esx_list_devices(void *priv, const char *uuid, vmhi_backend_device_add add, 
     esx_vm vm;
     esx_view v;
     vmhi_vm_config *live = NULL, *def = NULL;
-    esx_error_begin();
     int rc = esx_inventory_get(c, NULL, uuid, true, &vm);
     if (rc == VMHI_OK)
         rc = esx_view_read(c, vm.moref, &v);
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     bool active = is_active(&vm);
     if (active)
         rc = esx_view_config(&vm, &v, &live);
@@ -432,5 +411,5 @@ int esx_list_devices(void *priv, const char *uuid, vmhi_backend_device_add add, 
     vmhi_vm_config_free(live);
     vmhi_vm_config_free(def);
     esx_view_free(&v);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }

@@ -186,7 +186,6 @@ static int esx_open(vmhi_conn *conn, void *priv, const vmhi_backend_uri *uri)
     if (!vpx && strcmp(uri->scheme, "esx") != 0)
         return VMHI_BACKEND_OPEN_DECLINED;
     esx_conn *c = priv;
-    esx_error_begin();
     c->conn = conn;
     c->vpx = vpx;
     pthread_mutex_init(&c->lock, NULL);
@@ -194,8 +193,11 @@ static int esx_open(vmhi_conn *conn, void *priv, const vmhi_backend_uri *uri)
     atomic_init(&c->never_abort, false);
     int rc = conn_open(c, uri);
     if (rc < 0) {
+        /* Logging out of a half-open session may fail too; the reason
+         * the open failed is the one to report. */
+        vmhi_saved_error *held = esx_error_hold(rc);
         conn_release(c);
-        return esx_keep_error(rc);
+        return esx_slot_end(esx_error_resume(rc, held));
     }
     c->opened = true;
     return VMHI_BACKEND_OPEN_SUCCESS;
@@ -238,7 +240,6 @@ static int esx_get_host_info(void *priv, vmhi_host_info *info)
                                          "summary.hardware.memorySize",
                                          "summary.quickStats.overallMemoryUsage", NULL };
     esx_conn *c = priv;
-    esx_error_begin();
     esx_copy(info->hypervisor, sizeof(info->hypervisor), c->vpx ? "vCenter" : "ESXi");
     esx_copy(info->hypervisor_version, sizeof(info->hypervisor_version),
              c->refs.about_version);
@@ -248,7 +249,7 @@ static int esx_get_host_info(void *priv, vmhi_host_info *info)
     esx_reply r;
     int rc = esx_read_props(c, "HostSystem", c->refs.host, paths, &r);
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     fill_host(info, &r);
     esx_reply_free(&r);
     return VMHI_OK;
@@ -313,6 +314,9 @@ static int esx_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
     case VMHI_OP_REBOOT:
         *caps = reboot_implemented(priv) ? sup | VMHI_CAP_ASYNC : 0;
         return VMHI_OK;
+    case VMHI_OP_GET_CONFIG: /* config.* of an active VM; the waiting definition or config.* */
+        *caps = sup | VMHI_CAP_LIVE | VMHI_CAP_CONFIG;
+        return VMHI_OK;
     case VMHI_OP_SET_MEMORY: /* memoryAllocation.limit changes while the VM runs */
         *caps = sup | VMHI_CAP_LIVE | VMHI_CAP_CONFIG;
         return VMHI_OK;
@@ -344,6 +348,57 @@ static int esx_get_limit(void *priv, vmhi_limit limit, uint64_t *value)
     case VMHI_LIMIT_MAX_VMS: *value = ESX_MAX_VMS; return VMHI_OK;
     }
     return esx_error(VMHI_E_UNSUPPORTED, "esx: limit %d is not known", (int)limit);
+}
+
+#define VALUE(v) (UINT64_C(1) << (v))
+
+/* What ESX honours of each kind (the core keeps DEFAULT values set):
+ *  - disk buses: PVSCSI (also DEFAULT), LSI Logic SCSI, SATA (AHCI), IDE;
+ *    no virtio, no Xen blkfront
+ *  - disk formats: vmdk, and raw (a flat VMDK); no qcow2
+ *  - access: read-write only (vSphere has no read-only disk mode)
+ *  - NIC models: vmxnet3 (also DEFAULT), e1000
+ *  - networks: named port groups only (no QEMU user mode, no host bridge)
+ *  - firmware: BIOS and UEFI (config.firmware "efi")
+ *  - guest types: HVM (also DEFAULT): ESX has no PV or PVH guests
+ *  - boot: firmware only; ESX has no direct kernel boot
+ *  - shutdown: ShutdownGuest, which asks VMware Tools: the guest agent */
+static int esx_get_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values)
+{
+    (void)priv;
+    switch (kind) {
+    case VMHI_VALUE_DISK_BUS:
+        *values &= VALUE(VMHI_DISK_BUS_DEFAULT) | VALUE(VMHI_DISK_BUS_PVSCSI) |
+                   VALUE(VMHI_DISK_BUS_SCSI) | VALUE(VMHI_DISK_BUS_SATA) |
+                   VALUE(VMHI_DISK_BUS_IDE);
+        break;
+    case VMHI_VALUE_DISK_FORMAT:
+        *values &= VALUE(VMHI_DISK_FORMAT_RAW) | VALUE(VMHI_DISK_FORMAT_VMDK);
+        break;
+    case VMHI_VALUE_DISK_ACCESS:
+        *values &= VALUE(0);
+        break;
+    case VMHI_VALUE_NIC_MODEL:
+        *values &= VALUE(VMHI_NIC_MODEL_DEFAULT) | VALUE(VMHI_NIC_MODEL_VMXNET3) |
+                   VALUE(VMHI_NIC_MODEL_E1000);
+        break;
+    case VMHI_VALUE_NETWORK_KIND:
+        *values &= VALUE(VMHI_NETWORK_NAMED);
+        break;
+    case VMHI_VALUE_FIRMWARE:
+        *values &= VALUE(VMHI_FIRMWARE_BIOS) | VALUE(VMHI_FIRMWARE_UEFI);
+        break;
+    case VMHI_VALUE_GUEST_TYPE:
+        *values &= VALUE(VMHI_GUEST_DEFAULT) | VALUE(VMHI_GUEST_HVM);
+        break;
+    case VMHI_VALUE_BOOT_METHOD:
+        *values &= VALUE(VMHI_BOOT_METHOD_FIRMWARE);
+        break;
+    case VMHI_VALUE_SHUTDOWN_METHOD:
+        *values &= VALUE(VMHI_SHUTDOWN_DEFAULT) | VALUE(VMHI_SHUTDOWN_GUEST_AGENT);
+        break;
+    }
+    return VMHI_OK;
 }
 
 static const char *const esx_schemes[] = { "esx", "vpx", NULL };
@@ -385,6 +440,7 @@ static const vmhi_backend_ops esx_ops = {
     .detach_nic = esx_detach_nic,
     .list_devices = esx_list_devices,
     .events_enable = esx_events_enable,
+    .get_value_caps = esx_get_value_caps,
 };
 
 VMHI_BACKEND_EXPORT int vmhi_backend_entry(const vmhi_core_services *core,

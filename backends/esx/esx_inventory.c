@@ -566,10 +566,9 @@ static void fill_ref(const esx_vm *vm, vmhi_backend_vm_ref *ref)
 int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
 {
     esx_conn *c = priv;
-    esx_error_begin();
     int rc = esx_inventory_load(c);
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     /* Copy out under the lock, call back without it. */
     struct listed {
         vmhi_backend_vm_ref ref;
@@ -590,32 +589,30 @@ int esx_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
     }
     esx_unlock(c);
     if (!copy)
-        return esx_keep_error(VMHI_E_NOMEM);
+        return esx_slot_end(VMHI_E_NOMEM);
     for (size_t i = 0; rc == VMHI_OK && i < n; i++)
         rc = add(ctx, &copy[i].ref, copy[i].state, copy[i].persistent);
     esx_free(copy);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = esx_inventory_get(c, name, uuid, false, &vm);
     if (rc == VMHI_OK)
         fill_ref(&vm, out);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = esx_inventory_get(c, NULL, uuid, false, &vm);
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     info->state = esx_vm_state(&vm);
     info->reason = esx_vm_reason(&vm);
     bool active = info->state == VMHI_STATE_RUNNING || info->state == VMHI_STATE_SHUTTING_DOWN;

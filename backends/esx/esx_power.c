@@ -6,8 +6,11 @@
  *
  *   start     shutoff, suspended   PowerOnVM_Task   -> running (booted / restored)
  *   shutdown  running, shutting-down  ShutdownGuest -> shutting-down until the
- *                                   guest powers off (VMware Tools needed)
- *   poweroff  running, shutting-down  PowerOffVM_Task -> shutoff (poweroff)
+ *                                   guest powers off (VMware Tools needed); only
+ *                                   requested, the core waits
+ *   poweroff  running, shutting-down, PowerOffVM_Task -> shutoff (poweroff); from
+ *             suspended                suspended vSphere discards the suspend
+ *                                   state (the .vmss in the VM's folder)
  *   reboot    running              RebootGuest      -> running (rebooted)
  *   reset     running              ResetVM_Task     -> running (reset)
  *   suspend   running              SuspendVM_Task   -> suspended
@@ -107,20 +110,18 @@ static int power_task(void *priv, const char *uuid, unsigned int flags, const ch
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = check_no_flags(flags, op);
     if (rc == VMHI_OK)
         rc = prepare(c, uuid, op, allowed, &vm);
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, method, op, to, why, force);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_start(void *priv, const char *uuid, unsigned int flags)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = check_no_flags(flags, "start");
     if (rc == VMHI_OK)
         rc = prepare(c, uuid, "start", BIT(SHUTOFF) | BIT(SUSPENDED), &vm);
@@ -131,24 +132,24 @@ int esx_start(void *priv, const char *uuid, unsigned int flags)
         rc = run_task(c, &vm, "PowerOnVM_Task", "start", ESX_POWER_ON,
                       vm.power == ESX_POWER_SUSPENDED ? VMHI_REASON_RESTORED
                                                       : VMHI_REASON_BOOTED, false);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_poweroff(void *priv, const char *uuid, unsigned int flags)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = check_no_flags(flags, "poweroff");
     if (rc == VMHI_OK)
-        rc = prepare(c, uuid, "poweroff", BIT(RUNNING) | BIT(SHUTTING_DOWN), &vm);
+        rc = prepare(c, uuid, "poweroff", BIT(RUNNING) | BIT(SHUTTING_DOWN) | BIT(SUSPENDED),
+                     &vm);
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, "PowerOffVM_Task", "poweroff", ESX_POWER_OFF,
                       VMHI_REASON_POWEROFF, false);
     /* A transient VM ceases to exist at shutoff (LC-GEN-5). */
     if (rc == VMHI_OK && vm.transient)
         rc = esx_unregister(c, &vm);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_reset(void *priv, const char *uuid, unsigned int flags)
@@ -162,7 +163,6 @@ int esx_suspend(void *priv, const char *uuid, unsigned int flags)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = check_no_flags(flags, "suspend");
     if (rc == VMHI_OK)
         rc = prepare(c, uuid, "suspend", BIT(RUNNING), &vm);
@@ -172,14 +172,13 @@ int esx_suspend(void *priv, const char *uuid, unsigned int flags)
     if (rc == VMHI_OK)
         rc = run_task(c, &vm, "SuspendVM_Task", "suspend", ESX_POWER_SUSPENDED,
                       VMHI_REASON_SUSPENDED, false);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }
 
 int esx_reboot(void *priv, const char *uuid, unsigned int flags)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
     int rc = check_no_flags(flags, "reboot");
     if (rc == VMHI_OK)
         rc = prepare(c, uuid, "reboot", BIT(RUNNING), &vm);
@@ -187,33 +186,7 @@ int esx_reboot(void *priv, const char *uuid, unsigned int flags)
         rc = run_call(c, &vm, "RebootGuest");
     if (rc == VMHI_OK)
         esx_inventory_done(c, vm.moref, ESX_POWER_ON, VMHI_REASON_REBOOTED);
-    return esx_keep_error(rc);
-}
-
-/* Polls until the VM is powered off or @timeout_ms passed. */
-static int wait_off(esx_conn *c, const esx_vm *vm, unsigned int timeout_ms)
-{
-    uint64_t deadline = esx_now_ns() + (uint64_t)timeout_ms * 1000000u;
-    unsigned int delay = 10;
-    for (;;) {
-        esx_vm now;
-        int rc = esx_inventory_refresh(c, vm->moref, &now);
-        if (rc < 0)
-            return rc;
-        if (now.power != ESX_POWER_ON)
-            return now.power == ESX_POWER_OFF
-                       ? VMHI_OK
-                       : esx_error(VMHI_E_INVALID_STATE, "esx: VM '%s' became %s while "
-                                   "waiting for it to shut down", vm->name,
-                                   vmhi_vm_state_name(esx_vm_state(&now)));
-        if (esx_now_ns() >= deadline)
-            return esx_error(VMHI_E_TIMEOUT, "esx: VM '%s' did not shut down within %u ms; it "
-                             "is still shutting-down (the guest may ignore the request or "
-                             "lack VMware Tools: wait longer or power it off)", vm->name,
-                             timeout_ms);
-        esx_sleep_ms(delay);
-        delay = delay * 2 > 250 ? 250 : delay * 2;
-    }
+    return esx_slot_end(rc);
 }
 
 /* After ShutdownGuest: a guest that complied at once left the VM shut
@@ -228,14 +201,18 @@ static int after_request(esx_conn *c, const esx_vm *vm)
     return rc;
 }
 
-int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
+int esx_shutdown(void *priv, const char *uuid, unsigned int flags)
 {
     esx_conn *c = priv;
     esx_vm vm;
-    esx_error_begin();
+    /* Both declared methods (DEFAULT, GUEST_AGENT) are ShutdownGuest:
+     * vSphere asks VMware Tools and has no ACPI power button.  The core
+     * waits for shutoff (polling get_info); a transient VM found shut off
+     * then is unregistered by the lookup (esx_inventory_get()). */
+    (void)flags;
     int rc = prepare(c, uuid, "shut down", BIT(RUNNING) | BIT(SHUTTING_DOWN), &vm);
     if (rc < 0)
-        return esx_keep_error(rc);
+        return esx_slot_end(rc);
     esx_inventory_expect(c, vm.moref, ESX_POWER_OFF, VMHI_REASON_SHUTDOWN_GUEST);
     esx_event_begin(c, vm.moref);
     rc = run_call(c, &vm, "ShutdownGuest");
@@ -244,10 +221,5 @@ int esx_shutdown(void *priv, const char *uuid, unsigned int timeout_ms)
     /* shutting-down / shutdown-requested, or shutoff / shutdown-guest;
      * nothing for a VM that was shutting down already (EV-4). */
     esx_event_end(c, vm.moref, false);
-    if (rc == VMHI_OK && timeout_ms)
-        rc = wait_off(c, &vm, timeout_ms);
-    /* A transient VM ceases to exist at shutoff (LC-GEN-5). */
-    if (rc == VMHI_OK && timeout_ms && vm.transient)
-        rc = esx_unregister(c, &vm);
-    return esx_keep_error(rc);
+    return esx_slot_end(rc);
 }

@@ -174,7 +174,6 @@ static int read_datastores(esx_conn *c)
             r->ndatastores++;
         } else if (rc == VMHI_E_NO_VM) {
             rc = VMHI_OK; /* listed but gone (the simulator keeps a stale one) */
-            esx_error_begin();
         }
     }
     esx_reply_free(&list);
@@ -256,5 +255,74 @@ int esx_scope_resolve(esx_conn *c, const char *path)
         esx_log(c, VMHI_LOG_DEBUG, "scope %s %s; new VMs: folder %s, pool %s, host %s, "
                 "datastore [%s]", r->scope_type, r->scope, r->vm_folder, r->pool, r->host,
                 r->datastore);
+    return rc;
+}
+
+/* ------------------------------------------------------------ networks */
+
+/* Reads the names of the datacenter's networks (standard and distributed
+ * port groups), for the NOT_FOUND check of a NIC's network. */
+static int read_networks(esx_conn *c)
+{
+    static const char *const paths[] = { "network", NULL };
+    esx_refs *r = &c->refs;
+    esx_reply list;
+    int rc = esx_read_props(c, "Datacenter", r->datacenter, paths, &list);
+    if (rc < 0)
+        return rc;
+    r->nnetworks = 0;
+    for (const xmlNode *n = esx_xml_first_element(esx_reply_prop(&list, "network"));
+         n && rc == VMHI_OK && r->nnetworks < sizeof(r->networks) / sizeof(r->networks[0]);
+         n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        char net[ESX_MOREF_MAX + 1], type[48];
+        xmlChar *t = xmlGetProp(n, (const xmlChar *)"type");
+        esx_copy(type, sizeof(type), t ? (const char *)t : "Network");
+        xmlFree(t);
+        esx_xml_text(n, net, sizeof(net));
+        rc = read_text(c, type, net, "name", r->networks[r->nnetworks],
+                       sizeof(r->networks[0]));
+        if (rc == VMHI_OK)
+            r->nnetworks++;
+        else if (rc == VMHI_E_NO_VM)
+            rc = VMHI_OK; /* listed but gone meanwhile */
+    }
+    esx_reply_free(&list);
+    r->networks_known = rc == VMHI_OK;
+    return rc;
+}
+
+static bool network_listed(const esx_refs *r, const char *name)
+{
+    for (size_t i = 0; i < r->nnetworks; i++)
+        if (strcmp(r->networks[i], name) == 0)
+            return true;
+    return false;
+}
+
+int esx_network_check(esx_conn *c, const char *network)
+{
+    esx_refs *r = &c->refs;
+    const char *name = esx_portgroup(network);
+    if (r->networks_known && network_listed(r, name))
+        return VMHI_OK;
+    int rc = read_networks(c); /* new since the last look, or never read */
+    if (rc < 0)
+        return rc;
+    if (network_listed(r, name))
+        return VMHI_OK;
+    return esx_error(VMHI_E_NOT_FOUND, "esx: datacenter %s has no network or port group "
+                     "'%s'%s%s%s (name one that exists; \"default\" is \"VM Network\")",
+                     r->datacenter, name, r->nnetworks ? " (networks: " : "",
+                     r->nnetworks ? r->networks[0] : "",
+                     r->nnetworks ? (r->nnetworks > 1 ? ", ...)" : ")") : "");
+}
+
+int esx_networks_check(esx_conn *c, const vmhi_vm_config *cfg)
+{
+    int rc = VMHI_OK;
+    for (size_t i = 0; rc == VMHI_OK && i < vmhi_vm_config_get_nic_count(cfg); i++)
+        rc = esx_network_check(c, vmhi_nic_get_network(vmhi_vm_config_get_nic(cfg, i)));
     return rc;
 }

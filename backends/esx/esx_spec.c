@@ -9,15 +9,19 @@
  *    the datastore's mount point (its summary.url; /vmfs/volumes/<uuid> on
  *    ESX, a directory for the simulator), which is "[<datastore>]
  *    <dir>/<file>.vmdk" in the API.  A disk with a size is created
- *    (thin); one without must exist.  virtio and SCSI disks go
- *    on a paravirtual SCSI controller, SATA disks on an AHCI controller,
- *    IDE disks on the two IDE controllers every VM has.  raw and vmdk
- *    formats are both taken as VMDK (a flat VMDK is raw); qcow2 is refused.
- *  - NICs: vmxnet3 and virtio (ESX's paravirtual NIC stands in for it) are
- *    VirtualVmxnet3, e1000 is VirtualE1000; rtl8139 has no ESX model.  The
- *    network is a port group name; "default" means "VM Network".
- *  - Device ids and the VMHI names ESX does not keep (raw, virtio, the
- *    network "default"...) come from the device notes (esx_meta.c).
+ *    (thin); one without must exist.  DEFAULT and pvscsi disks go on a
+ *    paravirtual SCSI controller (ParaVirtualSCSIController, ESX's native
+ *    choice), scsi disks on an LSI Logic one (VirtualLsiLogicController),
+ *    SATA disks on an AHCI controller, IDE disks on the two IDE
+ *    controllers every VM has.  raw and vmdk formats are both taken as
+ *    VMDK (a flat VMDK is raw).  What ESX cannot honour (virtio and xen
+ *    buses, qcow2, read-only disks) is declared absent by get_value_caps,
+ *    so the core refuses it before a slot runs.
+ *  - NICs: DEFAULT and vmxnet3 are VirtualVmxnet3, e1000 is VirtualE1000;
+ *    other models are declared absent.  The network is a port group name;
+ *    "default" means "VM Network".
+ *  - Device ids and the VMHI names ESX does not keep (raw, the network
+ *    "default", a disk's target...) come from the device notes (esx_meta.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,19 +142,25 @@ vmhi_disk_bus esx_controller_bus(const char *type)
         return VMHI_DISK_BUS_SATA;
     if (strcmp(type, "VirtualIDEController") == 0)
         return VMHI_DISK_BUS_IDE;
-    return VMHI_DISK_BUS_SCSI;
+    if (strcmp(type, "ParaVirtualSCSIController") == 0)
+        return VMHI_DISK_BUS_PVSCSI;
+    return VMHI_DISK_BUS_SCSI; /* LSI Logic (parallel, SAS), BusLogic */
 }
 
-vmhi_disk_bus esx_bus_class(vmhi_disk_bus bus)
+vmhi_disk_bus esx_disk_bus(vmhi_disk_bus bus)
 {
-    return bus == VMHI_DISK_BUS_VIRTIO ? VMHI_DISK_BUS_SCSI : bus;
+    return bus == VMHI_DISK_BUS_DEFAULT ? VMHI_DISK_BUS_PVSCSI : bus;
+}
+
+vmhi_nic_model esx_nic_model(vmhi_nic_model model)
+{
+    return model == VMHI_NIC_MODEL_DEFAULT ? VMHI_NIC_MODEL_VMXNET3 : model;
 }
 
 const char *esx_nic_type(vmhi_nic_model model)
 {
-    switch (model) {
+    switch (esx_nic_model(model)) {
     case VMHI_NIC_MODEL_E1000: return "VirtualE1000";
-    case VMHI_NIC_MODEL_VIRTIO:
     case VMHI_NIC_MODEL_VMXNET3: return "VirtualVmxnet3";
     default: return NULL;
     }
@@ -189,6 +199,11 @@ int esx_path_to_datastore(const esx_refs *r, const char *path, char *out, size_t
         if (under(path, by_name, &rest) || under(path, r->datastores[i].path, &rest))
             name = r->datastores[i].name;
     }
+    if (!name && strncmp(path, VOLUMES, strlen(VOLUMES)) == 0)
+        return esx_error(VMHI_E_NOT_FOUND, "esx: disk path '%s' names a datastore this host "
+                         "does not have%s%s%s", path, r->ndatastores ? " (datastores: " : "",
+                         r->ndatastores ? r->datastores[0].name : "",
+                         r->ndatastores ? (r->ndatastores > 1 ? ", ...)" : ")") : "");
     if (!name)
         return esx_error(VMHI_E_INVALID_ARG, "esx: disk path '%s' is not on a datastore of "
                          "this host; ESX disks are named /vmfs/volumes/<datastore>/<dir>/<file>"
@@ -226,49 +241,73 @@ void esx_path_from_datastore(const esx_refs *r, const char *ds_path, char *out, 
 
 /* ------------------------------------------------------------ building */
 
+/* The slot record of the first controller of @type, or NULL. */
+static esx_slot_ctl *slot_of(esx_slots *s, const char *type)
+{
+    if (strcmp(type, "ParaVirtualSCSIController") == 0)
+        return &s->pvscsi;
+    if (strcmp(type, "VirtualLsiLogicController") == 0)
+        return &s->lsi;
+    if (strcmp(type, "VirtualAHCIController") == 0)
+        return &s->sata;
+    return NULL;
+}
+
 void esx_slots_init(esx_slots *s, const esx_devices *existing)
 {
     memset(s, 0, sizeof(*s));
     s->next_temp_key = -100;
-    s->scsi_used = 1u << SCSI_CONTROLLER_UNIT;
-    bool have_scsi = false, have_sata = false;
     for (size_t i = 0; existing && i < existing->count; i++) {
         const esx_device *d = &existing->items[i];
-        if (!have_scsi && strstr(d->type, "SCSIController") != NULL && d->bus == 0) {
-            s->scsi_key = (int32_t)d->key;
-            have_scsi = true;
-        } else if (!have_sata && strcmp(d->type, "VirtualAHCIController") == 0) {
-            s->sata_key = (int32_t)d->key;
-            have_sata = true;
+        esx_slot_ctl *ctl = slot_of(s, d->type);
+        if (strstr(d->type, "SCSIController") || strstr(d->type, "LsiLogic") ||
+            strstr(d->type, "BusLogic"))
+            s->scsi_buses |= d->bus >= 0 && d->bus < 4 ? 1u << d->bus : 0;
+        if (ctl && !ctl->have) {
+            ctl->key = (int32_t)d->key;
+            ctl->have = true;
+            /* Unit 7 of a SCSI bus is the controller itself. */
+            ctl->used = ctl != &s->sata ? 1u << SCSI_CONTROLLER_UNIT : 0;
         }
     }
     for (size_t i = 0; existing && i < existing->count; i++) {
         const esx_device *d = &existing->items[i];
         if (d->unit < 0 || d->unit >= 32)
             continue;
-        if (have_scsi && d->controller_key == s->scsi_key)
-            s->scsi_used |= 1u << d->unit;
-        else if (have_sata && d->controller_key == s->sata_key)
-            s->sata_used |= 1u << d->unit;
+        if (s->pvscsi.have && d->controller_key == s->pvscsi.key)
+            s->pvscsi.used |= 1u << d->unit;
+        else if (s->lsi.have && d->controller_key == s->lsi.key)
+            s->lsi.used |= 1u << d->unit;
+        else if (s->sata.have && d->controller_key == s->sata.key)
+            s->sata.used |= 1u << d->unit;
         else if (d->controller_key == 200 || d->controller_key == 201)
             s->ide_used |= 1u << ((d->controller_key - 200) * 2 + d->unit);
     }
-    s->scsi_new = !have_scsi;
-    s->sata_new = !have_sata;
-    if (!have_scsi)
-        s->scsi_key = s->next_temp_key--;
-    if (!have_sata)
-        s->sata_key = s->next_temp_key--;
 }
 
-static void add_controller(esx_buf *b, const char *type, int32_t key)
+/* Adds the controller @ctl of @type in this spec (bus: the first free). */
+static int add_controller(esx_buf *b, esx_slots *s, esx_slot_ctl *ctl, const char *type,
+                          bool scsi)
 {
+    int bus = 0;
+    if (scsi) {
+        while (bus < 4 && (s->scsi_buses & (1u << bus)))
+            bus++;
+        if (bus == 4)
+            return esx_error(VMHI_E_LIMIT, "esx: the VM has 4 SCSI controllers already, the "
+                             "most ESX gives a VM");
+        s->scsi_buses |= 1u << bus;
+        ctl->used = 1u << SCSI_CONTROLLER_UNIT;
+    }
+    ctl->key = s->next_temp_key--;
+    ctl->have = ctl->added = true;
     esx_buf_add(b, "<deviceChange><operation>add</operation>");
-    esx_buf_addf(b, "<device xsi:type=\"vim25:%s\"><key>%d</key><busNumber>0</busNumber>", type,
-                 key);
-    if (strcmp(type, "ParaVirtualSCSIController") == 0)
+    esx_buf_addf(b, "<device xsi:type=\"vim25:%s\"><key>%d</key><busNumber>%d</busNumber>",
+                 type, ctl->key, bus);
+    if (scsi)
         esx_buf_add(b, "<sharedBus>noSharing</sharedBus>");
     esx_buf_add(b, "</device></deviceChange>");
+    return VMHI_OK;
 }
 
 static int free_unit(unsigned int *used, unsigned int units, const char *bus)
@@ -293,19 +332,18 @@ static int place_disk(esx_buf *b, esx_slots *s, vmhi_disk_bus bus, int32_t *ctl,
         *unit = slot % 2;
         return VMHI_OK;
     }
-    bool sata = bus == VMHI_DISK_BUS_SATA;
-    int u = sata ? free_unit(&s->sata_used, 30, "SATA") : free_unit(&s->scsi_used, SCSI_UNITS,
-                                                                      "SCSI");
+    const char *type = bus == VMHI_DISK_BUS_SATA ? "VirtualAHCIController"
+                       : bus == VMHI_DISK_BUS_SCSI ? "VirtualLsiLogicController"
+                                                   : "ParaVirtualSCSIController";
+    bool scsi = bus != VMHI_DISK_BUS_SATA;
+    esx_slot_ctl *c = slot_of(s, type);
+    int rc = c->have ? VMHI_OK : add_controller(b, s, c, type, scsi);
+    if (rc < 0)
+        return rc;
+    int u = free_unit(&c->used, scsi ? SCSI_UNITS : 30, vmhi_disk_bus_name(bus));
     if (u < 0)
         return u;
-    if (sata && s->sata_new) {
-        add_controller(b, "VirtualAHCIController", s->sata_key);
-        s->sata_new = false;
-    } else if (!sata && s->scsi_new) {
-        add_controller(b, "ParaVirtualSCSIController", s->scsi_key);
-        s->scsi_new = false;
-    }
-    *ctl = sata ? s->sata_key : s->scsi_key;
+    *ctl = c->key;
     *unit = u;
     return VMHI_OK;
 }
@@ -313,14 +351,9 @@ static int place_disk(esx_buf *b, esx_slots *s, vmhi_disk_bus bus, int32_t *ctl,
 int esx_spec_add_disk(esx_buf *b, esx_slots *s, const vmhi_disk *disk, const char *file,
                       bool create_ok)
 {
-    if (vmhi_disk_get_format(disk) == VMHI_DISK_FORMAT_QCOW2)
-        return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX disks are VMDK; qcow2 images cannot be "
-                         "attached (convert them with qemu-img convert -O vmdk)");
-    if (vmhi_disk_get_readonly(disk))
-        return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX has no read-only disks");
     int32_t ctl = 0;
     int unit = 0;
-    int rc = place_disk(b, s, vmhi_disk_get_bus(disk), &ctl, &unit);
+    int rc = place_disk(b, s, esx_disk_bus(vmhi_disk_get_bus(disk)), &ctl, &unit);
     if (rc < 0)
         return rc;
     uint64_t size = vmhi_disk_get_size_mib(disk);
@@ -344,9 +377,9 @@ int esx_spec_add_disk(esx_buf *b, esx_slots *s, const vmhi_disk *disk, const cha
 int esx_spec_add_nic(esx_buf *b, esx_slots *s, const vmhi_nic *nic)
 {
     const char *type = esx_nic_type(vmhi_nic_get_model(nic));
-    if (!type)
-        return esx_error(VMHI_E_UNSUPPORTED, "esx: ESX has no %s NIC; use vmxnet3 or e1000",
-                         vmhi_nic_model_name(vmhi_nic_get_model(nic)));
+    if (!type) /* the core refuses models get_value_caps leaves out */
+        return esx_error(VMHI_E_INTERNAL, "esx: NIC model %s reached the backend, which "
+                         "declared it absent", vmhi_nic_model_name(vmhi_nic_get_model(nic)));
     const char *mac = vmhi_nic_get_mac(nic);
     if (!mac)
         return esx_error(VMHI_E_INTERNAL, "esx: NIC '%s' has no MAC address",

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Small helpers of the ESX backend: text buffers with XML escaping,
- * errors that survive cleanup, memory through the core's hooks, clocks.
+ * errors through the core's services, memory through the core's hooks, clocks.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,41 +143,41 @@ void esx_buf_moref(esx_buf *b, const char *name, const char *type, const char *v
 
 /* -------------------------------------------------------------- errors */
 
-/* The last error this thread reported, for esx_keep_error(). */
-static _Thread_local struct {
-    int code;
-    char native[64];
-    char message[1024];
-} saved_error;
-
 int esx_error_native(int code, const char *native, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(saved_error.message, sizeof(saved_error.message), fmt, ap);
+    int rc = esx_core->set_error_v(code, native, fmt, ap);
     va_end(ap);
-    esx_copy(saved_error.native, sizeof(saved_error.native), native ? native : "");
-    saved_error.code = code;
-    return esx_core->set_error(code, native, "%s", saved_error.message);
+    return rc;
 }
 
-int esx_keep_error(int rc)
+int esx_slot_end(int rc)
 {
     if (rc == VMHI_OK) {
         vmhi_error_clear(); /* failures on the way (a lookup that missed) do not count */
         return rc;
     }
-    if (rc > 0 || vmhi_error_last_code() == rc)
-        return rc;
-    if (saved_error.code == rc)
-        return esx_core->set_error(rc, saved_error.native[0] ? saved_error.native : NULL, "%s",
-                                   saved_error.message);
-    return esx_core->set_error(rc, NULL, "esx: the operation failed (%s)", vmhi_strerror(rc));
+    /* A failure whose own report was lost says at least what failed. */
+    if (rc < 0 && vmhi_error_last_code() != rc)
+        return esx_core->set_error(rc, NULL, "esx: the operation failed (%s)", vmhi_strerror(rc));
+    return rc;
 }
 
-void esx_error_begin(void)
+vmhi_saved_error *esx_error_hold(int rc)
 {
-    saved_error.code = 0;
+    return rc < 0 ? esx_core->error_save() : NULL;
+}
+
+int esx_error_resume(int rc, vmhi_saved_error *held)
+{
+    if (rc >= 0) {
+        esx_core->error_discard(held);
+        return rc;
+    }
+    /* Out of memory for the copy: the code still tells what failed. */
+    int kept = esx_core->error_restore(held);
+    return held ? rc : kept;
 }
 
 /* -------------------------------------------------------------- memory */

@@ -60,7 +60,7 @@ START_TEST(define_a_minimal_vm)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def-minimal", 2, 256);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_assert_str_eq(vmhi_vm_get_name(vm), "def-minimal");
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
@@ -69,7 +69,7 @@ START_TEST(define_a_minimal_vm)
     ck_assert_uint_eq(info.vcpus, 2);
     ck_assert_uint_eq(info.memory_mib, 256);
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_str_eq(vmhi_vm_config_get_name(got), "def-minimal");
     ck_assert_str_eq(vmhi_vm_config_get_uuid(got), vmhi_vm_get_uuid(vm));
     ck_assert_uint_eq(vmhi_vm_config_get_vcpus(got), 2);
@@ -102,14 +102,14 @@ START_TEST(define_with_disks_and_nics)
     add_nic(cfg, VMHI_NIC_MODEL_E1000, "00:50:56:01:02:03");
     add_nic(cfg, VMHI_NIC_MODEL_VMXNET3, NULL);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_disk_count(got), 2);
     /* Every field comes back as given (device notes in extraConfig). */
     const vmhi_disk *d0 = vmhi_vm_config_get_disk(got, 0);
     ck_assert_str_eq(vmhi_disk_get_path(d0), "/vmfs/volumes/LocalDS_0/def-devices/system.vmdk");
-    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_VIRTIO);
+    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_PVSCSI); /* DEFAULT, resolved */
     ck_assert_int_eq(vmhi_disk_get_format(d0), VMHI_DISK_FORMAT_VMDK);
     ck_assert_uint_eq(vmhi_disk_get_size_mib(d0), 64);
     ck_assert_str_eq(vmhi_disk_get_id(d0), "disk0");
@@ -130,9 +130,9 @@ START_TEST(define_with_disks_and_nics)
     ck_assert(vmhi_nic_get_mac(n1)[9] >= '0' && vmhi_nic_get_mac(n1)[9] <= '3');
     ck_assert_str_eq(vmhi_nic_get_id(n1), "nic1");
     /* Given back unchanged, it stays unchanged (CFG-3). */
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, got));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, got, 0));
     vmhi_vm_config *again = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &again));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &again, 0));
     char *a = NULL, *b = NULL;
     ck_vmhi_ok(vmhi_vm_config_to_json(got, &a));
     ck_vmhi_ok(vmhi_vm_config_to_json(again, &b));
@@ -163,7 +163,7 @@ START_TEST(current_and_maximum_sizes_round_trip)
     ck_vmhi_ok(vmhi_vm_config_set_max_memory_mib(cfg, 512));
     ck_vmhi_ok(vmhi_vm_config_set_memory_mib(cfg, 256));
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_uint_eq(info.vcpus, 2);
@@ -171,7 +171,7 @@ START_TEST(current_and_maximum_sizes_round_trip)
     ck_assert_uint_eq(info.memory_mib, 256);
     ck_assert_uint_eq(info.max_memory_mib, 512);
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_max_vcpus(got), 4);
     ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(got), 256);
     ck_assert_uint_eq(vmhi_vm_config_get_max_memory_mib(got), 512);
@@ -187,20 +187,20 @@ START_TEST(names_and_uuids_are_unique)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def-unique", 1, 64);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     /* Same name, another UUID: the simulator would accept it. */
     vmhi_vm_config *twin = new_config("def-unique", 1, 64);
-    ck_vmhi(vmhi_vm_define(NULL, conn, twin), VMHI_E_EXISTS);
+    ck_vmhi(vmhi_vm_define(NULL, conn, twin, 0), VMHI_E_EXISTS);
     ck_assert(strstr(vmhi_error_last_message(), "def-unique") != NULL);
     /* Same UUID, another name. */
     vmhi_vm_config *renamed = new_config("def-unique-2", 1, 64);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(renamed, vmhi_vm_get_uuid(vm)));
-    ck_vmhi(vmhi_vm_define(NULL, conn, renamed), VMHI_E_EXISTS);
+    ck_vmhi(vmhi_vm_define(NULL, conn, renamed, 0), VMHI_E_EXISTS);
     ck_assert(!exists(conn, "def-unique-2"));
     /* Same UUID and name: a new definition. */
     vmhi_vm_config *bigger = new_config("def-unique", 2, 512);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(bigger, vmhi_vm_get_uuid(vm)));
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, bigger));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, bigger, 0));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_uint_eq(info.vcpus, 2);
@@ -219,14 +219,14 @@ START_TEST(undefine)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def-gone", 1, 64);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert(!exists(conn, "def-gone"));
     ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_NO_VM);
-    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_NO_VM);
+    ck_vmhi(vmhi_vm_undefine(vm, 0), VMHI_E_NO_VM);
     /* The name is free again. */
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, NULL));
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     ck_assert(exists(conn, "def-gone"));
     vmhi_vm_config_free(cfg);
     vmhi_vm_free(vm);
@@ -246,11 +246,11 @@ START_TEST(undefine_of_a_running_vm_makes_it_transient)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def-transient", 1, 64);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert_int_eq(persistent_of(vm), 0);
-    ck_vmhi(vmhi_vm_undefine(vm), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_undefine(vm, 0), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
     /* Another connection sees the mark too (it lives in extraConfig). */
     vmhi_conn *other = esx_open();
@@ -263,9 +263,9 @@ START_TEST(undefine_of_a_running_vm_makes_it_transient)
     vmhi_conn_close(other);
     /* Defined again it is persistent, and still runs. */
     ck_vmhi_ok(vmhi_vm_config_set_uuid(cfg, vmhi_vm_get_uuid(vm)));
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, cfg, 0));
     ck_assert_int_eq(persistent_of(vm), 1);
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     /* At shutoff it is gone, for every connection. */
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     ck_assert(!exists(conn, "def-transient"));
@@ -284,12 +284,12 @@ START_TEST(a_new_definition_waits_for_the_next_start)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def-waits", 1, 64);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     vmhi_vm_config *bigger = new_config("def-waits", 2, 128);
     ck_vmhi_ok(vmhi_vm_config_set_uuid(bigger, vmhi_vm_get_uuid(vm)));
     add_nic(bigger, VMHI_NIC_MODEL_E1000, "00:50:56:0a:0b:0c");
-    ck_vmhi_ok(vmhi_vm_define(NULL, conn, bigger));
+    ck_vmhi_ok(vmhi_vm_define(NULL, conn, bigger, 0));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
     ck_assert_uint_eq(info.vcpus, 1);
@@ -303,12 +303,12 @@ START_TEST(a_new_definition_waits_for_the_next_start)
     ck_assert_uint_eq(info.vcpus, 2);
     ck_assert_uint_eq(info.memory_mib, 128);
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(seen, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(seen, &got, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), 1);
     vmhi_vm_config_free(got);
     /* Started, it runs with it. */
     ck_vmhi_ok(vmhi_vm_start(seen, 0));
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_uint_eq(vmhi_vm_config_get_vcpus(got), 2);
     ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), 1);
     ck_assert_str_eq(vmhi_nic_get_mac(vmhi_vm_config_get_nic(got, 0)), "00:50:56:0a:0b:0c");
@@ -328,12 +328,13 @@ START_TEST(a_vm_made_outside_vmhi_is_described_from_its_hardware)
     vmhi_vm *vm = NULL;
     ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "ha-host_VM0"));
     vmhi_vm_config *got = NULL;
-    ck_vmhi_ok(vmhi_vm_get_config(vm, &got));
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
     ck_assert_uint_ge(vmhi_vm_config_get_disk_count(got), 1);
     const vmhi_disk *d0 = vmhi_vm_config_get_disk(got, 0);
     ck_assert(strncmp(vmhi_disk_get_id(d0), "disk-", 5) == 0);
     ck_assert_int_eq(vmhi_disk_get_format(d0), VMHI_DISK_FORMAT_VMDK);
-    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_SCSI);
+    /* The simulator's VMs have a paravirtual SCSI controller. */
+    ck_assert_int_eq(vmhi_disk_get_bus(d0), VMHI_DISK_BUS_PVSCSI);
     ck_assert_uint_ge(vmhi_vm_config_get_nic_count(got), 1);
     ck_assert(strncmp(vmhi_nic_get_id(vmhi_vm_config_get_nic(got, 0)), "nic-", 4) == 0);
     ck_assert_str_eq(vmhi_nic_get_network(vmhi_vm_config_get_nic(got, 0)), "VM Network");
@@ -348,19 +349,19 @@ START_TEST(descriptions_esx_cannot_hold_are_refused_and_nothing_is_created)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def-bad-path", 1, 64);
     add_disk(cfg, "/var/lib/images/a.img", 0, VMHI_DISK_FORMAT_RAW);
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_INVALID_ARG);
     ck_assert(strstr(vmhi_error_last_message(), "/vmfs/volumes/") != NULL);
     vmhi_vm_config_free(cfg);
     cfg = new_config("def-qcow2", 1, 64);
     add_disk(cfg, "/vmfs/volumes/LocalDS_0/q/a.qcow2", 0, VMHI_DISK_FORMAT_QCOW2);
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_UNSUPPORTED);
     vmhi_vm_config_free(cfg);
     cfg = new_config("def-rtl", 1, 64);
     add_nic(cfg, VMHI_NIC_MODEL_RTL8139, NULL);
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_UNSUPPORTED);
     vmhi_vm_config_free(cfg);
     cfg = new_config("def-odd-memory", 1, 66);
-    ck_vmhi(vmhi_vm_define(NULL, conn, cfg), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_INVALID_ARG);
     vmhi_vm_config_free(cfg);
     ck_assert(!exists(conn, "def-bad-path"));
     ck_assert(!exists(conn, "def-qcow2"));
@@ -375,7 +376,7 @@ START_TEST(names_with_special_characters)
     vmhi_conn *conn = esx_open();
     vmhi_vm_config *cfg = new_config("def 100% <ok> & \"quoted\"", 1, 64);
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm *found = NULL;
     ck_vmhi_ok(vmhi_vm_lookup_by_name(&found, conn, "def 100% <ok> & \"quoted\""));
     ck_assert_str_eq(vmhi_vm_get_uuid(found), vmhi_vm_get_uuid(vm));

@@ -70,7 +70,7 @@ START_TEST(own_operations_report_once_before_returning)
     vmhi_vm *vm = lookup(conn, "ha-host_VM0");
     seen s = { 0 };
     ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, vmhi_vm_get_uuid(vm), record, &s,
-                                   NULL));
+                                   NULL, NULL));
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 1);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
@@ -83,7 +83,7 @@ START_TEST(own_operations_report_once_before_returning)
     ck_vmhi(vmhi_vm_start(vm, 0), VMHI_E_INVALID_STATE); /* no event (EV-4) */
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 2);
     /* The simulator's guest complies at once: one event, shutoff. */
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 0), 1);
     /* The watcher learns the same changes later: no second report. */
     ck_assert_int_eq(vmhi_conn_dispatch_events(conn, 1000), 0);
@@ -107,7 +107,7 @@ START_TEST(changes_by_another_client_are_reported)
     vmhi_vm *vm = lookup(conn, "ha-host_VM1");
     vmhi_vm *there = lookup(other, "ha-host_VM1");
     seen s = { 0 };
-    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, record, &s, NULL));
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, NULL, record, &s, NULL, NULL));
     ck_vmhi_ok(vmhi_vm_poweroff(there, 0));
     wait_for(conn, &s, 1, 5000);
     expect(&s, 0, VMHI_STATE_SHUTOFF, VMHI_REASON_HOST);
@@ -142,7 +142,7 @@ START_TEST(events_go_on_after_a_server_restart)
     vmhi_vm *vm = lookup(conn, "ha-host_VM0"), *mine = lookup(conn, "ha-host_VM1");
     seen s = { 0 };
     ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, vmhi_vm_get_uuid(vm), record, &s,
-                                   NULL));
+                                   NULL, NULL));
     ck_assert_int_eq(esx_sim_restart(&esx_test_sim, "--vms 2"), 0);
     /* A call logs in again (the watcher cannot: only a call may ask for
      * credentials), and the watcher follows in the new session. */

@@ -51,11 +51,10 @@ START_TEST(suspend_and_restore)
     vmhi_vm *vm = lookup(conn, "ha-host_VM1");
     ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
     assert_state(vm, VMHI_STATE_SUSPENDED, VMHI_REASON_SUSPENDED);
-    /* Not from suspended: suspend, reset, reboot, shutdown, poweroff. */
+    /* Not from suspended: suspend, reset, reboot, shutdown. */
     ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_reset(vm, 0), VMHI_E_INVALID_STATE);
-    ck_vmhi(vmhi_vm_shutdown(vm, 0), VMHI_E_INVALID_STATE);
-    ck_vmhi(vmhi_vm_poweroff(vm, 0), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_shutdown(vm, 0, 0), VMHI_E_INVALID_STATE);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     assert_state(vm, VMHI_STATE_RUNNING, VMHI_REASON_RESTORED);
     vmhi_vm_free(vm);
@@ -70,7 +69,7 @@ START_TEST(a_shut_off_vm_cannot_be_suspended_even_if_the_server_would)
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_reset(vm, 0), VMHI_E_INVALID_STATE);
-    ck_vmhi(vmhi_vm_shutdown(vm, 0), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_shutdown(vm, 0, 0), VMHI_E_INVALID_STATE);
     assert_state(vm, VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     vmhi_vm_free(vm);
@@ -85,13 +84,91 @@ START_TEST(shutdown_and_reset)
     ck_vmhi_ok(vmhi_vm_reset(vm, 0));
     assert_state(vm, VMHI_STATE_RUNNING, VMHI_REASON_RESET);
     /* The simulator's guest powers off at once. */
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 5000));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 5000, 0));
     assert_state(vm, VMHI_STATE_SHUTOFF, VMHI_REASON_SHUTDOWN_GUEST);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0));
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 0, 0));
     vmhi_vm_state st = 0;
     ck_vmhi_ok(vmhi_vm_get_state(vm, &st, NULL));
     ck_assert(st == VMHI_STATE_SHUTOFF || st == VMHI_STATE_SHUTTING_DOWN);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+static int lifecycle_events;
+static vmhi_vm_state last_state;
+static vmhi_state_reason last_reason;
+
+static void on_event(vmhi_conn *conn, const vmhi_event *ev, void *userdata)
+{
+    (void)conn;
+    (void)userdata;
+    if (vmhi_event_get_type(ev) != VMHI_EVENT_LIFECYCLE)
+        return;
+    last_state = vmhi_event_get_state(ev);
+    last_reason = vmhi_event_get_reason(ev);
+    lifecycle_events++;
+}
+
+/* PowerOffVM_Task of a suspended VM: vSphere discards the suspend state;
+ * the simulator accepts it too.  VMHI: shutoff / poweroff (LC-POWEROFF-4),
+ * and the next start boots instead of restoring. */
+START_TEST(poweroff_from_suspended_discards_the_saved_state)
+{
+    vmhi_conn *conn = esx_open();
+    vmhi_vm *vm = vmhi_test_define(conn, "power-suspended-off");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    assert_state(vm, VMHI_STATE_SUSPENDED, VMHI_REASON_SUSPENDED);
+    int sub = 0;
+    lifecycle_events = 0;
+    ck_vmhi_ok(vmhi_conn_subscribe(conn, VMHI_EVENT_LIFECYCLE, vmhi_vm_get_uuid(vm), on_event,
+                                   NULL, NULL, &sub));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    assert_state(vm, VMHI_STATE_SHUTOFF, VMHI_REASON_POWEROFF);
+    /* Callbacks run here, in vmhi_conn_dispatch_events(). */
+    for (int i = 0; i < 40 && !lifecycle_events; i++)
+        ck_assert_int_ge(vmhi_conn_dispatch_events(conn, 50), 0);
+    ck_assert_int_eq(lifecycle_events, 1);
+    ck_assert_int_eq(last_state, VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(last_reason, VMHI_REASON_POWEROFF);
+    ck_vmhi_ok(vmhi_conn_unsubscribe(conn, sub));
+    /* A new connection sees it shut off too (the server's state). */
+    vmhi_conn *other = esx_open();
+    vmhi_vm *seen = lookup(other, "power-suspended-off");
+    vmhi_vm_state st = 0;
+    ck_vmhi_ok(vmhi_vm_get_state(seen, &st, NULL));
+    ck_assert_int_eq(st, VMHI_STATE_SHUTOFF);
+    vmhi_vm_free(seen);
+    vmhi_conn_close(other);
+    /* Nothing is left to restore: the next start boots. */
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    assert_state(vm, VMHI_STATE_RUNNING, VMHI_REASON_BOOTED);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* ShutdownGuest asks VMware Tools: DEFAULT and GUEST_AGENT are declared,
+ * ACPI and PV are not and the core refuses them before the backend. */
+START_TEST(shutdown_methods_are_the_guest_agent)
+{
+    vmhi_conn *conn = esx_open();
+    uint64_t methods = 0;
+    ck_vmhi_ok(vmhi_conn_get_value_caps(conn, VMHI_VALUE_SHUTDOWN_METHOD, &methods));
+    ck_assert_uint_eq(methods, (1u << VMHI_SHUTDOWN_DEFAULT) | (1u << VMHI_SHUTDOWN_GUEST_AGENT));
+    vmhi_vm *vm = vmhi_test_define(conn, "power-methods");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi(vmhi_vm_shutdown(vm, 0, VMHI_SHUTDOWN_ACPI), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_shutdown(vm, 0, VMHI_SHUTDOWN_PV), VMHI_E_UNSUPPORTED);
+    assert_state(vm, VMHI_STATE_RUNNING, VMHI_REASON_BOOTED);
+    /* The simulator's guest powers off at once; the core waits. */
+    ck_vmhi_ok(vmhi_vm_shutdown(vm, 5000, VMHI_SHUTDOWN_GUEST_AGENT));
+    assert_state(vm, VMHI_STATE_SHUTOFF, VMHI_REASON_SHUTDOWN_GUEST);
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
 }
@@ -128,8 +205,8 @@ START_TEST(pause_is_unsupported)
 {
     vmhi_conn *conn = esx_open();
     vmhi_vm *vm = lookup(conn, "ha-host_VM0");
-    ck_vmhi(vmhi_vm_pause(vm), VMHI_E_UNSUPPORTED);
-    ck_vmhi(vmhi_vm_resume(vm), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_resume(vm, 0), VMHI_E_UNSUPPORTED);
     ck_vmhi(vmhi_vm_poweroff(vm, 1), VMHI_E_INVALID_ARG);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
@@ -185,6 +262,8 @@ static Suite *suite(void)
     tcase_add_test(tc, suspend_and_restore);
     tcase_add_test(tc, a_shut_off_vm_cannot_be_suspended_even_if_the_server_would);
     tcase_add_test(tc, shutdown_and_reset);
+    tcase_add_test(tc, poweroff_from_suspended_discards_the_saved_state);
+    tcase_add_test(tc, shutdown_methods_are_the_guest_agent);
     tcase_add_test(tc, reboot_without_server_support_is_unsupported);
     tcase_add_test(tc, pause_is_unsupported);
     tcase_add_test(tc, tasks_report_progress);

@@ -20,7 +20,7 @@ static vmhi_vm *define_vm(vmhi_conn *conn, const char *name)
     ck_vmhi_ok(vmhi_vm_config_set_max_memory_mib(cfg, 512));
     ck_vmhi_ok(vmhi_vm_config_set_memory_mib(cfg, 256));
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     vmhi_vm_config_free(cfg);
     return vm;
 }

@@ -69,11 +69,11 @@ START_TEST(define_and_start_in_a_cluster)
     ck_vmhi_ok(vmhi_vm_config_set_memory_mib(cfg, 64));
     ck_vmhi_ok(vmhi_vm_config_set_max_memory_mib(cfg, 64));
     vmhi_vm *vm = NULL;
-    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg));
+    ck_vmhi_ok(vmhi_vm_define(&vm, conn, cfg, 0));
     ck_assert_uint_eq(count_vms(conn), 3);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
-    ck_vmhi_ok(vmhi_vm_undefine(vm));
+    ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     ck_assert_uint_eq(count_vms(conn), 2);
     vmhi_vm_free(vm);
     vmhi_vm_config_free(cfg);
