@@ -115,6 +115,11 @@ void sk_emit(sk_conn *c, const sk_vm *vm, vmhi_event_type type);
  * set and *@out is NULL. */
 int sk_config_prepare(sk_conn *c, const vmhi_vm_config *cfg, vmhi_vm_config **out);
 
+/* ERR-15: the kernel and initrd a direct-boot description names exist on
+ * the host, checked when the VM starts (the files may appear after
+ * define).  VMHI_E_NOT_FOUND naming the missing file otherwise. */
+int sk_check_boot_files(const vmhi_vm_config *cfg);
+
 /* ---- the slots (the ops table in skeleton_entry.c points at them) -------- */
 
 int sk_list_vms(void *priv, vmhi_backend_list_add add, void *ctx);

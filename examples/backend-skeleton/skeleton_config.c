@@ -22,6 +22,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "skeleton.h"
 
@@ -167,4 +168,22 @@ int sk_config_prepare(sk_conn *c, const vmhi_vm_config *cfg, vmhi_vm_config **ou
     }
     *out = copy;
     return VMHI_OK;
+}
+
+static int check_boot_file(const char *what, const char *path)
+{
+    if (!path || access(path, R_OK) == 0)
+        return VMHI_OK;
+    /* TODO(vendor): where the hypervisor reads the kernel itself (a remote
+     * datastore, a dom0), ask it instead of the local file system. */
+    return sk_error(VMHI_E_NOT_FOUND, "skeleton backend: the %s %s does not exist or cannot "
+                    "be read", what, path);
+}
+
+int sk_check_boot_files(const vmhi_vm_config *cfg)
+{
+    int rc = check_boot_file("kernel", vmhi_vm_config_get_kernel(cfg));
+    if (rc == VMHI_OK)
+        rc = check_boot_file("initrd", vmhi_vm_config_get_initrd(cfg));
+    return rc;
 }

@@ -73,8 +73,12 @@ int sk_start(void *priv, const char *uuid, unsigned int flags)
      * only when it crashed, which the skeleton never does; it would rerun
      * its live configuration.)  The copy is made before the state changes:
      * nothing may fail once a change is visible (LC-GEN-2). */
+    const vmhi_vm_config *run = vm->def ? vm->def : vm->live;
+    rc = sk_check_boot_files(run); /* ERR-15: the VM stays shut off */
+    if (rc < 0)
+        return rc;
     vmhi_vm_config *live = NULL;
-    rc = vmhi_vm_config_copy(&live, vm->def ? vm->def : vm->live);
+    rc = vmhi_vm_config_copy(&live, run);
     if (rc < 0)
         return rc; /* the copy set the last error (VMHI_E_NOMEM) */
     /* TODO(vendor): power the VM on through the hypervisor; on failure,

@@ -114,7 +114,15 @@ START_TEST(core_refuses_an_undeclared_guest_type_and_method)
                               "&guest=unresponsive");
     vmhi_vm_config *cfg = bt_config("pv", 64);
     ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_PV));
-    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, "/boot/vmlinuz"));
+    /* A kernel the simulated host finds (it checks, ERR-15), wherever the
+     * test runs: not a path of the build machine's own /boot. */
+    char *dir = bt_tmpdir();
+    char *kernel = NULL;
+    ck_assert_int_ge(asprintf(&kernel, "%s/vmlinuz", dir), 0);
+    FILE *f = fopen(kernel, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_vmhi_ok(vmhi_vm_config_set_kernel(cfg, kernel));
     ck_vmhi(vmhi_vm_define(NULL, conn, cfg, 0), VMHI_E_UNSUPPORTED);
     expect_message("guest-type", "'pv'");
     ck_vmhi_ok(vmhi_vm_config_set_guest_type(cfg, VMHI_GUEST_PVH));
@@ -129,6 +137,9 @@ START_TEST(core_refuses_an_undeclared_guest_type_and_method)
     vmhi_vm_free(vm);
     vmhi_vm_config_free(cfg);
     vmhi_conn_close(conn);
+    bt_rmtree(dir);
+    free(kernel);
+    free(dir);
 }
 END_TEST
 
