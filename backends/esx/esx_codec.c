@@ -228,6 +228,43 @@ int esx_fault_from_node(const xmlNode *fault, const char *what)
                             msg && msg[0] ? ": " : "", msg ? msg : "");
 }
 
+/* A property collector answers a read it cannot authorise not with a fault
+ * but with every property in a missingSet whose fault is NotAuthenticated
+ * (the session expired, or the server restarted and forgot it).  Taking
+ * such an answer as data would keep whatever the cache held before: the
+ * whole reply is that fault, so the call logs in again and retries. */
+static const xmlNode *unauthenticated_missing_set(const xmlNode *node, int depth)
+{
+    for (const xmlNode *ch = esx_xml_first_element(node); ch && depth > 0; ch = ch->next) {
+        if (ch->type != XML_ELEMENT_NODE)
+            continue;
+        if (esx_xml_name_is(ch, "missingSet")) {
+            char name[64];
+            fault_name_of(esx_xml_child(esx_xml_child(ch, "fault"), "fault"), name,
+                          sizeof(name));
+            if (strcmp(name, "NotAuthenticated") == 0)
+                return ch;
+            continue;
+        }
+        const xmlNode *hit = unauthenticated_missing_set(ch, depth - 1);
+        if (hit)
+            return hit;
+    }
+    return NULL;
+}
+
+static int check_missing_sets(const char *method, const xmlNode *result, char *fault_name)
+{
+    /* returnval > objects > missingSet (reads); returnval > filterSet >
+     * objectSet > missingSet (updates). */
+    if (!unauthenticated_missing_set(result, 4))
+        return VMHI_OK;
+    if (fault_name)
+        esx_copy(fault_name, 64, "NotAuthenticated");
+    return esx_error_native(VMHI_E_AUTH, "NotAuthenticated", "esx: %s failed: "
+                            "NotAuthenticated: the server answered without a session", method);
+}
+
 /* ------------------------------------------------------------- replies */
 
 static xmlNode *soap_body(xmlDoc *doc)
@@ -286,6 +323,11 @@ int esx_codec_parse(const char *method, const char *data, size_t len, long statu
         return esx_error_native(VMHI_E_BACKEND, "BadReply", "esx: unexpected reply to %s "
                                 "(HTTP %ld, element <%s>)", method, status,
                                 (const char *)first->name);
+    }
+    int rc = check_missing_sets(method, first, fault_name);
+    if (rc < 0) {
+        xmlFreeDoc(doc);
+        return rc;
     }
     out->doc = doc;
     out->result = first;
