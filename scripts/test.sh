@@ -2,8 +2,10 @@
 # Builds and tests VMHI the way CI does:
 #   1. warnings as errors (-Wall -Wextra -Werror), all ctest tests, the docs;
 #   2. the same with AddressSanitizer + UndefinedBehaviorSanitizer.
-# Installs missing dependencies first.  Build trees: build/ci-werror and
-# build/ci-sanitize.  Prints a summary; exits non-zero if anything failed.
+# Installs missing dependencies first.  Build trees: build/ci-werror inside
+# the checkout, and one outside it for the sanitizer pass
+# ($VMHI_CI_OUT_OF_TREE, default $TMPDIR/vmhi-ci-sanitize.<checksum of the
+# checkout's path>).  Prints a summary; exits non-zero if anything failed.
 #
 #   scripts/test.sh [extra cmake arguments...]
 #
@@ -85,7 +87,15 @@ else
     else
         record "werror: docs" FAIL "see build/ci-werror/ci-docs.log"
     fi
-    run_stage "asan+ubsan" "$source_dir/build/ci-sanitize" -DVMHI_WERROR=ON -DVMHI_SANITIZE=ON "$@"
+    # The second build lives outside the source tree, as packagers' and
+    # most users' builds do, so that nothing (the ABI gate once did) works
+    # only for a build directory inside the checkout.
+    checkout_id=$(printf '%s' "$source_dir" | cksum | cut -d' ' -f1)
+    sanitize_dir=${VMHI_CI_OUT_OF_TREE:-${TMPDIR:-/tmp}/vmhi-ci-sanitize.$checkout_id}
+    case $sanitize_dir/ in
+    "$source_dir"/*) record "asan+ubsan: configure" FAIL "VMHI_CI_OUT_OF_TREE=$sanitize_dir is inside the source tree" ;;
+    *) run_stage "asan+ubsan (out of tree)" "$sanitize_dir" -DVMHI_WERROR=ON -DVMHI_SANITIZE=ON "$@" ;;
+    esac
 fi
 
 echo
