@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Host side of the Xen tests: stages the dom0 payload and boots it once.
+#
+#   tests/xen/run-in-dom0.sh --build BUILDDIR --testbed TBDIR --out OUTDIR
+#                            --parts "smoke conformance ..." [--timeout SECS]
+#
+# The payload is tests/xen/payload/ (run, one script per part) plus what
+# BUILDDIR made: libvmhi, the xen module, the vmhi CLI and
+# vmhi-conformance, when they exist (the "smoke" part needs none of them).
+# One boot serves every part: a boot costs ~12 s of TCG, and the ctest
+# checks of the parts (tests/xen/check-*.sh) read OUTDIR afterwards.
+# OUTDIR is emptied first, so a check never reads an earlier run's results.
+# Exit status: run-dom0.sh's (0 when the payload ran and its results came
+# back; the parts' own verdicts are in OUTDIR/parts.txt).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build= tb= out= parts= timeout=900
+while (($#)); do
+    (($# >= 2)) || { echo "run-in-dom0.sh: $1 needs a value" >&2; exit 94; }
+    case $1 in
+    --build) build=$2 ;;
+    --testbed) tb=$2 ;;
+    --out) out=$2 ;;
+    --parts) parts=$2 ;;
+    --timeout) timeout=$2 ;;
+    *) echo "run-in-dom0.sh: unknown option $1" >&2; exit 94 ;;
+    esac
+    shift 2
+done
+[[ -n $build && -n $tb && -n $out && -n $parts ]] ||
+    { echo "usage: run-in-dom0.sh --build DIR --testbed DIR --out DIR --parts LIST" >&2; exit 94; }
+for p in $parts; do
+    [[ -x $here/payload/$p ]] || { echo "run-in-dom0.sh: no payload part $p" >&2; exit 94; }
+done
+
+case $out in /|"$src"|"$build") echo "run-in-dom0.sh: refusing to empty $out" >&2; exit 94 ;; esac
+rm -rf "$out"
+mkdir -p "$out"
+stage=$(mktemp -d "${TMPDIR:-/tmp}/vmhi-xen-payload.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+cp -a "$here/payload/." "$stage/"
+echo "$parts" >"$stage/parts"
+mkdir -p "$stage/bin" "$stage/lib" "$stage/modules"
+copy_if() { # <file> <dir>
+    [[ -e $1 ]] && cp -a "$1" "$2/"
+    return 0
+}
+for f in "$build"/lib/libvmhi.so*; do copy_if "$f" "$stage/lib"; done
+copy_if "$build/modules/vmhi-xen.so" "$stage/modules"
+copy_if "$build/tools/vmhi" "$stage/bin"
+copy_if "$build/conformance/vmhi-conformance" "$stage/bin"
+exec "$src/scripts/xen/run-dom0.sh" --testbed "$tb" --payload "$stage" --out "$out" --timeout "$timeout"
