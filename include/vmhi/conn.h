@@ -13,8 +13,12 @@
  *  - `kvm:///system`, `kvm:///session`
  *  - `esx://host[:port]/?no_verify=1`
  *  - `vpx://vcenter/<datacenter>/<cluster-or-host>`
- *  - `xen:///` - reserved for the Xen backend, which is not built yet:
- *    opening it fails with #VMHI_E_NO_BACKEND
+ *  - `xen:///`, `xen:///system` - the Xen dom0 the process runs in, through
+ *    libxl (the `xen` module, built when libxen-dev is installed); query
+ *    parameters kernel=, initrd=, cmdline= give VMs without a kernel of
+ *    their own a direct boot.  Without that module the scheme fails with
+ *    #VMHI_E_NO_BACKEND; on a host that is not a dom0, with
+ *    #VMHI_E_CONNECTION
  *
  * Passwords are never accepted inside a URI; they come through the
  * credential callback in #vmhi_conn_options.

@@ -48,6 +48,6 @@ copy_if() { # <file> <dir>
 }
 for f in "$build"/lib/libvmhi.so*; do copy_if "$f" "$stage/lib"; done
 copy_if "$build/modules/vmhi-xen.so" "$stage/modules"
-copy_if "$build/tools/vmhi" "$stage/bin"
+copy_if "$build/tools/vmhi/vmhi" "$stage/bin"
 copy_if "$build/conformance/vmhi-conformance" "$stage/bin"
 exec "$src/scripts/xen/run-dom0.sh" --testbed "$tb" --payload "$stage" --out "$out" --timeout "$timeout"
