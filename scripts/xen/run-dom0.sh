@@ -21,8 +21,8 @@
 # Results come back as a tar that dom0 writes onto a raw virtio disk (a
 # sparse file here): no file system, no size limit worth mentioning.
 #
-# dom0 has 1 vCPU and DOM0_MEM (default 512M) of QEMU's QEMU_MEM (default
-# 1536M), which leaves ~1 GiB for PV guests (eight of 128 MiB).  It has the
+# dom0 has 1 vCPU and DOM0_MEM (default 768M: its tmpfs hold saved images) of QEMU's QEMU_MEM (default
+# 1536M), which leaves ~750 MiB for PV guests (five of 128 MiB).  It has the
 # PV guest in /guest (vmlinuz, initrd.gz), a bridge xenbr0 without uplink,
 # a writable /var/lib/vmhi, tmpfs /tmp and /run.
 #
@@ -116,7 +116,7 @@ say "payload staged: $(du -h "$work/payload.cpio.gz" | cut -f1), $added host lib
 # ---- boot
 token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 qemu_mem=${QEMU_MEM:-1536M}
-dom0_mem=${DOM0_MEM:-512M}
+dom0_mem=${DOM0_MEM:-768M}
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=1"
 xen_cmdline+=" bootscrub=0 smap=0 loglvl=warning guest_loglvl=warning ${VMHI_XEN_CMDLINE:-}"
 dom0_cmdline="console=hvc0 earlyprintk=xen ${VMHI_DOM0_CMDLINE:-quiet} vmhi_token=$token"
