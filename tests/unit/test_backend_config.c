@@ -131,12 +131,13 @@ END_TEST
  * device value explicit so that the XML of what comes back must equal the
  * XML of what went in. */
 /* Boot files the simulated host can find (it checks they exist, ERR-15). */
-static char kernel_path[64], initrd_path[64];
+static char kernel_path[64], initrd_path[64], boot_dir[32];
 
 static void make_boot_files(void)
 {
     char dir[] = "/tmp/vmhi-tb-boot-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(boot_dir, sizeof(boot_dir), "%s", dir);
     snprintf(kernel_path, sizeof(kernel_path), "%s/vmlinuz-pv", dir);
     snprintf(initrd_path, sizeof(initrd_path), "%s/initrd-pv.gz", dir);
     const char *files[] = { kernel_path, initrd_path };
@@ -145,6 +146,18 @@ static void make_boot_files(void)
         ck_assert_ptr_nonnull(f);
         fclose(f);
     }
+}
+
+/* Checked teardown (runs in each forked case): the boot files go, so a run
+ * leaves nothing in /tmp. */
+static void remove_boot_files(void)
+{
+    if (!boot_dir[0])
+        return;
+    unlink(kernel_path);
+    unlink(initrd_path);
+    rmdir(boot_dir);
+    boot_dir[0] = '\0';
 }
 
 static vmhi_vm_config *rich_config(void)
@@ -454,6 +467,7 @@ int main(void)
     tcase_add_test(tc, hand_written_default_bus_loads_resolved);
     suite_add_tcase(s, tc);
     tc = tcase_create("round-trip");
+    tcase_add_checked_fixture(tc, NULL, remove_boot_files);
     tcase_add_test(tc, metadata_kernel_and_target_round_trip);
     tcase_add_test(tc, redefinition_replaces_metadata);
     tcase_add_test(tc, round_trip_survives_the_directory);
