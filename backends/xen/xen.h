@@ -144,6 +144,15 @@ xen_vm *xen_find_domid(xen_host *h, uint32_t domid);
 int xen_vm_add(xen_host *h, const char *uuid, const char *name, xen_vm **out);
 void xen_vm_remove(xen_host *h, xen_vm *vm);
 bool xen_state_active(vmhi_vm_state st);
+/* LIVE and/or CONFIG for @flags (CURRENT by the VM's state); INVALID_STATE
+ * for LIVE on an inactive VM or CONFIG on a transient one.  @what names
+ * the change in the message ("memory change"). */
+int xen_resolve_affect(const xen_vm *vm, unsigned int flags, const char *what,
+                       unsigned int *out);
+/* Replaces @vm's definition by @def, on disk first; takes @def either way. */
+int xen_vm_set_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def);
+/* Replaces @vm's live configuration by @live (taken) and records it. */
+void xen_vm_set_live(xen_host *h, xen_vm *vm, vmhi_vm_config *live);
 
 /* Emits an event of @type about @vm to every connection of the host. */
 void xen_emit(xen_host *h, const xen_vm *vm, vmhi_event_type type, const char *device_id,
@@ -176,6 +185,14 @@ int xen_config_prepare(xen_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **
 /* The libxl domain of @cfg; @c supplies the default kernel.  Caller
  * disposes @dc.  Sets the last error (NOT_FOUND for a missing kernel). */
 int xen_domcfg_build(const xen_conn *c, const vmhi_vm_config *cfg, libxl_domain_config *dc);
+/* A device as the host stores it, named @id: a disk on bus XEN with its
+ * target or the first xvd name neither @a nor @b has; a NIC of model XEN
+ * with its MAC or a new one (xen_next_mac, against @cfg).  Sets the last
+ * error. */
+int xen_disk_resolve(const vmhi_vm_config *a, const vmhi_vm_config *b, const vmhi_disk *disk,
+                     const char *id, vmhi_disk **out);
+int xen_nic_resolve(xen_host *h, const vmhi_vm_config *cfg, const vmhi_nic *nic, const char *id,
+                    vmhi_nic **out);
 int xen_disk_build(const vmhi_disk *disk, libxl_device_disk *out);
 int xen_nic_build(const vmhi_nic *nic, int devid, libxl_device_nic *out);
 /* A free xvd name for a new disk of @cfg (buffer of 8 bytes). */

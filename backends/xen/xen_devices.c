@@ -15,21 +15,6 @@
 
 #include "xen.h"
 
-static int resolve_affect(const xen_vm *vm, unsigned int flags, unsigned int *out)
-{
-    unsigned f = flags & (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG);
-    if (f == VMHI_AFFECT_CURRENT)
-        f = xen_state_active(vm->state) ? VMHI_AFFECT_LIVE : VMHI_AFFECT_CONFIG;
-    if ((f & VMHI_AFFECT_LIVE) && !xen_state_active(vm->state))
-        return xen_error(VMHI_E_INVALID_STATE, "xen: VM '%s' is %s: a live device change "
-                         "needs it active", vm->name, vmhi_vm_state_name(vm->state));
-    if ((f & VMHI_AFFECT_CONFIG) && !vm->def)
-        return xen_error(VMHI_E_INVALID_STATE, "xen: VM '%s' is transient: it has no "
-                         "definition to change", vm->name);
-    *out = f;
-    return VMHI_OK;
-}
-
 static const vmhi_disk *find_disk(const vmhi_vm_config *cfg, const char *id)
 {
     size_t n = cfg ? vmhi_vm_config_get_disk_count(cfg) : 0;
@@ -97,63 +82,16 @@ static void new_id(const vmhi_vm_config *a, const vmhi_vm_config *b, const char 
     }
 }
 
-/* Replaces the definition by @def on disk and in memory; takes @def. */
+/* A device change of the definition is a new definition (EV-5). */
 static int commit_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def)
 {
-    int rc = xen_store_save_def(h, vm->uuid, def);
-    if (rc < 0) {
-        vmhi_vm_config_free(def);
-        return rc;
-    }
-    vmhi_vm_config_free(vm->def);
-    vm->def = def;
-    xen_emit(h, vm, VMHI_EVENT_DEFINED, NULL, 0);
-    return VMHI_OK;
-}
-
-static void commit_live(xen_host *h, xen_vm *vm, vmhi_vm_config *live)
-{
-    vmhi_vm_config_free(vm->live);
-    vm->live = live;
-    xen_store_save_run(h, vm);
+    int rc = xen_vm_set_def(h, vm, def);
+    if (rc == VMHI_OK)
+        xen_emit(h, vm, VMHI_EVENT_DEFINED, NULL, 0);
+    return rc;
 }
 
 /* ----------------------------------------------------------------- disks */
-
-/* The disk as both configurations will hold it: id, bus XEN, a target
- * free in both. */
-static int resolved_disk(const xen_vm *vm, const vmhi_disk *disk, const char *id,
-                         vmhi_disk **out)
-{
-    char target[8];
-    const char *t = vmhi_disk_get_target(disk);
-    if (!t) {
-        xen_disk_next_target(vm->live, vm->def, target);
-        t = target;
-    }
-    vmhi_disk *d = NULL;
-    int rc = vmhi_disk_new(&d);
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_id(d, id);
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_path(d, vmhi_disk_get_path(disk));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_format(d, vmhi_disk_get_format(disk));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_bus(d, VMHI_DISK_BUS_XEN);
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_readonly(d, vmhi_disk_get_readonly(disk));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_size_mib(d, vmhi_disk_get_size_mib(disk));
-    if (rc == VMHI_OK)
-        rc = vmhi_disk_set_target(d, t);
-    if (rc < 0) {
-        vmhi_disk_free(d);
-        return rc;
-    }
-    *out = d;
-    return VMHI_OK;
-}
 
 int xen_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigned int flags,
                     char *id_out)
@@ -165,7 +103,7 @@ int xen_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigne
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, &f);
+        rc = xen_resolve_affect(vm, flags, "device change", &f);
     if (rc < 0)
         return xen_unlock(c, rc);
     const vmhi_vm_config *lv = (f & VMHI_AFFECT_LIVE) ? vm->live : NULL;
@@ -181,7 +119,7 @@ int xen_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigne
     vmhi_disk *d = NULL;
     vmhi_vm_config *live = NULL, *def = NULL;
     if (rc == VMHI_OK)
-        rc = resolved_disk(vm, disk, id, &d);
+        rc = xen_disk_resolve(vm->live, vm->def, disk, id, &d); /* a target free in both */
     if (rc == VMHI_OK && lv)
         rc = xen_config_with_disk(lv, NULL, d, &live);
     if (rc == VMHI_OK && df)
@@ -204,7 +142,7 @@ int xen_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigne
     /* A definition that cannot be written after a live attach leaves the
      * disk attached live, and the live configuration says so. */
     if (live)
-        commit_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
     if (def && (rc = commit_def(h, vm, def)) < 0 && !live)
         return xen_unlock(c, rc);
     xen_emit(h, vm, VMHI_EVENT_DEVICE_ADDED, id, 0);
@@ -237,7 +175,7 @@ int xen_detach_disk(void *priv, const char *uuid, const char *id, unsigned int f
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, &f);
+        rc = xen_resolve_affect(vm, flags, "device change", &f);
     const vmhi_disk *ld = NULL;
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE) && !(ld = find_disk(vm->live, id)))
         rc = xen_error(VMHI_E_NO_DEVICE, "xen: VM '%s' has no disk '%s' attached", vm->name, id);
@@ -257,7 +195,7 @@ int xen_detach_disk(void *priv, const char *uuid, const char *id, unsigned int f
         return xen_unlock(c, rc);
     }
     if (live)
-        commit_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
     if (def)
         rc = commit_def(h, vm, def);
     if (rc == VMHI_OK || live) {
@@ -269,32 +207,6 @@ int xen_detach_disk(void *priv, const char *uuid, const char *id, unsigned int f
 
 /* ------------------------------------------------------------------ NICs */
 
-static int resolved_nic(xen_host *h, const xen_vm *vm, const vmhi_nic *nic, const char *id,
-                        vmhi_nic **out)
-{
-    char mac[18];
-    if (vmhi_nic_get_mac(nic))
-        snprintf(mac, sizeof(mac), "%s", vmhi_nic_get_mac(nic));
-    else /* the host's counter makes it unique in both configurations */
-        xen_next_mac(h, vm->live ? vm->live : vm->def, mac);
-    vmhi_nic *n = NULL;
-    int rc = vmhi_nic_new(&n);
-    if (rc == VMHI_OK)
-        rc = vmhi_nic_set_id(n, id);
-    if (rc == VMHI_OK)
-        rc = vmhi_nic_set_model(n, VMHI_NIC_MODEL_XEN);
-    if (rc == VMHI_OK)
-        rc = vmhi_nic_set_mac(n, mac);
-    if (rc == VMHI_OK)
-        rc = vmhi_nic_set_network(n, vmhi_nic_get_network(nic));
-    if (rc < 0) {
-        vmhi_nic_free(n);
-        return rc;
-    }
-    *out = n;
-    return VMHI_OK;
-}
-
 int xen_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned int flags,
                    char *id_out)
 {
@@ -305,7 +217,7 @@ int xen_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned i
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, &f);
+        rc = xen_resolve_affect(vm, flags, "device change", &f);
     if (rc < 0)
         return xen_unlock(c, rc);
     const vmhi_vm_config *lv = (f & VMHI_AFFECT_LIVE) ? vm->live : NULL;
@@ -321,7 +233,7 @@ int xen_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned i
     vmhi_nic *n = NULL;
     vmhi_vm_config *live = NULL, *def = NULL;
     if (rc == VMHI_OK)
-        rc = resolved_nic(h, vm, nic, id, &n);
+        rc = xen_nic_resolve(h, vm->live ? vm->live : vm->def, nic, id, &n);
     if (rc == VMHI_OK && lv)
         rc = xen_config_with_nic(lv, NULL, n, &live);
     if (rc == VMHI_OK && df)
@@ -341,7 +253,7 @@ int xen_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned i
         return xen_unlock(c, rc);
     }
     if (live)
-        commit_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
     if (def && (rc = commit_def(h, vm, def)) < 0 && !live)
         return xen_unlock(c, rc);
     xen_emit(h, vm, VMHI_EVENT_DEVICE_ADDED, id, 0);
@@ -380,7 +292,7 @@ int xen_detach_nic(void *priv, const char *uuid, const char *id, unsigned int fl
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, &f);
+        rc = xen_resolve_affect(vm, flags, "device change", &f);
     const vmhi_nic *ln = NULL;
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE) && !(ln = find_nic(vm->live, id)))
         rc = xen_error(VMHI_E_NO_DEVICE, "xen: VM '%s' has no NIC '%s' attached", vm->name, id);
@@ -400,7 +312,7 @@ int xen_detach_nic(void *priv, const char *uuid, const char *id, unsigned int fl
         return xen_unlock(c, rc);
     }
     if (live)
-        commit_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
     if (def)
         rc = commit_def(h, vm, def);
     if (rc == VMHI_OK || live) {

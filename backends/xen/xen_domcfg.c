@@ -73,14 +73,14 @@ void xen_next_mac(xen_host *h, const vmhi_vm_config *cfg, char mac[18])
     } while (cfg && mac_used(cfg, mac));
 }
 
-/* A copy of @disk with @bus and @target. */
-static int disk_copy(const vmhi_disk *disk, vmhi_disk_bus bus, const char *target,
-                     vmhi_disk **out)
+/* A copy of @disk with @id, @bus and @target. */
+static int disk_copy(const vmhi_disk *disk, const char *id, vmhi_disk_bus bus,
+                     const char *target, vmhi_disk **out)
 {
     vmhi_disk *d = NULL;
     int rc = vmhi_disk_new(&d);
     if (rc == VMHI_OK)
-        rc = vmhi_disk_set_id(d, vmhi_disk_get_id(disk));
+        rc = vmhi_disk_set_id(d, id);
     if (rc == VMHI_OK)
         rc = vmhi_disk_set_path(d, vmhi_disk_get_path(disk));
     if (rc == VMHI_OK)
@@ -101,12 +101,12 @@ static int disk_copy(const vmhi_disk *disk, vmhi_disk_bus bus, const char *targe
     return VMHI_OK;
 }
 
-static int nic_copy(const vmhi_nic *nic, const char *mac, vmhi_nic **out)
+static int nic_copy(const vmhi_nic *nic, const char *id, const char *mac, vmhi_nic **out)
 {
     vmhi_nic *n = NULL;
     int rc = vmhi_nic_new(&n);
     if (rc == VMHI_OK)
-        rc = vmhi_nic_set_id(n, vmhi_nic_get_id(nic));
+        rc = vmhi_nic_set_id(n, id);
     if (rc == VMHI_OK)
         rc = vmhi_nic_set_model(n, VMHI_NIC_MODEL_XEN);
     if (rc == VMHI_OK)
@@ -121,17 +121,27 @@ static int nic_copy(const vmhi_nic *nic, const char *mac, vmhi_nic **out)
     return VMHI_OK;
 }
 
-/* The resolved disk of @disk inside @cfg (for attach: @cfg without it). */
-static int disk_resolved(const vmhi_vm_config *cfg, const vmhi_vm_config *other,
-                         const vmhi_disk *disk, vmhi_disk **out)
+int xen_disk_resolve(const vmhi_vm_config *a, const vmhi_vm_config *b, const vmhi_disk *disk,
+                     const char *id, vmhi_disk **out)
 {
     char target[8];
     const char *t = vmhi_disk_get_target(disk);
     if (!t) {
-        xen_disk_next_target(cfg, other, target);
+        xen_disk_next_target(a, b, target);
         t = target;
     }
-    return disk_copy(disk, VMHI_DISK_BUS_XEN, t, out);
+    return disk_copy(disk, id, VMHI_DISK_BUS_XEN, t, out);
+}
+
+int xen_nic_resolve(xen_host *h, const vmhi_vm_config *cfg, const vmhi_nic *nic, const char *id,
+                    vmhi_nic **out)
+{
+    char mac[18];
+    if (vmhi_nic_get_mac(nic))
+        snprintf(mac, sizeof(mac), "%s", vmhi_nic_get_mac(nic));
+    else
+        xen_next_mac(h, cfg, mac);
+    return nic_copy(nic, id, mac, out);
 }
 
 int xen_config_prepare(xen_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **out)
@@ -147,7 +157,8 @@ int xen_config_prepare(xen_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **
         rc = vmhi_vm_config_remove_disk(copy, vmhi_disk_get_id(vmhi_vm_config_get_disk(cfg, i)));
     for (size_t i = 0; rc == VMHI_OK && i < nd; i++) {
         vmhi_disk *d = NULL;
-        rc = disk_resolved(copy, cfg, vmhi_vm_config_get_disk(cfg, i), &d);
+        const vmhi_disk *disk = vmhi_vm_config_get_disk(cfg, i);
+        rc = xen_disk_resolve(copy, cfg, disk, vmhi_disk_get_id(disk), &d);
         if (rc == VMHI_OK)
             rc = vmhi_vm_config_add_disk(copy, d);
         vmhi_disk_free(d);
@@ -156,13 +167,8 @@ int xen_config_prepare(xen_host *h, const vmhi_vm_config *cfg, vmhi_vm_config **
         rc = vmhi_vm_config_remove_nic(copy, vmhi_nic_get_id(vmhi_vm_config_get_nic(cfg, i)));
     for (size_t i = 0; rc == VMHI_OK && i < nn; i++) {
         const vmhi_nic *nic = vmhi_vm_config_get_nic(cfg, i);
-        char mac[18];
-        if (vmhi_nic_get_mac(nic))
-            snprintf(mac, sizeof(mac), "%s", vmhi_nic_get_mac(nic));
-        else
-            xen_next_mac(h, cfg, mac);
         vmhi_nic *n = NULL;
-        rc = nic_copy(nic, mac, &n);
+        rc = xen_nic_resolve(h, cfg, nic, vmhi_nic_get_id(nic), &n);
         if (rc == VMHI_OK)
             rc = vmhi_vm_config_add_nic(copy, n);
         vmhi_nic_free(n);

@@ -300,6 +300,41 @@ void xen_vm_remove(xen_host *h, xen_vm *vm)
     xen_free(vm);
 }
 
+int xen_resolve_affect(const xen_vm *vm, unsigned int flags, const char *what,
+                       unsigned int *out)
+{
+    unsigned f = flags & (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG);
+    if (f == VMHI_AFFECT_CURRENT)
+        f = xen_state_active(vm->state) ? VMHI_AFFECT_LIVE : VMHI_AFFECT_CONFIG;
+    if ((f & VMHI_AFFECT_LIVE) && !xen_state_active(vm->state))
+        return xen_error(VMHI_E_INVALID_STATE, "xen: a live %s needs VM '%s' active; it is %s",
+                         what, vm->name, vmhi_vm_state_name(vm->state));
+    if ((f & VMHI_AFFECT_CONFIG) && !vm->def)
+        return xen_error(VMHI_E_INVALID_STATE, "xen: VM '%s' is transient: it has no "
+                         "definition for a %s", vm->name, what);
+    *out = f;
+    return VMHI_OK;
+}
+
+int xen_vm_set_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def)
+{
+    int rc = xen_store_save_def(h, vm->uuid, def);
+    if (rc < 0) {
+        vmhi_vm_config_free(def);
+        return rc;
+    }
+    vmhi_vm_config_free(vm->def);
+    vm->def = def;
+    return VMHI_OK;
+}
+
+void xen_vm_set_live(xen_host *h, xen_vm *vm, vmhi_vm_config *live)
+{
+    vmhi_vm_config_free(vm->live);
+    vm->live = live;
+    xen_store_save_run(h, vm);
+}
+
 /* ---------------------------------------------------------------- events */
 
 void xen_emit(xen_host *h, const xen_vm *vm, vmhi_event_type type, const char *device_id,

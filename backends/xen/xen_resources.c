@@ -17,23 +17,6 @@
 
 #include "xen.h"
 
-/* LIVE and/or CONFIG for @flags (CURRENT resolved by the VM's state). */
-static int resolve_affect(const xen_vm *vm, unsigned int flags, const char *what,
-                          unsigned int *out)
-{
-    unsigned f = flags & (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG);
-    if (f == VMHI_AFFECT_CURRENT)
-        f = xen_state_active(vm->state) ? VMHI_AFFECT_LIVE : VMHI_AFFECT_CONFIG;
-    if ((f & VMHI_AFFECT_LIVE) && !xen_state_active(vm->state))
-        return xen_error(VMHI_E_INVALID_STATE, "xen: a live %s needs VM '%s' active; it is %s",
-                         what, vm->name, vmhi_vm_state_name(vm->state));
-    if ((f & VMHI_AFFECT_CONFIG) && !vm->def)
-        return xen_error(VMHI_E_INVALID_STATE, "xen: VM '%s' is transient: it has no "
-                         "definition for a %s", vm->name, what);
-    *out = f;
-    return VMHI_OK;
-}
-
 int xen_config_with_sizes(const vmhi_vm_config *cfg, uint64_t mem, uint64_t max_mem,
                           unsigned int vcpus, vmhi_vm_config **out)
 {
@@ -58,26 +41,6 @@ int xen_config_with_sizes(const vmhi_vm_config *cfg, uint64_t mem, uint64_t max_
     }
     *out = copy;
     return VMHI_OK;
-}
-
-/* Replaces @vm's definition by @def (on disk first); takes @def. */
-static int replace_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def)
-{
-    int rc = xen_store_save_def(h, vm->uuid, def);
-    if (rc < 0) {
-        vmhi_vm_config_free(def);
-        return rc;
-    }
-    vmhi_vm_config_free(vm->def);
-    vm->def = def;
-    return VMHI_OK;
-}
-
-static void replace_live(xen_host *h, xen_vm *vm, vmhi_vm_config *live)
-{
-    vmhi_vm_config_free(vm->live);
-    vm->live = live;
-    xen_store_save_run(h, vm);
 }
 
 static const vmhi_vm_config *current(const xen_vm *vm)
@@ -161,7 +124,7 @@ int xen_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flag
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, "memory change", &f);
+        rc = xen_resolve_affect(vm, flags, "memory change", &f);
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE))
         rc = check_size(vm, vm->live, mib, "live");
     if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG))
@@ -184,11 +147,11 @@ int xen_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flag
         return xen_unlock(c, rc);
     }
     if (live) {
-        replace_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
         xen_emit(h, vm, VMHI_EVENT_MEMORY, NULL, mib);
     }
     if (def)
-        rc = replace_def(h, vm, def);
+        rc = xen_vm_set_def(h, vm, def);
     return xen_unlock(c, rc);
 }
 
@@ -201,7 +164,7 @@ int xen_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int 
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, "maximum memory change", &f);
+        rc = xen_resolve_affect(vm, flags, "maximum memory change", &f);
     vmhi_vm_config *live = NULL, *def = NULL;
     const vmhi_vm_config *cfgs[2] = { (f & VMHI_AFFECT_LIVE) ? vm->live : NULL,
                                       (f & VMHI_AFFECT_CONFIG) ? vm->def : NULL };
@@ -228,9 +191,9 @@ int xen_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int 
         return xen_unlock(c, rc);
     }
     if (live)
-        replace_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
     if (def)
-        rc = replace_def(h, vm, def);
+        rc = xen_vm_set_def(h, vm, def);
     return xen_unlock(c, rc);
 }
 
@@ -271,7 +234,7 @@ int xen_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = resolve_affect(vm, flags, "vCPU change", &f);
+        rc = xen_resolve_affect(vm, flags, "vCPU change", &f);
     vmhi_vm_config *live = NULL, *def = NULL;
     if (rc == VMHI_OK && (f & VMHI_AFFECT_LIVE))
         rc = xen_config_with_sizes(vm->live, vmhi_vm_config_get_memory_mib(vm->live),
@@ -301,11 +264,11 @@ int xen_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int
         return xen_unlock(c, rc);
     }
     if (live) {
-        replace_live(h, vm, live);
+        xen_vm_set_live(h, vm, live);
         xen_emit(h, vm, VMHI_EVENT_VCPU, NULL, count);
     }
     if (def)
-        rc = replace_def(h, vm, def);
+        rc = xen_vm_set_def(h, vm, def);
     return xen_unlock(c, rc);
 }
 
