@@ -94,6 +94,7 @@ void conf_register(conf_test *test);
 typedef struct conf_context {
     const char *uri;
     double timeout_scale;     /* multiplies every wait */
+    unsigned int memory_mib;  /* --memory: the memory of the VMs the suite makes */
     const char *disk_dir;     /* where disk images may be named (created by the suite) */
     const char *crash_command; /* --crash-command: crashes $VMHI_CONF_VM_UUID, or NULL */
     unsigned int claimed;     /* profiles the backend claims */
@@ -169,6 +170,15 @@ void conf_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         conf_check_last_error(#call, conf_rc_);                                           \
     } while (0)
 void conf_check_last_error(const char *what, int rc);
+
+/* The memory of the VMs the suite makes when --memory is not given. */
+#define CONF_MEMORY_DEFAULT_MIB 64u
+/* A memory size the tests use, written for VMs of the default 64 MiB (of
+ * at most 128) and scaled to --memory: with --memory 128, CONF_MIB(96) is
+ * 192.  Guests that cannot boot in 64 MiB (a Xen PV guest of a
+ * distribution kernel) need a larger --memory. */
+#define CONF_MIB(mib) conf_mib(mib)
+uint64_t conf_mib(uint64_t mib_at_default);
 
 /* A wait of @base_ms on a fast host, scaled by --timeout-scale. */
 unsigned int conf_ms(unsigned int base_ms);
@@ -264,6 +274,10 @@ int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags);
 char *conf_config_xml(const vmhi_vm_config *cfg);
 /* vmhi_vm_get_config() of @vm as XML. */
 char *conf_vm_xml(vmhi_vm *vm);
+/* CFG-14: a backend MAY report the target it chose for a disk defined
+ * without one.  Gives each such disk of @cfg the target @vm reports for
+ * it, so that @cfg can be compared with the VM's description. */
+void conf_adopt_disk_targets(vmhi_vm_config *cfg, vmhi_vm *vm);
 /* vmhi_vm_get_config(@vm, @flags), asserted to succeed; NULL when the
  * GET_CONFIG caps lack that form (VMHI_CAP_LIVE / VMHI_CAP_CONFIG). */
 vmhi_vm_config *conf_config_view(vmhi_conn *conn, vmhi_vm *vm, unsigned int flags);

@@ -69,7 +69,7 @@ static int redefine(vmhi_conn *conn, vmhi_vm *vm)
     vmhi_vm_config *cfg = NULL;
     vmhi_vm *again = NULL;
     conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
-    conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, CONF_MIB(96)));
     int rc = vmhi_vm_define(&again, conn, cfg, 0);
     vmhi_vm_config_free(cfg);
     vmhi_vm_free(again);
@@ -327,9 +327,10 @@ static void check_redefined(vmhi_vm *vm, const observed *o)
     vmhi_vm_config_free(cfg);
     bool active = o->st0 == VMHI_STATE_RUNNING || o->st0 == VMHI_STATE_PAUSED ||
                   o->st0 == VMHI_STATE_SHUTTING_DOWN;
-    ck_assert_msg(mib == (active ? 64u : 96u), "after redefining a %s VM with 96 MiB "
-                  "(was 64), vmhi_vm_get_config reports %llu MiB", sname(o->st0),
-                  (unsigned long long)mib);
+    ck_assert_msg(mib == (active ? CONF_MIB(64) : CONF_MIB(96)), "after redefining a %s VM "
+                  "with %llu MiB (was %llu), vmhi_vm_get_config reports %llu MiB",
+                  sname(o->st0), (unsigned long long)CONF_MIB(96),
+                  (unsigned long long)CONF_MIB(64), (unsigned long long)mib);
 }
 
 static void check_outcome(vmhi_conn *conn, vmhi_vm *vm, const conf_cell *cell,

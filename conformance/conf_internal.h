@@ -158,6 +158,7 @@ typedef struct conf_options {
     const char *crash_command;  /* --crash-command, or NULL */
     const char *kernel, *bridge; /* --kernel, --bridge, or NULL */
     double timeout_scale;
+    unsigned int memory_mib;
     bool list, verbose;
 } conf_options;
 

@@ -15,6 +15,7 @@
  * cannot be opened.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,8 @@
 #include "conf_internal.h"
 
 enum { OPT_JSON = 256, OPT_JUNIT, OPT_MD, OPT_SCALE, OPT_DISK, OPT_SPEC, OPT_COVERAGE,
-       OPT_ONLY, OPT_AUTH, OPT_CRASH, OPT_KERNEL, OPT_BRIDGE };
+       OPT_ONLY, OPT_AUTH, OPT_CRASH, OPT_KERNEL, OPT_BRIDGE,
+       OPT_MEMORY };
 
 static void usage(FILE *out)
 {
@@ -54,6 +56,9 @@ static void usage(FILE *out)
             "  --kernel FILE         a kernel image on the backend's host for the direct\n"
             "                        kernel boot cases (default: a stub file; VMs are only\n"
             "                        defined with it, never started)\n"
+            "  --memory MIB          memory of the VMs the suite makes (default 64, a\n"
+            "                        multiple of 64): their maximum is twice it and every\n"
+            "                        other size scales with it, for guests that need more\n"
             "  --bridge IFNAME       a host bridge for the bridge network cases\n"
             "                        (default: " CONF_BRIDGE_DEFAULT ", which may not exist)\n"
             "  --spec FILE           requirement index to report on (default: built in)\n"
@@ -91,6 +96,23 @@ static int parse_scale(conf_options *opt, const char *text)
     return 0;
 }
 
+/* Whole multiples of 64 keep every size the tests derive (x 5/4, x 3/2,
+ * x 2) whole and on any granularity that divides 16 MiB. */
+static int parse_memory(conf_options *opt, const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || !end || *end || text[0] == '-' || v == 0 || v % CONF_MEMORY_DEFAULT_MIB ||
+        v > 64 * 1024) {
+        fprintf(stderr, "vmhi-conformance: --memory wants a multiple of %u MiB up to 65536, "
+                "not '%s'\n", CONF_MEMORY_DEFAULT_MIB, text);
+        return -1;
+    }
+    opt->memory_mib = (unsigned int)v;
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, conf_options *opt)
 {
     static const struct option longopts[] = {
@@ -108,12 +130,14 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         { "crash-command", required_argument, NULL, OPT_CRASH },
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "bridge", required_argument, NULL, OPT_BRIDGE },
+        { "memory", required_argument, NULL, OPT_MEMORY },
         { "list", no_argument, NULL, 'l' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     opt->timeout_scale = 1.0;
+    opt->memory_mib = CONF_MEMORY_DEFAULT_MIB;
     int c;
     while ((c = getopt_long(argc, argv, "u:p:lvh", longopts, NULL)) != -1) {
         int rc = 0;
@@ -132,6 +156,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         case OPT_CRASH: opt->crash_command = optarg; break;
         case OPT_KERNEL: opt->kernel = optarg; break;
         case OPT_BRIDGE: opt->bridge = optarg; break;
+        case OPT_MEMORY: rc = parse_memory(opt, optarg); break;
         case 'l': opt->list = true; break;
         case 'v': opt->verbose = true; break;
         case 'h': usage(stdout); exit(0);
@@ -275,6 +300,7 @@ static int certify(conf_run *run, conf_options *opt)
         return 2;
     context.uri = opt->uri;
     context.timeout_scale = opt->timeout_scale;
+    context.memory_mib = opt->memory_mib;
     context.disk_dir = opt->disk_dir;
     context.crash_command = opt->crash_command;
     context.kernel = opt->kernel;

@@ -166,8 +166,8 @@ int conf_call_op(vmhi_conn *conn, vmhi_vm *vm, vmhi_op op, unsigned int flags)
     case VMHI_OP_PAUSE: return vmhi_vm_pause(vm, 0);
     case VMHI_OP_RESUME: return vmhi_vm_resume(vm, 0);
     case VMHI_OP_SUSPEND: return vmhi_vm_suspend(vm, 0);
-    case VMHI_OP_SET_MEMORY: return vmhi_vm_set_memory(vm, 64, flags);
-    case VMHI_OP_SET_MAX_MEMORY: return vmhi_vm_set_max_memory(vm, 128, flags);
+    case VMHI_OP_SET_MEMORY: return vmhi_vm_set_memory(vm, CONF_MIB(64), flags);
+    case VMHI_OP_SET_MAX_MEMORY: return vmhi_vm_set_max_memory(vm, CONF_MIB(128), flags);
     case VMHI_OP_SET_VCPUS: return vmhi_vm_set_vcpus(vm, 1, flags);
     case VMHI_OP_ATTACH_DISK:
     case VMHI_OP_ATTACH_NIC: return call_attach(vm, op, flags);

@@ -63,6 +63,56 @@ void conf_note(const char *fmt, ...)
 
 /* ----------------------------------------------------------------- time */
 
+static const char *target_of(const vmhi_vm_config *cfg, const char *id)
+{
+    size_t n = vmhi_vm_config_get_disk_count(cfg);
+    for (size_t i = 0; i < n; i++) {
+        const vmhi_disk *d = vmhi_vm_config_get_disk(cfg, i);
+        if (strcmp(vmhi_disk_get_id(d), id) == 0)
+            return vmhi_disk_get_target(d);
+    }
+    return NULL;
+}
+
+static vmhi_disk *disk_with_target(const vmhi_disk *d, const char *target)
+{
+    vmhi_disk *c = NULL;
+    conf_ok(vmhi_disk_new(&c));
+    conf_ok(vmhi_disk_set_id(c, vmhi_disk_get_id(d)));
+    conf_ok(vmhi_disk_set_path(c, vmhi_disk_get_path(d)));
+    conf_ok(vmhi_disk_set_format(c, vmhi_disk_get_format(d)));
+    conf_ok(vmhi_disk_set_bus(c, vmhi_disk_get_bus(d)));
+    conf_ok(vmhi_disk_set_readonly(c, vmhi_disk_get_readonly(d)));
+    conf_ok(vmhi_disk_set_size_mib(c, vmhi_disk_get_size_mib(d)));
+    conf_ok(vmhi_disk_set_target(c, target));
+    return c;
+}
+
+void conf_adopt_disk_targets(vmhi_vm_config *cfg, vmhi_vm *vm)
+{
+    vmhi_vm_config *got = NULL;
+    conf_ok(vmhi_vm_get_config(vm, &got, 0));
+    /* Disks are held in order: taking the first and appending it again,
+     * once per disk, keeps the order. */
+    size_t n = vmhi_vm_config_get_disk_count(cfg);
+    for (size_t i = 0; i < n; i++) {
+        const vmhi_disk *d = vmhi_vm_config_get_disk(cfg, 0);
+        const char *chosen = target_of(got, vmhi_disk_get_id(d));
+        vmhi_disk *c = disk_with_target(d, vmhi_disk_get_target(d) ? vmhi_disk_get_target(d)
+                                                                  : chosen);
+        conf_ok(vmhi_vm_config_remove_disk(cfg, vmhi_disk_get_id(c)));
+        conf_ok(vmhi_vm_config_add_disk(cfg, c));
+        vmhi_disk_free(c);
+    }
+    vmhi_vm_config_free(got);
+}
+
+uint64_t conf_mib(uint64_t mib_at_default)
+{
+    unsigned int base = conf && conf->memory_mib ? conf->memory_mib : CONF_MEMORY_DEFAULT_MIB;
+    return mib_at_default * base / CONF_MEMORY_DEFAULT_MIB;
+}
+
 unsigned int conf_ms(unsigned int base_ms)
 {
     double scaled = (double)base_ms * (conf ? conf->timeout_scale : 1.0);
@@ -151,8 +201,8 @@ vmhi_vm_config *conf_config_new(void)
     conf_vm_name(name, sizeof(name));
     conf_ok(vmhi_vm_config_new(&cfg));
     conf_ok(vmhi_vm_config_set_name(cfg, name));
-    conf_ok(vmhi_vm_config_set_max_memory_mib(cfg, 128));
-    conf_ok(vmhi_vm_config_set_memory_mib(cfg, 64));
+    conf_ok(vmhi_vm_config_set_max_memory_mib(cfg, CONF_MIB(128)));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, CONF_MIB(64)));
     conf_ok(vmhi_vm_config_set_max_vcpus(cfg, 2));
     conf_ok(vmhi_vm_config_set_vcpus(cfg, 1));
     return cfg;

@@ -48,6 +48,7 @@ VMHI_CONF_TEST(definition_comes_back_as_given, VMHI_PROFILE_CORE, "CFG-1", "CFG-
     vmhi_vm *vm = conf_define_cfg(conn, cfg);
     /* The given description has no UUID; compare with the one assigned. */
     conf_ok(vmhi_vm_config_set_uuid(cfg, vmhi_vm_get_uuid(vm)));
+    conf_adopt_disk_targets(cfg, vm);
     char *given = conf_config_xml(cfg);
     conf_req("CFG-1");
     char *got = conf_vm_xml(vm);
@@ -154,11 +155,11 @@ VMHI_CONF_TEST(live_config_shows_live_changes, VMHI_PROFILE_CORE, "CFG-2")
     vmhi_vm *vm = conf_define(conn);
     conf_ok(vmhi_vm_start(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
-    conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_LIVE));
+    conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), VMHI_AFFECT_LIVE));
     vmhi_vm_config *cfg = NULL;
     conf_req("CFG-2");
     conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
-    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), 96);
+    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), CONF_MIB(96));
     vmhi_vm_config_free(cfg);
     conf_discard(vm);
     vmhi_conn_close(conn);
@@ -396,16 +397,17 @@ VMHI_CONF_TEST(config_views_of_a_vm, VMHI_PROFILE_CORE, REQ_VIEWS)
         ck_assert_ptr_null(out);
     }
     if (config)
-        ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_CONFIG), 64);
+        ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_CONFIG), CONF_MIB(64));
     conf_ok(vmhi_vm_start(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
-    redefine_memory(conn, vm, 96);
+    redefine_memory(conn, vm, CONF_MIB(96));
     if (config)
-        ck_assert_msg(view_memory(conn, vm, VMHI_AFFECT_CONFIG) == 96, "the definition of "
-                      "the running VM does not show the redefined memory (96 MiB)");
+        ck_assert_msg(view_memory(conn, vm, VMHI_AFFECT_CONFIG) == CONF_MIB(96), "the "
+                      "definition of the running VM does not show the redefined memory "
+                      "(%llu MiB)", (unsigned long long)CONF_MIB(96));
     if (live)
-        ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_LIVE), 64);
-    ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_CURRENT), 64);
+        ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_LIVE), CONF_MIB(64));
+    ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_CURRENT), CONF_MIB(64));
     conf_ok(vmhi_vm_undefine(vm, 0)); /* transient now: no definition to show */
     if (config) {
         out = (vmhi_vm_config *)1;
@@ -413,7 +415,7 @@ VMHI_CONF_TEST(config_views_of_a_vm, VMHI_PROFILE_CORE, REQ_VIEWS)
         ck_assert_ptr_null(out);
     }
     if (live)
-        ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_LIVE), 64);
+        ck_assert_uint_eq(view_memory(conn, vm, VMHI_AFFECT_LIVE), CONF_MIB(64));
     if (!live || !config)
         conf_note("vmhi_vm_get_config() has no %s form", live ? "config" : "live");
     conf_discard(vm);

@@ -83,13 +83,13 @@ VMHI_CONF_TEST(define_refuses_taken_identity, VMHI_PROFILE_CORE, "LC-DEFINE-3")
 
     vmhi_vm_config *same_name = conf_config_new();
     conf_ok(vmhi_vm_config_set_name(same_name, vmhi_vm_get_name(vm)));
-    conf_ok(vmhi_vm_config_set_memory_mib(same_name, 96));
+    conf_ok(vmhi_vm_config_set_memory_mib(same_name, CONF_MIB(96)));
     vmhi_vm *out = NULL;
     conf_fail(vmhi_vm_define(&out, conn, same_name, 0), VMHI_E_EXISTS);
 
     vmhi_vm_config *same_uuid = conf_config_new(); /* a fresh name */
     conf_ok(vmhi_vm_config_set_uuid(same_uuid, vmhi_vm_get_uuid(vm)));
-    conf_ok(vmhi_vm_config_set_memory_mib(same_uuid, 96));
+    conf_ok(vmhi_vm_config_set_memory_mib(same_uuid, CONF_MIB(96)));
     conf_fail(vmhi_vm_define(&out, conn, same_uuid, 0), VMHI_E_EXISTS);
     ck_assert_ptr_null(out);
 
@@ -163,7 +163,7 @@ VMHI_CONF_TEST(start_runs_current_definition, VMHI_PROFILE_CORE, "LC-START-5", "
     /* A new definition while running: the live configuration keeps the old. */
     vmhi_vm_config *cfg = NULL;
     conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
-    conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, CONF_MIB(96)));
     conf_ok(vmhi_vm_config_set_vcpus(cfg, 2));
     vmhi_vm *again = NULL;
     conf_req("LC-DEFINE-2");
@@ -171,8 +171,8 @@ VMHI_CONF_TEST(start_runs_current_definition, VMHI_PROFILE_CORE, "LC-START-5", "
     vmhi_vm_free(again);
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     conf_ok(vmhi_vm_get_info(vm, &info));
-    ck_assert_msg(info.memory_mib == 64 && info.vcpus == 1, "a running VM took its new "
-                  "definition at once: %llu MiB, %u vCPUs", (unsigned long long)info.memory_mib,
+    ck_assert_msg(info.memory_mib == CONF_MIB(64) && info.vcpus == 1, "a running VM took its "
+                  "new definition at once: %llu MiB, %u vCPUs", (unsigned long long)info.memory_mib,
                   info.vcpus);
 
     conf_ok(vmhi_vm_poweroff(vm, 0));

@@ -134,18 +134,18 @@ static size_t change_definition(vmhi_conn *conn, vmhi_vm *vm)
     size_t changes = 0;
     vmhi_vm_config *cfg = NULL;
     conf_ok(vmhi_vm_get_config(vm, &cfg, 0));
-    conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, CONF_MIB(96)));
     vmhi_vm *again = NULL;
     conf_ok(vmhi_vm_define(&again, conn, cfg, 0));
     vmhi_vm_free(again);
     vmhi_vm_config_free(cfg);
     changes++;
     if (conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_CONFIG) {
-        conf_ok(vmhi_vm_set_memory(vm, 80, VMHI_AFFECT_CONFIG));
+        conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(80), VMHI_AFFECT_CONFIG));
         changes++;
     }
     if (conf_op_caps(conn, VMHI_OP_SET_MAX_MEMORY) & VMHI_CAP_CONFIG) {
-        conf_ok(vmhi_vm_set_max_memory(vm, 112, VMHI_AFFECT_CONFIG));
+        conf_ok(vmhi_vm_set_max_memory(vm, CONF_MIB(112), VMHI_AFFECT_CONFIG));
         changes++;
     }
     if (conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_CONFIG) {
@@ -205,7 +205,7 @@ VMHI_CONF_TEST(config_changes_emit_no_live_value_events, VMHI_PROFILE_EVENTS, "E
     bool vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_CONFIG;
     conf_req("EV-8");
     if (memory)
-        conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_CONFIG));
+        conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), VMHI_AFFECT_CONFIG));
     if (vcpus)
         conf_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_CONFIG));
     conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));

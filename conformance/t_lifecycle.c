@@ -187,7 +187,7 @@ VMHI_CONF_TEST(poweroff_discards_the_saved_image, VMHI_PROFILE_LIFECYCLE_FULL, "
     vmhi_vm *vm = running_vm(conn, false);
     bool memory = conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_LIVE;
     if (memory)
-        conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_LIVE));
+        conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), VMHI_AFFECT_LIVE));
     conf_ok(vmhi_vm_suspend(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_SUSPENDED));
     conf_recorder *rec = lifecycle_recorder(conn, vm);
@@ -217,9 +217,10 @@ VMHI_CONF_TEST(poweroff_discards_the_saved_image, VMHI_PROFILE_LIFECYCLE_FULL, "
                   vmhi_state_reason_name(why));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     conf_ok(vmhi_vm_get_info(vm, &info));
-    ck_assert_msg(info.memory_mib == 64, "the VM booted with %llu MiB, not its definition's 64%s",
-                  (unsigned long long)info.memory_mib,
-                  memory ? " (the saved VM had 96 live)" : "");
+    ck_assert_msg(info.memory_mib == CONF_MIB(64), "the VM booted with %llu MiB, not its "
+                  "definition's %llu%s", (unsigned long long)info.memory_mib,
+                  (unsigned long long)CONF_MIB(64),
+                  memory ? " (the saved VM had more live)" : "");
     conf_recorder_free(rec);
     conf_discard(vm);
     vmhi_conn_close(conn);
@@ -333,7 +334,7 @@ static void change_live(vmhi_conn *conn, vmhi_vm *vm, bool *memory, bool *vcpus,
     *vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_LIVE;
     *disk = conf_op_caps(conn, VMHI_OP_ATTACH_DISK) & VMHI_CAP_LIVE;
     if (*memory)
-        conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_LIVE));
+        conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), VMHI_AFFECT_LIVE));
     if (*vcpus)
         conf_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_LIVE));
     if (*disk) {

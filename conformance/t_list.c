@@ -191,10 +191,11 @@ VMHI_CONF_TEST(info_reports_state_sizes_and_time, VMHI_PROFILE_CORE, "INFO-1", "
     ck_assert_int_eq(info.reason, why);
     conf_req("INFO-2");
     check_info_bounds(vm, &info);
-    ck_assert_msg(info.vcpus == 1 && info.max_vcpus == 2 && info.memory_mib == 64 &&
-                      info.max_memory_mib == 128,
-                  "a shut-off VM defined with 1/2 vCPUs and 64/128 MiB reports %u/%u and "
-                  "%llu/%llu", info.vcpus, info.max_vcpus, (unsigned long long)info.memory_mib,
+    ck_assert_msg(info.vcpus == 1 && info.max_vcpus == 2 && info.memory_mib == CONF_MIB(64) &&
+                      info.max_memory_mib == CONF_MIB(128),
+                  "a shut-off VM defined with 1/2 vCPUs and %llu/%llu MiB reports %u/%u and "
+                  "%llu/%llu", (unsigned long long)CONF_MIB(64),
+                  (unsigned long long)CONF_MIB(128), info.vcpus, info.max_vcpus, (unsigned long long)info.memory_mib,
                   (unsigned long long)info.max_memory_mib);
     conf_req("INFO-3");
     ck_assert_uint_eq(info.cpu_time_ns, 0);

@@ -2,7 +2,8 @@
  * VMHI - Virtual Machine Hypervisor Interface
  * SPDX-License-Identifier: Apache-2.0
  *
- * Memory (spec section 10).  VMs start with 64 MiB of at most 128; the
+ * Memory (spec section 10).  VMs start with 64 MiB of at most 128 (sizes
+ * are written for those and scaled by --memory, CONF_MIB); the
  * live value is read with vmhi_vm_get_info(), the definition with
  * vmhi_vm_get_config() once the VM is shut off again.  When Events is
  * certified, live changes must emit MEMORY and definition changes DEFINED.
@@ -85,7 +86,8 @@ VMHI_CONF_TEST(live_memory_change, VMHI_PROFILE_MEMORY, "MEM-1", "EV-8")
     uint64_t g = granularity(conn);
     vmhi_vm *vm = running(conn, false);
     conf_recorder *rec = recorder(conn, vm);
-    const uint64_t sizes[] = { 128, 64, 96 }; /* ends away from the definition's 64 */
+    /* Ends away from the definition's memory. */
+    const uint64_t sizes[] = { CONF_MIB(128), CONF_MIB(64), CONF_MIB(96) };
     for (size_t i = 0; i < 3; i++) {
         if (sizes[i] % g)
             continue;
@@ -96,7 +98,7 @@ VMHI_CONF_TEST(live_memory_change, VMHI_PROFILE_MEMORY, "MEM-1", "EV-8")
         expect_one(rec, VMHI_EVENT_MEMORY, sizes[i]);
     }
     conf_req("MEM-1");
-    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), 64);
+    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), CONF_MIB(64));
     conf_recorder_free(rec);
     conf_discard(vm);
     vmhi_conn_close(conn);
@@ -131,15 +133,15 @@ VMHI_CONF_TEST(config_memory_change, VMHI_PROFILE_MEMORY, "MEM-2", "EV-5")
     vmhi_vm *vm = running(conn, false);
     conf_recorder *rec = recorder(conn, vm);
     conf_req("MEM-2");
-    conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_CONFIG));
-    ck_assert_uint_eq(live_memory(vm), 64);
-    check_views(conn, vm, 96, 64);
+    conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), VMHI_AFFECT_CONFIG));
+    ck_assert_uint_eq(live_memory(vm), CONF_MIB(64));
+    check_views(conn, vm, CONF_MIB(96), CONF_MIB(64));
     conf_req("EV-5");
     expect_one(rec, VMHI_EVENT_DEFINED, 0);
     conf_req("MEM-2");
-    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), 96);
+    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), CONF_MIB(96));
     conf_ok(vmhi_vm_start(vm, 0));
-    ck_assert_uint_eq(live_memory(vm), 96);
+    ck_assert_uint_eq(live_memory(vm), CONF_MIB(96));
     conf_recorder_free(rec);
     conf_discard(vm);
     vmhi_conn_close(conn);
@@ -150,11 +152,11 @@ VMHI_CONF_TEST(current_means_live_or_config, VMHI_PROFILE_MEMORY, "MEM-3")
     vmhi_conn *conn = conf_open();
     vmhi_vm *vm = running(conn, false);
     conf_req("MEM-3");
-    conf_ok(vmhi_vm_set_memory(vm, 96, VMHI_AFFECT_CURRENT));
-    ck_assert_uint_eq(live_memory(vm), 96);
-    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), 64);
-    conf_ok(vmhi_vm_set_memory(vm, 80, VMHI_AFFECT_CURRENT));
-    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), 80);
+    conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), VMHI_AFFECT_CURRENT));
+    ck_assert_uint_eq(live_memory(vm), CONF_MIB(96));
+    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), CONF_MIB(64));
+    conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(80), VMHI_AFFECT_CURRENT));
+    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), CONF_MIB(80));
     conf_discard(vm);
     vmhi_conn_close(conn);
 }
@@ -167,7 +169,7 @@ static void refused(vmhi_vm *vm, uint64_t mib, unsigned int flags, int rc)
                   (unsigned long long)mib, flags, got, vmhi_strerror(got), rc,
                   vmhi_strerror(rc), vmhi_error_last_message());
     conf_check_last_error("vmhi_vm_set_memory", got);
-    ck_assert_uint_eq(live_memory(vm), 64);
+    ck_assert_uint_eq(live_memory(vm), CONF_MIB(64));
 }
 
 VMHI_CONF_TEST(invalid_memory_sizes, VMHI_PROFILE_MEMORY, "MEM-4")
@@ -181,15 +183,15 @@ VMHI_CONF_TEST(invalid_memory_sizes, VMHI_PROFILE_MEMORY, "MEM-4")
     conf_req("MEM-4");
     for (size_t i = 0; i < 2; i++) {
         refused(vm, 0, forms[i], VMHI_E_INVALID_ARG);
-        refused(vm, 128 + g, forms[i], VMHI_E_INVALID_ARG);
+        refused(vm, CONF_MIB(128) + g, forms[i], VMHI_E_INVALID_ARG);
         if (g > 1)
-            refused(vm, 64 + 1, forms[i], VMHI_E_INVALID_ARG);
+            refused(vm, CONF_MIB(64) + 1, forms[i], VMHI_E_INVALID_ARG);
         if (have_min && min > g)
             refused(vm, (min - 1) / g * g, forms[i], VMHI_E_LIMIT);
         if (have_max) /* beyond the VM's maximum too: the host limit decides */
             refused(vm, max + g, forms[i], VMHI_E_LIMIT);
     }
-    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), 64);
+    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), CONF_MIB(64));
     if (!have_min || min <= g)
         conf_note("no memory minimum above the granularity: the VMHI_E_LIMIT case was not "
                   "checked");
@@ -203,10 +205,10 @@ VMHI_CONF_TEST(memory_change_needs_the_right_state, VMHI_PROFILE_MEMORY, "MEM-5"
     vmhi_vm *off = conf_define(conn);
     vmhi_vm *transient = running(conn, true);
     conf_req("MEM-5");
-    conf_fail(vmhi_vm_set_memory(off, 96, VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
-    conf_fail(vmhi_vm_set_memory(transient, 96, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_STATE);
-    ck_assert_uint_eq(live_memory(transient), 64);
-    ck_assert_uint_eq(defined_memory_after_poweroff(off, NULL), 64);
+    conf_fail(vmhi_vm_set_memory(off, CONF_MIB(96), VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
+    conf_fail(vmhi_vm_set_memory(transient, CONF_MIB(96), VMHI_AFFECT_CONFIG), VMHI_E_INVALID_STATE);
+    ck_assert_uint_eq(live_memory(transient), CONF_MIB(64));
+    ck_assert_uint_eq(defined_memory_after_poweroff(off, NULL), CONF_MIB(64));
     conf_discard(off);
     conf_discard(transient);
     vmhi_conn_close(conn);
@@ -218,13 +220,13 @@ VMHI_CONF_TEST(live_and_config_together, VMHI_PROFILE_MEMORY, "MEM-6")
     const unsigned int both = VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG;
     vmhi_vm *vm = running(conn, false);
     conf_req("MEM-6");
-    conf_ok(vmhi_vm_set_memory(vm, 96, both));
-    ck_assert_uint_eq(live_memory(vm), 96);
-    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), 96);
+    conf_ok(vmhi_vm_set_memory(vm, CONF_MIB(96), both));
+    ck_assert_uint_eq(live_memory(vm), CONF_MIB(96));
+    ck_assert_uint_eq(defined_memory_after_poweroff(vm, NULL), CONF_MIB(96));
     /* Neither changes when one part cannot: a transient VM has no definition. */
     vmhi_vm *transient = running(conn, true);
-    conf_fail(vmhi_vm_set_memory(transient, 96, both), VMHI_E_INVALID_STATE);
-    ck_assert_uint_eq(live_memory(transient), 64);
+    conf_fail(vmhi_vm_set_memory(transient, CONF_MIB(96), both), VMHI_E_INVALID_STATE);
+    ck_assert_uint_eq(live_memory(transient), CONF_MIB(64));
     conf_discard(transient);
     conf_discard(vm);
     vmhi_conn_close(conn);
@@ -243,7 +245,7 @@ VMHI_CONF_TEST(max_memory_applies_at_next_start, VMHI_PROFILE_MEMORY, "MEM-7", "
 {
     vmhi_conn *conn = conf_open();
     uint64_t max = bigger_max(conn), got_max = 0;
-    CONF_SKIP_CLEAN_IF(max <= 128, vmhi_conn_close(conn),
+    CONF_SKIP_CLEAN_IF(max <= CONF_MIB(128), vmhi_conn_close(conn),
                        "the host allows no maximum above 128 MiB");
     vmhi_vm *vm = running(conn, false);
     conf_recorder *rec = recorder(conn, vm);
@@ -254,13 +256,13 @@ VMHI_CONF_TEST(max_memory_applies_at_next_start, VMHI_PROFILE_MEMORY, "MEM-7", "
     conf_req("MEM-7");
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     conf_ok(vmhi_vm_get_info(vm, &info));
-    ck_assert_uint_eq(info.max_memory_mib, 128);
+    ck_assert_uint_eq(info.max_memory_mib, CONF_MIB(128));
     conf_fail(vmhi_vm_set_memory(vm, max, VMHI_AFFECT_LIVE), VMHI_E_INVALID_ARG);
     defined_memory_after_poweroff(vm, &got_max);
     ck_assert_uint_eq(got_max, max);
-    conf_ok(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_CONFIG));
+    conf_ok(vmhi_vm_set_max_memory(vm, CONF_MIB(128), VMHI_AFFECT_CONFIG));
     defined_memory_after_poweroff(vm, &got_max);
-    ck_assert_uint_eq(got_max, 128);
+    ck_assert_uint_eq(got_max, CONF_MIB(128));
     conf_ok(vmhi_vm_set_max_memory(vm, max, VMHI_AFFECT_CONFIG));
     conf_ok(vmhi_vm_start(vm, 0));
     conf_ok(vmhi_vm_get_info(vm, &info));
@@ -279,19 +281,19 @@ VMHI_CONF_TEST(max_memory_refusals, VMHI_PROFILE_MEMORY, "MEM-8")
     vmhi_vm *transient = running(conn, true);
     conf_req("MEM-8");
     if (!(conf_op_caps(conn, VMHI_OP_SET_MAX_MEMORY) & VMHI_CAP_LIVE))
-        conf_fail(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+        conf_fail(vmhi_vm_set_max_memory(vm, CONF_MIB(128), VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
     else /* live changes are MEM-12's */
-        conf_fail(vmhi_vm_set_max_memory(transient, 64 - g, VMHI_AFFECT_LIVE),
+        conf_fail(vmhi_vm_set_max_memory(transient, CONF_MIB(64) - g, VMHI_AFFECT_LIVE),
                   VMHI_E_INVALID_ARG);
-    conf_fail(vmhi_vm_set_max_memory(transient, 128, VMHI_AFFECT_CONFIG),
+    conf_fail(vmhi_vm_set_max_memory(transient, CONF_MIB(128), VMHI_AFFECT_CONFIG),
               VMHI_E_INVALID_STATE);
-    conf_fail(vmhi_vm_set_max_memory(vm, 64 - g, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_ARG);
+    conf_fail(vmhi_vm_set_max_memory(vm, CONF_MIB(64) - g, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_ARG);
     if (vmhi_conn_get_limit(conn, VMHI_LIMIT_MAX_MEMORY_MIB, &lim) == VMHI_OK)
         conf_fail(vmhi_vm_set_max_memory(vm, lim + g, VMHI_AFFECT_CONFIG), VMHI_E_LIMIT);
     else
         conf_note("no maximum memory limit: the VMHI_E_LIMIT case was not checked");
     defined_memory_after_poweroff(vm, &got_max);
-    ck_assert_uint_eq(got_max, 128);
+    ck_assert_uint_eq(got_max, CONF_MIB(128));
     conf_discard(transient);
     conf_discard(vm);
     vmhi_conn_close(conn);
@@ -332,16 +334,16 @@ VMHI_CONF_TEST(live_max_memory_change, VMHI_PROFILE_MEMORY, "MEM-12", "MEM-8")
     if (!live) {
         /* MEM-8: no live form, so the live call is refused and changes nothing. */
         conf_req("MEM-8");
-        conf_fail(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+        conf_fail(vmhi_vm_set_max_memory(vm, CONF_MIB(128), VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
         vmhi_vm_info info = VMHI_VM_INFO_INIT;
         conf_ok(vmhi_vm_get_info(vm, &info));
-        ck_assert_uint_eq(info.max_memory_mib, 128);
+        ck_assert_uint_eq(info.max_memory_mib, CONF_MIB(128));
         conf_note("VMHI_OP_SET_MAX_MEMORY has no live form: MEM-12 does not apply");
         conf_discard(vm);
         vmhi_conn_close(conn);
         return;
     }
-    CONF_SKIP_CLEAN_IF(max <= 128, (conf_discard(vm), vmhi_conn_close(conn)),
+    CONF_SKIP_CLEAN_IF(max <= CONF_MIB(128), (conf_discard(vm), vmhi_conn_close(conn)),
                        "the host allows no maximum above 128 MiB");
     conf_req("MEM-12");
     conf_ok(vmhi_vm_set_max_memory(vm, max, VMHI_AFFECT_LIVE));
@@ -352,7 +354,7 @@ VMHI_CONF_TEST(live_max_memory_change, VMHI_PROFILE_MEMORY, "MEM-12", "MEM-8")
     conf_ok(vmhi_vm_set_memory(vm, max, VMHI_AFFECT_LIVE));
     ck_assert_uint_eq(live_memory(vm), max);
     defined_memory_after_poweroff(vm, &got_max);
-    ck_assert_msg(got_max == 128, "a live maximum change reached the definition (%llu MiB)",
+    ck_assert_msg(got_max == CONF_MIB(128), "a live maximum change reached the definition (%llu MiB)",
                   (unsigned long long)got_max);
     conf_discard(vm);
     vmhi_conn_close(conn);

@@ -72,7 +72,7 @@ VMHI_CONF_TEST(definition_changes_survive_reconnect, VMHI_PROFILE_PERSISTENCE, "
     bool vcpus = conf_op_caps(conn, VMHI_OP_SET_VCPUS) & VMHI_CAP_CONFIG;
     vmhi_vm_config *cfg = NULL;
     conf_ok(vmhi_vm_get_config(kept, &cfg, 0));
-    conf_ok(vmhi_vm_config_set_memory_mib(cfg, 96));
+    conf_ok(vmhi_vm_config_set_memory_mib(cfg, CONF_MIB(96)));
     vmhi_vm *again = NULL;
     conf_ok(vmhi_vm_define(&again, conn, cfg, 0));
     vmhi_vm_free(again);
@@ -90,7 +90,7 @@ VMHI_CONF_TEST(definition_changes_survive_reconnect, VMHI_PROFILE_PERSISTENCE, "
     conf_req("PERS-3");
     kept = reopen(&conn, kept_uuid);
     conf_ok(vmhi_vm_get_config(kept, &cfg, 0));
-    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), 96);
+    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(cfg), CONF_MIB(96));
     if (vcpus)
         ck_assert_uint_eq(vmhi_vm_config_get_vcpus(cfg), 2);
     vmhi_vm_config_free(cfg);
