@@ -39,6 +39,7 @@
 
 #include <libxl.h>
 #include <libxl_utils.h>
+#include <xenstore.h>
 
 #include "vmhi/backend.h"
 
@@ -86,6 +87,7 @@ typedef struct xen_host {
     xen_conn *conns;
     libxl_ctx *ctx;
     xentoollog_logger *logger;
+    struct xs_handle *xs;     /* xenstore: what the guest announces (xen_guest_has) */
     xen_vm *vms;
     size_t nvms;
     uint32_t next_mac;
@@ -136,6 +138,10 @@ void xen_host_detach(xen_conn *c);
 void xen_lock(xen_conn *c);
 int xen_unlock(xen_conn *c, int rc);
 
+/* Whether the guest of domain @domid has written "1" to the xenstore key
+ * @key under its own directory (e.g. "control/feature-suspend"). */
+bool xen_guest_has(xen_host *h, uint32_t domid, const char *key);
+
 xen_vm *xen_find_uuid(xen_host *h, const char *uuid);
 xen_vm *xen_find_name(xen_host *h, const char *name);
 /* Like xen_find_uuid(), VMHI_E_NO_VM naming @uuid when there is none. */
@@ -149,7 +155,8 @@ bool xen_state_active(vmhi_vm_state st);
  * the change in the message ("memory change"). */
 int xen_resolve_affect(const xen_vm *vm, unsigned int flags, const char *what,
                        unsigned int *out);
-/* Replaces @vm's definition by @def, on disk first; takes @def either way. */
+/* Replaces @vm's definition by @def, on disk first, and emits DEFINED; takes
+ * @def either way. */
 int xen_vm_set_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def);
 /* Replaces @vm's live configuration by @live (taken) and records it. */
 void xen_vm_set_live(xen_host *h, xen_vm *vm, vmhi_vm_config *live);
@@ -172,7 +179,11 @@ int xen_store_save_run(xen_host *h, const xen_vm *vm);
 void xen_store_remove_run(xen_host *h, const char *uuid);
 char *xen_store_save_path(xen_host *h, const char *uuid);
 bool xen_store_has_save(xen_host *h, const char *uuid);
+/* The image and the saved live configuration. */
 void xen_store_remove_save(xen_host *h, const char *uuid);
+int xen_store_save_suspended(xen_host *h, const char *uuid, const vmhi_vm_config *live);
+/* The live configuration saved with the image, or NULL (logged). */
+vmhi_vm_config *xen_store_load_suspended(xen_host *h, const char *uuid);
 /* Loads definitions and runtime records and matches them with the
  * domains libxl lists (a host re-made after its last connection closed). */
 int xen_store_load(xen_host *h);

@@ -82,14 +82,6 @@ static void new_id(const vmhi_vm_config *a, const vmhi_vm_config *b, const char 
     }
 }
 
-/* A device change of the definition is a new definition (EV-5). */
-static int commit_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def)
-{
-    int rc = xen_vm_set_def(h, vm, def);
-    if (rc == VMHI_OK)
-        xen_emit(h, vm, VMHI_EVENT_DEFINED, NULL, 0);
-    return rc;
-}
 
 /* ----------------------------------------------------------------- disks */
 
@@ -143,7 +135,7 @@ int xen_attach_disk(void *priv, const char *uuid, const vmhi_disk *disk, unsigne
      * disk attached live, and the live configuration says so. */
     if (live)
         xen_vm_set_live(h, vm, live);
-    if (def && (rc = commit_def(h, vm, def)) < 0 && !live)
+    if (def && (rc = xen_vm_set_def(h, vm, def)) < 0 && !live)
         return xen_unlock(c, rc);
     xen_emit(h, vm, VMHI_EVENT_DEVICE_ADDED, id, 0);
     if (id_out)
@@ -197,7 +189,7 @@ int xen_detach_disk(void *priv, const char *uuid, const char *id, unsigned int f
     if (live)
         xen_vm_set_live(h, vm, live);
     if (def)
-        rc = commit_def(h, vm, def);
+        rc = xen_vm_set_def(h, vm, def);
     if (rc == VMHI_OK || live) {
         xen_emit(h, vm, VMHI_EVENT_DEVICE_REMOVED, id, 0);
         *completion = VMHI_COMPLETION_DONE;
@@ -254,7 +246,7 @@ int xen_attach_nic(void *priv, const char *uuid, const vmhi_nic *nic, unsigned i
     }
     if (live)
         xen_vm_set_live(h, vm, live);
-    if (def && (rc = commit_def(h, vm, def)) < 0 && !live)
+    if (def && (rc = xen_vm_set_def(h, vm, def)) < 0 && !live)
         return xen_unlock(c, rc);
     xen_emit(h, vm, VMHI_EVENT_DEVICE_ADDED, id, 0);
     if (id_out)
@@ -314,7 +306,7 @@ int xen_detach_nic(void *priv, const char *uuid, const char *id, unsigned int fl
     if (live)
         xen_vm_set_live(h, vm, live);
     if (def)
-        rc = commit_def(h, vm, def);
+        rc = xen_vm_set_def(h, vm, def);
     if (rc == VMHI_OK || live) {
         xen_emit(h, vm, VMHI_EVENT_DEVICE_REMOVED, id, 0);
         *completion = VMHI_COMPLETION_DONE;

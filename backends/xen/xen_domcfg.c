@@ -293,15 +293,39 @@ static int parse_mac(const char *text, libxl_mac mac)
     return 0;
 }
 
-int xen_nic_build(const vmhi_nic *nic, int devid, libxl_device_nic *out)
+/* The network "default" is the bridge xl gives a vif that names none
+ * (libxl's default); Xen has no other named networks. */
+#define XEN_DEFAULT_BRIDGE "xenbr0"
+
+static int nic_bridge(const vmhi_nic *nic, const char **ifname)
 {
-    libxl_device_nic_init(out);
     const char *net = vmhi_nic_get_network(nic);
-    if (vmhi_network_kind_of(net) != VMHI_NETWORK_BRIDGE)
+    switch (vmhi_network_kind_of(net)) {
+    case VMHI_NETWORK_BRIDGE:
+        *ifname = net + strlen("bridge:");
+        return VMHI_OK;
+    case VMHI_NETWORK_NAMED:
+        if (strcmp(net, "default") == 0) {
+            *ifname = XEN_DEFAULT_BRIDGE;
+            return VMHI_OK;
+        }
+        return xen_error(VMHI_E_NOT_FOUND, "xen: NIC '%s': there is no network '%s'; Xen "
+                         "has \"default\" (bridge " XEN_DEFAULT_BRIDGE ") and host bridges "
+                         "(bridge:<ifname>)", vmhi_nic_get_id(nic), net);
+    default:
         return xen_error(VMHI_E_UNSUPPORTED, "xen: NIC '%s': network '%s' is not a bridge; "
                          "Xen vifs join a host bridge (bridge:<ifname>)", vmhi_nic_get_id(nic),
                          net);
-    const char *ifname = net + strlen("bridge:");
+    }
+}
+
+int xen_nic_build(const vmhi_nic *nic, int devid, libxl_device_nic *out)
+{
+    libxl_device_nic_init(out);
+    const char *ifname = NULL;
+    int rc = nic_bridge(nic, &ifname);
+    if (rc < 0)
+        return rc;
     if (!bridge_exists(ifname))
         return xen_error(VMHI_E_NOT_FOUND, "xen: NIC '%s': there is no bridge %s in dom0",
                          vmhi_nic_get_id(nic), ifname);

@@ -226,7 +226,8 @@ static int xen_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
  *  - guests: PV (DEFAULT is PV), direct kernel boot only;
  *  - disks: blkfront (DEFAULT and XEN), raw images through blkback phy;
  *    qcow2 would need the qdisk backend of qemu-xen (docs/xen.md);
- *  - NICs: netfront (DEFAULT and XEN) on a host bridge;
+ *  - NICs: netfront (DEFAULT and XEN) on a host bridge, or on the network
+ *    "default" (xl's default bridge, xenbr0);
  *  - shutdown: the PV control channel (DEFAULT is PV). */
 static int xen_get_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values)
 {
@@ -242,7 +243,7 @@ static int xen_get_value_caps(void *priv, vmhi_value_kind kind, uint64_t *values
         *values = VALUE_BIT(VMHI_NIC_MODEL_DEFAULT) | VALUE_BIT(VMHI_NIC_MODEL_XEN);
         break;
     case VMHI_VALUE_NETWORK_KIND:
-        *values = VALUE_BIT(VMHI_NETWORK_BRIDGE);
+        *values = VALUE_BIT(VMHI_NETWORK_NAMED) | VALUE_BIT(VMHI_NETWORK_BRIDGE);
         break;
     case VMHI_VALUE_FIRMWARE:
         *values = VALUE_BIT(VMHI_FIRMWARE_BIOS); /* the default; PV has no firmware */

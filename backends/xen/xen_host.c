@@ -325,6 +325,7 @@ int xen_vm_set_def(xen_host *h, xen_vm *vm, vmhi_vm_config *def)
     }
     vmhi_vm_config_free(vm->def);
     vm->def = def;
+    xen_emit(h, vm, VMHI_EVENT_DEFINED, NULL, 0); /* a changed definition (EV-5) */
     return VMHI_OK;
 }
 
@@ -374,6 +375,17 @@ void xen_transition(xen_host *h, xen_vm *vm, vmhi_vm_state state, vmhi_state_rea
         xen_vm_remove(h, vm); /* LC-GEN-5: a transient VM ceases to exist */
 }
 
+bool xen_guest_has(xen_host *h, uint32_t domid, const char *key)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, key);
+    unsigned int len = 0;
+    char *value = xs_read(h->xs, XBT_NULL, path, &len);
+    bool yes = value && len == 1 && value[0] == '1';
+    free(value); /* xs_read's malloc() */
+    return yes;
+}
+
 /* ----------------------------------------------------------------- hosts */
 
 /* One host per process: a second state directory in the same process is
@@ -393,6 +405,8 @@ static void host_free(xen_host *h)
         libxl_ctx_free(h->ctx);
     if (h->logger)
         xtl_logger_destroy(h->logger);
+    if (h->xs)
+        xs_close(h->xs);
     xen_store_fini(h);
     free(h->kids); /* realloc()ed by fork_replacement */
     pthread_mutex_destroy(&h->kids_lock);
@@ -429,6 +443,9 @@ static int host_new(const char *state_dir, xen_host **out)
                                   "xenstored running and /proc/xen mounted?", lrc,
                                   libxl_last[0] ? ": " : "", libxl_last);
     }
+    if (rc == VMHI_OK && !(h->xs = xs_open(0)))
+        rc = xen_error_native(VMHI_E_CONNECTION, "xs_open", "xen: cannot open xenstore: %s",
+                              strerror(errno));
     if (rc == VMHI_OK) {
         xen_children_setup(h);
         rc = xen_store_load(h);

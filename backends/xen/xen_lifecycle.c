@@ -154,10 +154,29 @@ static void set_boot_target(xen_host *h, const xen_vm *vm)
                 vm->name, (unsigned long long)mem);
 }
 
+/* ERR-14: a domain that does not fit in the memory free now is TRY_AGAIN
+ * (it may fit once another VM stops), found before libxl starts: libxl
+ * itself fails half-way through the build with a generic error.  (libxl
+ * defaults parts of @dc on the way, as the build would.)  When either
+ * figure cannot be read, the build decides. */
+static int check_free_memory(xen_host *h, libxl_domain_config *dc, const char *name)
+{
+    uint64_t need_kb = 0, free_kb = 0;
+    if (libxl_domain_need_memory(h->ctx, dc, INVALID_DOMID, &need_kb) != 0 ||
+        libxl_get_free_memory(h->ctx, &free_kb) != 0 || need_kb <= free_kb)
+        return VMHI_OK;
+    return xen_error(VMHI_E_TRY_AGAIN, "xen: VM '%s' needs %llu MiB to be built and the host "
+                     "has %llu MiB free now", name, (unsigned long long)(need_kb / 1024),
+                     (unsigned long long)(free_kb / 1024));
+}
+
 static int build_domain(xen_conn *c, xen_vm *vm, libxl_domain_config *dc, bool paused)
 {
     xen_host *h = c->host;
     uint32_t domid = XEN_NO_DOMID;
+    int rc = check_free_memory(h, dc, vm->name);
+    if (rc < 0)
+        return rc;
     int lrc = libxl_domain_create_new(h->ctx, dc, &domid, NULL, NULL);
     if (lrc) {
         if (domid != XEN_NO_DOMID)
@@ -168,7 +187,7 @@ static int build_domain(xen_conn *c, xen_vm *vm, libxl_domain_config *dc, bool p
     set_boot_target(h, vm);
     /* libxl leaves a new domain paused until unpaused. */
     if (!paused && (lrc = libxl_domain_unpause(h->ctx, domid, NULL)) != 0) {
-        int rc = xen_libxl_error(lrc, "cannot run the new domain %u of VM '%s'", domid,
+        rc = xen_libxl_error(lrc, "cannot run the new domain %u of VM '%s'", domid,
                                  vm->name);
         xen_destroy_domain(h, vm);
         return rc;
@@ -245,6 +264,8 @@ static int restore_domain(xen_conn *c, xen_vm *vm)
     libxl_domain_config_init(&dc);
     if (rc == VMHI_OK)
         rc = xen_domcfg_build(c, vm->live, &dc);
+    if (rc == VMHI_OK)
+        rc = check_free_memory(h, &dc, vm->name);
     if (rc == VMHI_OK) {
         libxl_domain_restore_params params;
         libxl_domain_restore_params_init(&params);
@@ -282,11 +303,14 @@ int xen_start(void *priv, const char *uuid, unsigned int flags)
     if (rc == VMHI_OK && xen_state_active(vm->state))
         rc = xen_error(VMHI_E_INVALID_STATE, "xen: VM '%s' is already %s", vm->name,
                        vmhi_vm_state_name(vm->state));
-    if (rc == VMHI_OK)
+    bool restoring = rc == VMHI_OK && vm->state == VMHI_STATE_SUSPENDED;
+    if (restoring && !(vm->live = xen_store_load_suspended(h, uuid)))
+        xen_log(h, VMHI_LOG_WARN, "VM '%s': no live configuration saved with its image; "
+                "restoring it with its definition", vm->name);
+    if (rc == VMHI_OK && !vm->live)
         rc = vmhi_vm_config_copy(&vm->live, vm->def);
     if (rc < 0)
         return xen_unlock(c, rc);
-    bool restoring = vm->state == VMHI_STATE_SUSPENDED;
     rc = restoring ? restore_domain(c, vm) : xen_boot_domain(c, vm, false);
     if (rc < 0) {
         vmhi_vm_config_free(vm->live);
@@ -447,6 +471,56 @@ int xen_resume(void *priv, const char *uuid, unsigned int flags)
     return xen_unlock(c, VMHI_OK);
 }
 
+/* A PV guest saves itself: libxl asks it through control/shutdown, and
+ * only a guest whose suspend handler is up answers; Linux announces that
+ * with control/feature-suspend once its xenbus runs.  Asked before (just
+ * started, still booting), libxl's save fails with a bare "internal
+ * error".  So a suspend waits for the announcement, with the guest
+ * running: a paused guest is unpaused for it (and paused again if the
+ * suspend fails). */
+#define SUSPEND_READY_MS 60000
+#define SUSPEND_POLL_MS 50
+
+static int wait_suspendable(xen_host *h, const xen_vm *vm)
+{
+    for (int waited = 0; !xen_guest_has(h, vm->domid, "control/feature-suspend");
+         waited += SUSPEND_POLL_MS) {
+        if (waited >= SUSPEND_READY_MS)
+            return xen_error(VMHI_E_TIMEOUT, "xen: VM '%s' has not announced within %d s "
+                             "that it can suspend (control/feature-suspend): a PV guest "
+                             "suspends itself, and its kernel needs Xen suspend support",
+                             vm->name, SUSPEND_READY_MS / 1000);
+        usleep(SUSPEND_POLL_MS * 1000);
+    }
+    return VMHI_OK;
+}
+
+static int save_domain(xen_host *h, xen_vm *vm, int fd, const char *path)
+{
+    bool paused = vm->state == VMHI_STATE_PAUSED;
+    if (paused)
+        libxl_domain_unpause(h->ctx, vm->domid, NULL);
+    int rc = wait_suspendable(h, vm);
+    if (rc == VMHI_OK) {
+        xen_unwatch_domain(h, vm); /* its shutdown (reason suspend) is ours */
+        vm->destroying = true;
+        int lrc = libxl_domain_suspend(h->ctx, vm->domid, fd, 0, NULL);
+        vm->destroying = false;
+        if (lrc == 0 && fsync(fd) != 0)
+            rc = xen_error(VMHI_E_IO, "xen: cannot write %s: %s", path, strerror(errno));
+        if (lrc) {
+            rc = xen_libxl_error(lrc, "cannot save VM '%s' to %s", vm->name, path);
+            /* The guest may have suspended already: let it run on. */
+            libxl_domain_resume(h->ctx, vm->domid, 1, NULL);
+        }
+        if (rc < 0)
+            xen_watch_domain(h, vm);
+    }
+    if (rc < 0 && paused)
+        libxl_domain_pause(h->ctx, vm->domid, NULL);
+    return rc;
+}
+
 /* Saves the domain's memory to <state>/<uuid>.save (libxl's stream:
  * libxl-save-helper writes it), then destroys the domain.  A failed save
  * leaves the domain running and no image. */
@@ -470,21 +544,12 @@ int xen_suspend(void *priv, const char *uuid, unsigned int flags)
         xen_free(path);
         return xen_unlock(c, rc);
     }
-    xen_unwatch_domain(h, vm); /* its shutdown (reason suspend) is ours */
-    vm->destroying = true;
-    int lrc = libxl_domain_suspend(h->ctx, vm->domid, fd, 0, NULL);
-    vm->destroying = false;
-    if (lrc == 0 && fsync(fd) != 0)
-        rc = xen_error(VMHI_E_IO, "xen: cannot write %s: %s", path, strerror(errno));
+    rc = xen_store_save_suspended(h, uuid, vm->live);
+    if (rc == VMHI_OK)
+        rc = save_domain(h, vm, fd, path);
     close(fd);
-    if (lrc) {
-        rc = xen_libxl_error(lrc, "cannot save VM '%s' to %s", vm->name, path);
-        /* The guest may have suspended already: let it run on. */
-        libxl_domain_resume(h->ctx, vm->domid, 1, NULL);
-    }
     if (rc < 0) {
-        unlink(path);
-        xen_watch_domain(h, vm);
+        xen_store_remove_save(h, uuid);
         xen_free(path);
         return xen_unlock(c, rc);
     }

@@ -217,7 +217,9 @@ int xen_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
     else {
         stats->actual_kib = d.current_memkb;
         stats->rss_kib = d.current_memkb; /* a PV guest's pages are all resident */
-        stats->available_kib = d.max_memkb;
+        /* The guest's memory map spans its maximum; Xen's own max_memkb
+         * is that plus libxl's slack of a MiB, which no guest sees. */
+        stats->available_kib = vmhi_vm_config_get_max_memory_mib(vm->live) * 1024;
     }
     libxl_dominfo_dispose(&d);
     return xen_unlock(c, rc);
@@ -293,10 +295,12 @@ int xen_get_vcpus(void *priv, const char *uuid, vmhi_backend_vcpu_add add, void 
         info.online = i < cur;
         info.host_cpu = -1;
         info.thread_id = -1;
+        /* Online means given to the guest (xenstore cpu/<i>/availability,
+         * what set_vcpus changes), as a hot-added vCPU is on KVM: Xen's own
+         * flag follows later, once the guest has brought the vCPU up. */
         for (int k = 0; v && k < n; k++) {
             if (v[k].vcpuid != i)
                 continue;
-            info.online = v[k].online;
             info.host_cpu = v[k].online ? (int)v[k].cpu : -1;
             info.cpu_time_ns = v[k].vcpu_time;
         }

@@ -7,6 +7,7 @@
  *
  *   <uuid>.xml       VMHI XML of each persistent VM
  *   <uuid>.save      a suspended VM's memory image (libxl_domain_suspend)
+ *   <uuid>.saved.xml and its live configuration, which a start restores
  *   run/<uuid>.xml   the live configuration of each active VM
  *   run/<uuid>.dom   its domain id, state and reason
  *   .lock            flock()ed by the managing process
@@ -29,6 +30,7 @@
 #include "xen.h"
 
 #define TMP_PREFIX ".tmp-"
+#define SUSPENDED_SUFFIX ".saved.xml" /* a suspended VM's live configuration */
 
 static int make_dir(const char *dir)
 {
@@ -161,17 +163,18 @@ static char *read_text(const char *path, size_t *len)
     return buf;
 }
 
-/* Writes @cfg as XML to @dir/<uuid>.xml.  The serializer is a public call
- * (it clears the last error), so it runs before any error is reported. */
-static int save_config(const char *dir, const char *uuid, const vmhi_vm_config *cfg)
+/* Writes @cfg as XML to @dir/<uuid><suffix>.  The serializer is a public
+ * call (it clears the last error), so it runs before any error is reported. */
+static int save_config(const char *dir, const char *uuid, const char *suffix,
+                       const vmhi_vm_config *cfg)
 {
     char *xml = NULL;
     int rc = vmhi_vm_config_to_xml(cfg, &xml);
     if (rc < 0)
         return xen_error(rc, "xen: cannot serialize VM %s: %s", uuid,
                          vmhi_error_last_message());
-    char name[VMHI_UUID_STRLEN + 8];
-    snprintf(name, sizeof(name), "%s.xml", uuid);
+    char name[VMHI_UUID_STRLEN + 16];
+    snprintf(name, sizeof(name), "%s%s", uuid, suffix);
     rc = write_atomic(dir, name, xml, strlen(xml));
     vmhi_free(xml);
     return rc;
@@ -179,7 +182,7 @@ static int save_config(const char *dir, const char *uuid, const vmhi_vm_config *
 
 int xen_store_save_def(xen_host *h, const char *uuid, const vmhi_vm_config *def)
 {
-    return save_config(h->state_dir, uuid, def);
+    return save_config(h->state_dir, uuid, ".xml", def);
 }
 
 int xen_store_remove_def(xen_host *h, const char *uuid)
@@ -200,7 +203,7 @@ int xen_store_save_run(xen_host *h, const xen_vm *vm)
 {
     if (!vm->live)
         return VMHI_OK;
-    int rc = save_config(h->run_dir, vm->uuid, vm->live);
+    int rc = save_config(h->run_dir, vm->uuid, ".xml", vm->live);
     char name[VMHI_UUID_STRLEN + 8], text[96];
     snprintf(name, sizeof(name), "%s.dom", vm->uuid);
     int n = snprintf(text, sizeof(text), "%u %d %d\n", vm->domid, (int)vm->state,
@@ -232,9 +235,18 @@ bool xen_store_has_save(xen_host *h, const char *uuid)
     return has;
 }
 
+/* The live configuration of a suspended VM, next to its image: a start
+ * restores the VM as it was (LC-START-3), attached devices and live
+ * memory and vCPUs included, not as defined. */
+int xen_store_save_suspended(xen_host *h, const char *uuid, const vmhi_vm_config *live)
+{
+    return save_config(h->state_dir, uuid, SUSPENDED_SUFFIX, live);
+}
+
 void xen_store_remove_save(xen_host *h, const char *uuid)
 {
     remove_file(h->state_dir, uuid, ".save");
+    remove_file(h->state_dir, uuid, SUSPENDED_SUFFIX);
 }
 
 /* --------------------------------------------------------------- loading */
@@ -264,6 +276,13 @@ static vmhi_vm_config *load_config(xen_host *h, const char *dir, const char *fil
     xen_free(text);
     xen_free(path);
     return cfg;
+}
+
+vmhi_vm_config *xen_store_load_suspended(xen_host *h, const char *uuid)
+{
+    char file[VMHI_UUID_STRLEN + 16];
+    snprintf(file, sizeof(file), "%s%s", uuid, SUSPENDED_SUFFIX);
+    return load_config(h, h->state_dir, file);
 }
 
 static void load_defs(xen_host *h)
