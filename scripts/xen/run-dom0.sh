@@ -21,21 +21,31 @@
 # Results come back as a tar that dom0 writes onto a raw virtio disk (a
 # sparse file here): no file system, no size limit worth mentioning.
 #
-# dom0 has 1 vCPU and DOM0_MEM (default 768M: its tmpfs hold saved images) of QEMU's QEMU_MEM (default
-# 1536M), which leaves ~750 MiB for PV guests (five of 128 MiB).  It has the
+# dom0 has 1 vCPU and DOM0_MEM (default 768M: its tmpfs hold saved images)
+# of QEMU's QEMU_MEM (default 2560M), which leaves ~1.7 GiB for PV guests:
+# the conformance suite runs up to six guests of 128 MiB at once, and
+# libxl builds a PV guest with its maximum (256 MiB) before ballooning it
+# down.  QEMU allocates guest memory as Xen touches it (bootscrub=0), so
+# the host pays for what the guests use.  It has the
 # PV guest in /guest (vmlinuz, initrd.gz), a bridge xenbr0 without uplink,
 # a writable /var/lib/vmhi, tmpfs /tmp and /run.
 #
 # Progress lines with the seconds since start go to stdout.  For
 # debugging: VMHI_XEN_CONSOLE=1 streams the console to stdout too;
 # VMHI_XEN_CMDLINE adds to Xen's command line, VMHI_DOM0_CMDLINE replaces
-# dom0's "quiet".
+# dom0's "quiet"; QEMU_ACCEL (default tcg,thread=multi), QEMU_CPU (default
+# max) and QEMU_SMP (default 2) change the emulated machine; VMHI_QEMU
+# replaces the QEMU command (qemu-system-x86_64), e.g. another build with
+# its -L data directories.
 #
 # Exit status: that of `run` when the payload ended and its results came
 # back (a `run` that itself exits 90-94 is told apart only by the message
 # on stderr); otherwise
 #   90  Xen or dom0 crashed (panic, oops), or QEMU failed
-#   91  timeout: no end within SECS (default 600); QEMU killed
+#   91  timeout: the payload had not ended SECS/20+30 s before SECS
+#       (default 600): dom0 killed it and its results came back, with
+#       payload-timeout.txt (every process, the kernel stacks of those
+#       blocked); or no end at all within SECS: QEMU killed
 #   92  dom0 powered off without the payload's end marker
 #   93  the payload ended but its results could not be brought back
 #   94  bad arguments, or the test bed or payload is incomplete
@@ -115,15 +125,21 @@ say "payload staged: $(du -h "$work/payload.cpio.gz" | cut -f1), $added host lib
 
 # ---- boot
 token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-qemu_mem=${QEMU_MEM:-1536M}
+qemu_mem=${QEMU_MEM:-2560M}
 dom0_mem=${DOM0_MEM:-768M}
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=1"
 xen_cmdline+=" bootscrub=0 smap=0 loglvl=warning guest_loglvl=warning ${VMHI_XEN_CMDLINE:-}"
+# dom0 kills a payload still running at vmhi_deadline (seconds of its
+# uptime; the boot takes ~10 s), so that its results come back even then.
+deadline_margin=$((timeout / 20 + 30))
 dom0_cmdline="console=hvc0 earlyprintk=xen ${VMHI_DOM0_CMDLINE:-quiet} vmhi_token=$token"
+dom0_cmdline+=" vmhi_deadline=$((timeout > 2 * deadline_margin ? timeout - deadline_margin : timeout / 2))"
 console=$out/console.log
 : >"$console"
 say "booting Xen under QEMU TCG (memory $qemu_mem, dom0 $dom0_mem, timeout $timeout s)"
-setpriv --pdeathsig KILL -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$qemu_mem" -smp 2 \
+qemu=(${VMHI_QEMU:-qemu-system-x86_64})
+setpriv --pdeathsig KILL -- "${qemu[@]}" -accel "${QEMU_ACCEL:-tcg,thread=multi}" -cpu "${QEMU_CPU:-max}" \
+    -m "$qemu_mem" -smp "${QEMU_SMP:-2}" \
     -nodefaults -display none -no-reboot -serial "file:$console" \
     -kernel "$tb/xen" -append "$xen_cmdline" \
     -initrd "$tb/vmlinux $dom0_cmdline,$work/initrd.gz" \
@@ -188,5 +204,9 @@ tar xf "$work/results.img" -C "$work/results" 2>"$work/tar.log" ||
     { cat "$work/tar.log" >&2; fail 93 "cannot read the results disk"; }
 cp -a "$work/results/out/." "$out/" && rm -rf "$out/dom0-logs" &&
     cp -a "$work/results/var/log/xen" "$out/dom0-logs" || fail 93 "cannot copy the results into $out"
+if grep -q "^$marker payload-timeout" "$console"; then
+    say "results in $out (what the payload had written, and payload-timeout.txt)"
+    fail 91 "the payload did not end by its deadline ($timeout s less $deadline_margin s): dom0 killed it; see $out/payload-timeout.txt"
+fi
 say "results in $out; payload status $rc"
 exit "$rc"

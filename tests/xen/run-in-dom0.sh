@@ -9,6 +9,7 @@
 # vmhi-conformance, when they exist (the "smoke" part needs none of them).
 # One boot serves every part: a boot costs ~12 s of TCG, and the ctest
 # checks of the parts (tests/xen/check-*.sh) read OUTDIR afterwards.
+# VMHI_XEN_STRESS sets the "stress" part's SECS, LOOPS and MEM.
 # OUTDIR is emptied first, so a check never reads an earlier run's results.
 # Exit status: run-dom0.sh's (0 when the payload ran and its results came
 # back; the parts' own verdicts are in OUTDIR/parts.txt).
@@ -41,6 +42,9 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/vmhi-xen-payload.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 cp -a "$here/payload/." "$stage/"
 echo "$parts" >"$stage/parts"
+# The "stress" part's settings (payload/stress says which), e.g.
+# VMHI_XEN_STRESS="SECS=600 LOOPS=5".
+printf '%s\n' ${VMHI_XEN_STRESS:-} >"$stage/stress.conf"
 mkdir -p "$stage/bin" "$stage/lib" "$stage/modules"
 copy_if() { # <file> <dir>
     [[ -e $1 ]] && cp -a "$1" "$2/"
