@@ -1,5 +1,5 @@
 /*
- * VMHI_CONN_READONLY (CONN-16, CONN-17): a read-only connection refuses
+ * VMHI_CONN_READONLY (CONN-4, CONN-16, CONN-17): a read-only connection refuses
  * every call that changes something with VMHI_E_PERMISSION and changes
  * nothing, while every query works.  A read-write connection to the same
  * test:///<dir> host (connections of one process share it) sets up VMs in
@@ -335,7 +335,7 @@ START_TEST(conn_16_every_mutating_call_is_refused_and_nothing_changes)
 }
 END_TEST
 
-START_TEST(conn_16_queries_work_on_a_readonly_connection)
+START_TEST(conn_17_queries_work_on_a_readonly_connection)
 {
     fixture f = fixture_new();
     char *before = snapshot(f.rw);
@@ -387,7 +387,7 @@ START_TEST(conn_16_queries_work_on_a_readonly_connection)
 }
 END_TEST
 
-START_TEST(conn_16_a_readonly_connection_sees_other_changes_as_events)
+START_TEST(conn_17_a_readonly_connection_sees_other_changes_as_events)
 {
     fixture f = fixture_new();
     bt_recorder rec;
@@ -429,7 +429,7 @@ START_TEST(conn_16_argument_errors_come_first)
 }
 END_TEST
 
-START_TEST(conn_17_unknown_flags_are_refused)
+START_TEST(conn_4_unknown_flags_are_refused)
 {
     vmhi_conn_options o = VMHI_CONN_OPTIONS_INIT;
     vmhi_conn *conn = (vmhi_conn *)&o;
@@ -452,11 +452,11 @@ static Suite *readonly_suite(void)
     TCase *tc = tcase_create("readonly");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, conn_16_every_mutating_call_is_refused_and_nothing_changes);
-    tcase_add_test(tc, conn_16_queries_work_on_a_readonly_connection);
-    tcase_add_test(tc, conn_16_a_readonly_connection_sees_other_changes_as_events);
+    tcase_add_test(tc, conn_17_queries_work_on_a_readonly_connection);
+    tcase_add_test(tc, conn_17_a_readonly_connection_sees_other_changes_as_events);
     tcase_add_test(tc, conn_16_readonly_on_a_private_host);
     tcase_add_test(tc, conn_16_argument_errors_come_first);
-    tcase_add_test(tc, conn_17_unknown_flags_are_refused);
+    tcase_add_test(tc, conn_4_unknown_flags_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }
