@@ -1,9 +1,11 @@
 /*
- * The KVM backend's state is private (issue #11, secure defaults): the
+ * Secure defaults of the KVM backend (issue #11).  Its state is private: the
  * data and runtime directories it creates are 0700, one that exists and
  * belongs to another user, lets others in or is a symbolic link is refused
  * with VMHI_E_PERMISSION (or IO for a link) before anything is read from
- * it, and a running VM's QMP socket, state and log files are 0600.
+ * it, and a running VM's QMP socket, state and log files are 0600.  And
+ * QEMU is started without a shell: a VM name full of shell syntax reaches
+ * it as one argument and runs nothing.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <sys/stat.h>
@@ -143,11 +145,60 @@ START_TEST(a_running_vm_has_a_private_socket)
 }
 END_TEST
 
+/* QEMU's argv, read back from /proc: @argc strings in @buf. */
+static int qemu_argv(long pid, char *buf, size_t size, const char **argv, int max)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, size - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    int argc = 0;
+    for (size_t i = 0; i < n && argc < max; i += strlen(buf + i) + 1)
+        argv[argc++] = buf + i;
+    return argc;
+}
+
+START_TEST(a_name_full_of_shell_syntax_runs_nothing)
+{
+    static const char name[] = "x; touch pwned1 $(touch pwned2) `touch pwned3` | touch pwned4 "
+                               "&& touch pwned5 > pwned6 '\" *";
+    ck_assert_int_eq(chdir(kvmtest_dir), 0); /* where a shell would have made its files */
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, name);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    ck_assert_int_gt(pid, 0);
+    static char buf[65536];
+    const char *argv[512];
+    int argc = qemu_argv(pid, buf, sizeof(buf), argv, 512);
+    ck_assert_str_eq(argv[0], "/usr/bin/qemu-system-x86_64");
+    int at = -1;
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], "-name") == 0)
+            at = i + 1;
+    ck_assert_int_gt(at, 0);
+    char want[sizeof(name) + 16];
+    snprintf(want, sizeof(want), "guest=%s", name);
+    ck_assert_str_eq(argv[at], want);
+    for (int i = 1; i <= 6; i++) {
+        char file[32];
+        snprintf(file, sizeof(file), "pwned%d", i);
+        ck_assert_msg(access(file, F_OK) != 0, "a shell ran: %s/%s exists", kvmtest_dir, file);
+    }
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 int main(void)
 {
     kvmtest_require_qemu();
-    Suite *s = suite_create("kvm_private_dirs");
-    TCase *tc = tcase_create("private_dirs");
+    Suite *s = suite_create("kvm_secure");
+    TCase *tc = tcase_create("secure");
     tcase_add_checked_fixture(tc, kvmtest_setup, kvmtest_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, created_directories_are_private);
@@ -156,6 +207,7 @@ int main(void)
     tcase_add_test(tc, a_directory_of_another_user_is_refused);
     tcase_add_test(tc, a_symbolic_link_is_refused);
     tcase_add_test(tc, a_running_vm_has_a_private_socket);
+    tcase_add_test(tc, a_name_full_of_shell_syntax_runs_nothing);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }
