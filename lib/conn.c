@@ -33,8 +33,11 @@ static int copy_options(vmhi_conn *conn, const vmhi_conn_options *opts)
                            "vmhi_conn_options.version is %u; initialize it with "
                            "VMHI_CONN_OPTIONS_INIT",
                            opts->version);
-    if (opts->flags != 0)
-        return vmhi__error(VMHI_E_INVALID_ARG, "vmhi_conn_options.flags must be 0");
+    if (opts->flags & ~VMHI_CONN_FLAG_ALL_1_1)
+        return vmhi__error(VMHI_E_INVALID_ARG,
+                           "vmhi_conn_options.flags has unknown bits 0x%x; only "
+                           "VMHI_CONN_READONLY is defined",
+                           opts->flags & ~VMHI_CONN_FLAG_ALL_1_1);
     conn->opts = *opts;
     return VMHI_OK;
 }
@@ -320,8 +323,59 @@ static int check_caps(vmhi_conn *conn, vmhi_op op, unsigned int affect)
     return VMHI_OK;
 }
 
+/* Whether @op changes a VM or the host.  No default case: a new
+ * operation must be classified here or the build warns (-Wswitch). */
+static bool op_mutates(vmhi_op op)
+{
+    switch (op) {
+    case VMHI_OP_DEFINE:
+    case VMHI_OP_UNDEFINE:
+    case VMHI_OP_CREATE:
+    case VMHI_OP_START:
+    case VMHI_OP_SHUTDOWN:
+    case VMHI_OP_POWEROFF:
+    case VMHI_OP_REBOOT:
+    case VMHI_OP_RESET:
+    case VMHI_OP_PAUSE:
+    case VMHI_OP_RESUME:
+    case VMHI_OP_SUSPEND:
+    case VMHI_OP_SET_MEMORY:
+    case VMHI_OP_SET_MAX_MEMORY:
+    case VMHI_OP_SET_VCPUS:
+    case VMHI_OP_ATTACH_DISK:
+    case VMHI_OP_DETACH_DISK:
+    case VMHI_OP_ATTACH_NIC:
+    case VMHI_OP_DETACH_NIC:
+        return true;
+    case VMHI_OP_LIST:
+    case VMHI_OP_GET_INFO:
+    case VMHI_OP_GET_CONFIG:
+    case VMHI_OP_MEMORY_STATS:
+    case VMHI_OP_VCPU_INFO:
+    case VMHI_OP_LIST_DEVICES:
+    case VMHI_OP_EVENTS:
+        return false;
+    }
+    return true; /* an unknown operation is refused rather than let through */
+}
+
+/* CONN-16: the core, not the backend, refuses every change on a
+ * read-only connection, so the rule holds for every module alike. */
+static int check_writable(vmhi_conn *conn, vmhi_op op)
+{
+    if (!(conn->opts.flags & VMHI_CONN_READONLY) || !op_mutates(op))
+        return VMHI_OK;
+    return vmhi__error(VMHI_E_PERMISSION,
+                       "%s refused: the connection to '%s' was opened read-only "
+                       "(VMHI_CONN_READONLY); open one without that flag to make changes",
+                       vmhi_op_name(op), conn->uri->normalized);
+}
+
 int vmhi__op_ready(vmhi_conn *conn, vmhi_op op, bool has_slot, unsigned int affect)
 {
+    int rc = check_writable(conn, op);
+    if (rc)
+        return rc;
     return has_slot ? check_caps(conn, op, affect) : vmhi__unsupported(conn, op);
 }
 

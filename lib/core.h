@@ -121,7 +121,9 @@ void vmhi__conn_ref(vmhi_conn *conn);
 void vmhi__conn_unref(vmhi_conn *conn);
 /* Checks a handle: non-NULL and its connection still open. */
 int vmhi__check_vm(const vmhi_vm *vm);
-/* Whether @op may be dispatched: the slot exists (@has_slot) and what
+/* Whether @op may be dispatched: a read-only connection refuses every
+ * operation that changes something (VMHI_E_PERMISSION), the slot exists
+ * (@has_slot) and what
  * vmhi_conn_get_op_caps() promised holds - an operation the backend reports
  * absent, or an affect flag it lacks, fails with VMHI_E_UNSUPPORTED before
  * the slot is called. */

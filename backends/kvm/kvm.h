@@ -349,8 +349,13 @@ typedef struct kvm_conn {
  * environment; pure, for tests. */
 int kvm_paths_resolve(const char *uri_path, kvm_paths *out);
 void kvm_paths_free(kvm_paths *p);
-/* Creates a directory and its missing parents, the last one 0700. */
+/* Creates a directory and its missing parents, the last one 0700, and
+ * checks it with kvm_store_check_private(). */
 int kvm_store_mkdirs(const char *dir);
+/* VMHI_E_PERMISSION unless @dir is a directory (not a symbolic link) of
+ * this process's user that group members cannot write and others cannot
+ * enter. */
+int kvm_store_check_private(const char *dir);
 int kvm_store_lock(kvm_host *h);
 int kvm_store_write_atomic(const char *dir, const char *name, const char *data, size_t len);
 int kvm_store_remove(const char *dir, const char *name);

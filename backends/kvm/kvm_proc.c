@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,7 @@ static void child_exec(const kvm_spawn *sp, int nullfd, int logfd, int errfd)
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; sig++)
         sigaction(sig, &dfl, NULL); /* fails harmlessly for SIGKILL, SIGSTOP... */
+    umask(077); /* whatever QEMU creates is its user's alone */
     execve(sp->argv[0], (char *const *)sp->argv, environ);
     child_fail(errfd);
 }

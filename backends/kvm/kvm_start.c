@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -34,7 +35,11 @@ static int bind_listener(const char *path, int *out)
     snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
     unlink(path);
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(s, 1) != 0) {
+    /* 0600 whatever the umask: whoever can connect drives the VM.  The
+     * directory is private already (kvm_store_check_private); this holds
+     * even if someone loosens it later. */
+    if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0600) != 0 ||
+        listen(s, 1) != 0) {
         int err = errno;
         if (s >= 0)
             close(s);

@@ -9,7 +9,11 @@
  *                   ~/.local/share/vmhi/kvm), runtime in
  *                   $XDG_RUNTIME_DIR/vmhi/kvm (default ~/.cache/vmhi/kvm/run)
  *
- * Directories are created 0700.  The data directory holds <uuid>.xml, the
+ * Directories are created 0700, and one that exists already is refused
+ * (VMHI_E_PERMISSION) unless it belongs to this process's user and lets
+ * neither group members write nor anyone else in: a directory another
+ * user controls could be seeded with definitions (what QEMU runs) or have
+ * its sockets swapped.  The data directory holds <uuid>.xml, the
  * VMHI XML of each persistent VM, and .lock.  The runtime directory holds
  * per active VM <uuid>.state (kvm_runstate.c), <uuid>.qmp (the QMP
  * socket), <uuid>.log (QEMU's stderr) and <uuid>.console (serial output).
@@ -118,9 +122,21 @@ int kvm_store_mkdirs(const char *dir)
             *p = '/';
         }
     }
+    return kvm_store_check_private(dir);
+}
+
+int kvm_store_check_private(const char *dir)
+{
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return kvm_error(VMHI_E_IO, "kvm: %s is not a directory", dir);
+    if (st.st_uid != geteuid())
+        return kvm_error(VMHI_E_PERMISSION, "kvm: refusing state directory %s: it belongs to "
+                         "uid %u, not to this process (uid %u)", dir, (unsigned)st.st_uid,
+                         (unsigned)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IRWXO))
+        return kvm_error(VMHI_E_PERMISSION, "kvm: refusing state directory %s: mode %03o lets "
+                         "other users in; chmod 700 it", dir, (unsigned)(st.st_mode & 0777));
     return VMHI_OK;
 }
 
@@ -141,7 +157,7 @@ int kvm_store_lock(kvm_host *h)
     char *path = kvm_asprintf("%s/.lock", h->paths.data_dir);
     if (!path)
         return VMHI_E_NOMEM;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int rc = kvm_error_native(VMHI_E_IO, "errno", "kvm: cannot open lock file %s: %s",
                                   path, strerror(errno));

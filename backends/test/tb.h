@@ -217,7 +217,9 @@ void tb_emit(tb_host *h, const tb_vm *vm, vmhi_event_type type, const char *devi
 
 /* ---- tb_store.c --------------------------------------------------------- */
 
-/* Creates @dir (0700) when missing and returns its canonical path. */
+/* Creates @dir (0700) when missing and returns its canonical path;
+ * VMHI_E_PERMISSION when it belongs to another user, group members may
+ * write to it or others may enter it. */
 int tb_store_prepare_dir(const char *dir, char **canonical);
 /* Takes the inter-process lock of @h->dir (VMHI_E_BUSY when held elsewhere). */
 int tb_store_lock(tb_host *h);

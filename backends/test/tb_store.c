@@ -58,6 +58,24 @@ void tb_store_log(tb_host *h, int level, const char *fmt, ...)
     tb_core->log(h->conns->conn, level, "%s", line);
 }
 
+/* A host directory another user owns or may write to could be seeded
+ * with definitions or have its files swapped behind this process. */
+static int check_private(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return tb_error(VMHI_E_IO, "test backend: cannot stat %s: %s", dir, strerror(errno));
+    if (st.st_uid != geteuid())
+        return tb_error(VMHI_E_PERMISSION, "test backend: refusing host directory %s: it "
+                        "belongs to uid %u, not to this process (uid %u)", dir,
+                        (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IRWXO))
+        return tb_error(VMHI_E_PERMISSION, "test backend: refusing host directory %s: mode "
+                        "%03o lets other users in; chmod 700 it", dir,
+                        (unsigned)(st.st_mode & 0777));
+    return VMHI_OK;
+}
+
 int tb_store_prepare_dir(const char *dir, char **canonical)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -72,6 +90,11 @@ int tb_store_prepare_dir(const char *dir, char **canonical)
     if (!real)
         return tb_error(VMHI_E_IO, "test backend: cannot resolve %s: %s", dir,
                         strerror(errno));
+    int rc = check_private(real);
+    if (rc < 0) {
+        free(real);
+        return rc;
+    }
     *canonical = tb_strdup(real);
     free(real);
     return *canonical ? VMHI_OK : VMHI_E_NOMEM;
@@ -102,7 +125,7 @@ int tb_store_lock(tb_host *h)
     char *path = tb_store_path(h, ".lock");
     if (!path)
         return VMHI_E_NOMEM;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int rc = tb_error(VMHI_E_IO, "test backend: cannot open lock file %s: %s", path,
                           strerror(errno));

@@ -128,13 +128,36 @@ typedef struct vmhi_conn_options {
     vmhi_progress_cb progress_cb;/**< Progress callback, or NULL. */
     void *progress_data;         /**< Passed to @ref progress_cb. */
     unsigned int timeout_ms;     /**< Per-request timeout; 0 = backend default. */
-    unsigned int flags;          /**< Reserved, must be 0. */
+    unsigned int flags;          /**< #VMHI_CONN_READONLY or 0 (since 1.1; 0 in 1.0). */
 } vmhi_conn_options;
 
 /** @brief Current version of #vmhi_conn_options. */
 #define VMHI_CONN_OPTIONS_VERSION 1
 /** @brief Static initializer for #vmhi_conn_options. */
 #define VMHI_CONN_OPTIONS_INIT { VMHI_CONN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
+
+/**
+ * @brief Connection flag: open the connection read-only.
+ *
+ * Set in vmhi_conn_options::flags.  Every call that would change a VM or
+ * the host through the connection - vmhi_vm_define(), vmhi_vm_create(),
+ * vmhi_vm_undefine(), the lifecycle calls (start, shutdown, poweroff,
+ * reboot, reset, pause, resume, suspend), vmhi_vm_set_memory(),
+ * vmhi_vm_set_max_memory(), vmhi_vm_set_vcpus() and the attach and detach
+ * calls - then fails with #VMHI_E_PERMISSION before the backend is asked,
+ * and changes nothing.  Lookups, listings, information, configuration
+ * reads, statistics, capabilities and events work as usual, and
+ * vmhi_conn_get_op_caps() still reports what the backend supports.
+ *
+ * The core enforces the flag, so it holds for every backend.  A VMHI 1.0
+ * library refuses the flag with #VMHI_E_INVALID_ARG (its flags must be
+ * 0), so an application that asks for a read-only connection never gets
+ * a writable one by accident.
+ * @since 1.1
+ */
+#define VMHI_CONN_READONLY (1u << 0)
+/** @brief Every vmhi_conn_options::flags bit of VMHI 1.1.  @since 1.1 */
+#define VMHI_CONN_FLAG_ALL_1_1 0x1u
 
 /**
  * @brief Initializes @p opts to defaults for the given version.
@@ -155,8 +178,10 @@ VMHI_EXTERN int vmhi_conn_options_init(vmhi_conn_options *opts, unsigned int ver
  * @param[out] out  The new connection.  Set to NULL on failure.
  * @param uri       Connection URI; see the file description.
  * @param opts      Options, or NULL for defaults.
- * @return #VMHI_OK; #VMHI_E_INVALID_ARG for NULL, a malformed URI or a
- *         password inside it; #VMHI_E_NO_BACKEND when no backend accepts
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG for NULL, a malformed URI, a
+ *         password inside it, or an unknown bit in `opts->flags` (any
+ *         bit but #VMHI_CONN_READONLY, since 1.1; any bit in 1.0);
+ *         #VMHI_E_NO_BACKEND when no backend accepts
  *         the scheme (the message lists the directories searched);
  *         #VMHI_E_AUTH, #VMHI_E_CONNECTION, #VMHI_E_MODULE, #VMHI_E_NOMEM,
  *         or the backend's error.

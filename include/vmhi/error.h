@@ -47,7 +47,7 @@ typedef enum vmhi_error_code {
     VMHI_E_MODULE = -16,          /**< A backend module could not be loaded. */
     VMHI_E_IO = -17,              /**< A file or socket operation failed. */
     VMHI_E_INTERNAL = -18,        /**< A bug in VMHI or a backend; please report it. */
-    VMHI_E_PERMISSION = -19,      /**< Authenticated, but not allowed to do this (EACCES, NoPermission). */
+    VMHI_E_PERMISSION = -19,      /**< Authenticated, but not allowed to do this (EACCES, NoPermission; since 1.1 also any change on a #VMHI_CONN_READONLY connection). */
     VMHI_E_TRY_AGAIN = -20,       /**< No resource is free right now (host memory, a port, a lock); a retry may succeed. */
     VMHI_E_NOT_FOUND = -21        /**< A named object other than a VM or device does not exist (bridge, kernel image, datastore, network). */
 } vmhi_error_code;

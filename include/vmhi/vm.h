@@ -174,7 +174,8 @@ VMHI_EXTERN void vmhi_vm_list_free(vmhi_vm **vms, size_t count);
  *         names the field); #VMHI_E_EXISTS (name or UUID taken by another
  *         VM); #VMHI_E_LIMIT (beyond host limits); #VMHI_E_UNSUPPORTED (a
  *         value vmhi_conn_get_value_caps() does not list); #VMHI_E_NOT_FOUND
- *         (a kernel, initrd or network that does not exist).
+ *         (a kernel, initrd or network that does not exist);
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  *         On failure nothing is created.
  * @since 1.0
  */
@@ -196,7 +197,8 @@ VMHI_EXTERN int vmhi_vm_create(vmhi_vm **out, vmhi_conn *conn, const vmhi_vm_con
  *        (a suspended one with its saved image); an active one becomes
  *        transient.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_NO_VM; #VMHI_E_INVALID_STATE (already transient).
+ * @return #VMHI_OK; #VMHI_E_NO_VM; #VMHI_E_INVALID_STATE (already transient);
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_undefine(vmhi_vm *vm, unsigned int flags);
@@ -205,7 +207,8 @@ VMHI_EXTERN int vmhi_vm_undefine(vmhi_vm *vm, unsigned int flags);
  * @brief Starts a shut-off, crashed or suspended VM (running, reason
  *        booted or restored).
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE when already active; #VMHI_E_NO_VM.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE when already active; #VMHI_E_NO_VM;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_start(vmhi_vm *vm, unsigned int flags);
@@ -236,7 +239,7 @@ typedef enum vmhi_shutdown_method {
  *         #VMHI_E_TIMEOUT when the guest did not shut down in time (the VM
  *         stays running/shutting-down); #VMHI_E_INVALID_STATE unless
  *         running or shutting-down; #VMHI_E_UNSUPPORTED for a method the
- *         connection does not list.
+ *         connection does not list; #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms, unsigned int flags);
@@ -246,7 +249,8 @@ VMHI_EXTERN int vmhi_vm_shutdown(vmhi_vm *vm, unsigned int timeout_ms, unsigned 
  *        running, paused, shutting-down or crashed; from suspended it
  *        discards the saved image.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_NO_VM.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_NO_VM;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_poweroff(vmhi_vm *vm, unsigned int flags);
@@ -254,7 +258,8 @@ VMHI_EXTERN int vmhi_vm_poweroff(vmhi_vm *vm, unsigned int flags);
 /**
  * @brief Asks the guest to reboot gracefully.  Valid when running.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_reboot(vmhi_vm *vm, unsigned int flags);
@@ -262,7 +267,8 @@ VMHI_EXTERN int vmhi_vm_reboot(vmhi_vm *vm, unsigned int flags);
 /**
  * @brief Resets a VM hard (like the reset button).  Valid when running or paused.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_reset(vmhi_vm *vm, unsigned int flags);
@@ -270,7 +276,8 @@ VMHI_EXTERN int vmhi_vm_reset(vmhi_vm *vm, unsigned int flags);
 /**
  * @brief Pauses a running VM.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE unless running.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE unless running;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_pause(vmhi_vm *vm, unsigned int flags);
@@ -278,7 +285,8 @@ VMHI_EXTERN int vmhi_vm_pause(vmhi_vm *vm, unsigned int flags);
 /**
  * @brief Resumes a paused VM.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE unless paused.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE unless paused;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_resume(vmhi_vm *vm, unsigned int flags);
@@ -291,7 +299,8 @@ VMHI_EXTERN int vmhi_vm_resume(vmhi_vm *vm, unsigned int flags);
  *        folder, the test backend's memory or directory), never at a path
  *        the caller picks.
  * @param vm The VM.  @param flags Reserved, 0.
- * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
+ * @return #VMHI_OK; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_suspend(vmhi_vm *vm, unsigned int flags);
@@ -362,7 +371,8 @@ VMHI_EXTERN int vmhi_vm_get_config(vmhi_vm *vm, vmhi_vm_config **out, unsigned i
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG (0, above maximum, not a multiple
  *         of the granularity); #VMHI_E_LIMIT (below the host minimum or above
  *         the host maximum); #VMHI_E_INVALID_STATE (#VMHI_AFFECT_LIVE on an
- *         inactive VM, #VMHI_AFFECT_CONFIG on a transient one); #VMHI_E_UNSUPPORTED.
+ *         inactive VM, #VMHI_AFFECT_CONFIG on a transient one); #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_set_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags);
@@ -375,7 +385,8 @@ VMHI_EXTERN int vmhi_vm_set_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags
  * @param flags #vmhi_affect bits.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_LIMIT (above host);
  *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED for #VMHI_AFFECT_LIVE
- *         unless the capability query reports it.
+ *         unless the capability query reports it;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_set_max_memory(vmhi_vm *vm, uint64_t mib, unsigned int flags);
@@ -419,7 +430,8 @@ VMHI_EXTERN int vmhi_vm_get_memory_stats(vmhi_vm *vm, vmhi_memory_stats *stats);
  * @param vm The VM.  @param count 1 to the VM's maximum.  @param flags #vmhi_affect bits.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG (0 or above the VM's maximum);
  *         #VMHI_E_LIMIT (above the host's maximum vCPUs);
- *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
+ *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_set_vcpus(vmhi_vm *vm, unsigned int count, unsigned int flags);
@@ -510,7 +522,8 @@ typedef enum vmhi_completion {
  * @param[out] id Buffer of #VMHI_DEVICE_ID_MAX + 1 bytes for the id the
  *        device got, or NULL.
  * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_EXISTS (id or path in
- *         use); #VMHI_E_LIMIT; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
+ *         use); #VMHI_E_LIMIT; #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_attach_disk(vmhi_vm *vm, const vmhi_disk *disk, unsigned int flags,
@@ -520,7 +533,8 @@ VMHI_EXTERN int vmhi_vm_attach_disk(vmhi_vm *vm, const vmhi_disk *disk, unsigned
  * @param vm The VM.  @param id The device id.  @param flags #vmhi_affect bits.
  * @param[out] completion Whether the detach is done or pending, or NULL.
  * @return #VMHI_OK; #VMHI_E_NO_DEVICE; #VMHI_E_BUSY (already pending);
- *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED.
+ *         #VMHI_E_INVALID_STATE; #VMHI_E_UNSUPPORTED;
+ *         #VMHI_E_PERMISSION on a read-only connection (#VMHI_CONN_READONLY, since 1.1).
  * @since 1.0
  */
 VMHI_EXTERN int vmhi_vm_detach_disk(vmhi_vm *vm, const char *id, unsigned int flags,

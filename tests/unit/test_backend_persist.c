@@ -302,6 +302,62 @@ START_TEST(missing_directory_is_created_private)
 }
 END_TEST
 
+/* Opening @dir fails with VMHI_E_PERMISSION and a message holding @needle. */
+static void open_refused(const char *dir, const char *needle)
+{
+    char *uri = bt_dir_uri(dir, NULL);
+    vmhi_conn *conn = (vmhi_conn *)&uri;
+    ck_vmhi(vmhi_conn_open(&conn, uri, NULL), VMHI_E_PERMISSION);
+    ck_assert_ptr_null(conn);
+    ck_assert_msg(strstr(vmhi_error_last_message(), needle) != NULL, "message lacks '%s': %s",
+                  needle, vmhi_error_last_message());
+    free(uri);
+}
+
+START_TEST(a_directory_others_may_enter_is_refused)
+{
+    store s = store_new(NULL);
+    vmhi_conn *conn = bt_open(s.uri);
+    vmhi_vm_free(bt_define(conn, "web", 128));
+    vmhi_conn_close(conn);
+    static const unsigned int loose[] = { 0777, 0770, 0730, 0701, 0755 };
+    for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+        ck_assert_int_eq(chmod(s.dir, loose[i]), 0);
+        char mode[16];
+        snprintf(mode, sizeof(mode), "mode %03o", loose[i]);
+        open_refused(s.dir, mode);
+        open_refused(s.dir, "chmod 700");
+    }
+    /* Group members may look, as the KVM and Xen backends allow. */
+    ck_assert_int_eq(chmod(s.dir, 0750), 0);
+    conn = bt_open(s.uri);
+    ck_assert_uint_eq(bt_count_vms(conn, 0), 1);
+    vmhi_conn_close(conn);
+    ck_assert_int_eq(chmod(s.dir, 0700), 0);
+    store_free(&s);
+}
+END_TEST
+
+START_TEST(a_directory_of_another_user_is_refused)
+{
+    if (geteuid() != 0) {
+        open_refused("/", "belongs to uid 0"); /* "/" is root's */
+        return;
+    }
+    store s = store_new(NULL);
+    ck_assert_int_eq(chown(s.dir, 65534, 65534), 0);
+    open_refused(s.dir, "belongs to uid 65534");
+    /* A symbolic link does not launder it: the directory it names counts. */
+    char *link = NULL;
+    ck_assert_int_ge(asprintf(&link, "%s-link", s.dir), 0);
+    ck_assert_int_eq(symlink(s.dir, link), 0);
+    open_refused(link, "belongs to uid 65534");
+    unlink(link);
+    free(link);
+    store_free(&s);
+}
+END_TEST
+
 START_TEST(unusable_directory_is_io_error)
 {
     vmhi_conn *conn = NULL;
@@ -419,6 +475,8 @@ int main(void)
     tcase_add_test(tc, corrupted_state_fails_open_naming_the_file);
     tcase_add_test(tc, definition_under_the_wrong_uuid_is_refused);
     tcase_add_test(tc, unusable_directory_is_io_error);
+    tcase_add_test(tc, a_directory_others_may_enter_is_refused);
+    tcase_add_test(tc, a_directory_of_another_user_is_refused);
     suite_add_tcase(s, tc);
     tc = tcase_create("sharing");
     tcase_add_test(tc, missing_directory_is_created_private);

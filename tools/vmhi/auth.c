@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -153,14 +154,24 @@ static int cli_auth_read(cli_ctx *ctx, const char *path, FILE *f, cli_auth *auth
     return rc;
 }
 
+/* From the first secret on, the process is not dumpable: a crash writes
+ * no core file holding the passwords, and other processes of the same
+ * user cannot ptrace it or read its memory through /proc. */
+static void cli_keep_secrets_private(void)
+{
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int cli_auth_load(cli_ctx *ctx, const char *path, cli_auth **out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
     cli_auth *auth;
     FILE *f;
     int rc;
 
     *out = NULL;
+    cli_keep_secrets_private();
+    fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return cli_fail(ctx, CLI_EXIT_CONNECTION, "cannot open auth file '%s': %s", path,
                         strerror(errno));
@@ -219,6 +230,8 @@ static int cli_prompt_tty(const char *prompt, bool secret, char *buf, size_t buf
 
     if (fd < 0)
         return -1;
+    if (secret)
+        cli_keep_secrets_private();
     if (secret && tcgetattr(fd, &saved) == 0) {
         quiet = saved;
         quiet.c_lflag &= ~(tcflag_t)ECHO;

@@ -37,7 +37,8 @@ enum cli_exit {
     CLI_EXIT_CONNECTION = 6,  /* connection, authentication, no backend */
     CLI_EXIT_TIMEOUT = 7,     /* a wait ran out */
     CLI_EXIT_INPUT = 8,       /* malformed document or invalid value */
-    CLI_EXIT_CONFLICT = 9     /* exists, busy or beyond a limit */
+    CLI_EXIT_CONFLICT = 9,    /* exists, busy or beyond a limit */
+    CLI_EXIT_PERMISSION = 10  /* not allowed: --readonly, or the host denies the right */
 };
 
 typedef struct cli_auth cli_auth;
@@ -57,6 +58,7 @@ typedef struct cli_ctx {
     bool json;             /* --json */
     bool quiet;            /* -q */
     int verbose;           /* -v count: library log level */
+    bool readonly;         /* -r: open with VMHI_CONN_READONLY */
     const char *auth_file; /* --auth-file */
     cli_auth *auth;        /* loaded credentials, or NULL */
     vmhi_conn *conn;       /* open for commands that need it */

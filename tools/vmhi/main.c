@@ -54,6 +54,8 @@ static const char cli_global_options_text[] =
     "  -c, --connect URI   hypervisor to connect to (default: $VMHI_URI, else " CLI_DEFAULT_URI ")\n"
     "      --json          print one JSON document on stdout (errors too)\n"
     "  -q, --quiet         no informational messages, table headers or progress\n"
+    "  -r, --readonly      open the connection read-only: every command that would\n"
+    "                      change a VM fails (exit 10) and changes nothing\n"
     "      --auth-file F   credentials file: lines 'uri-prefix user password';\n"
     "                      must not be accessible to group or others (chmod 600)\n"
     "  -v, --verbose       show library log messages on stderr (twice: debug)\n"
@@ -70,7 +72,8 @@ static const char cli_exit_codes_text[] =
     "  6  connection, authentication or backend module problem\n"
     "  7  timeout\n"
     "  8  malformed document or invalid value (bad XML/JSON, out-of-range size)\n"
-    "  9  already exists, busy, or beyond a limit\n";
+    "  9  already exists, busy, or beyond a limit\n"
+    "  10 not permitted (--readonly, or the host denies the right)\n";
 
 static void cli_print_main_help(FILE *out)
 {
@@ -142,6 +145,7 @@ static int cli_parse_globals(cli_ctx *ctx, int argc, char **argv)
     static const struct option opts[] = {
         { "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'J' },
         { "quiet", no_argument, NULL, 'q' },         { "auth-file", required_argument, NULL, 'A' },
+        { "readonly", no_argument, NULL, 'r' },
         { "verbose", no_argument, NULL, 'v' },       { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
     };
@@ -149,11 +153,12 @@ static int cli_parse_globals(cli_ctx *ctx, int argc, char **argv)
 
     cli_getopt_reset();
     /* '+': stop at the command; its options are its own. */
-    while ((c = getopt_long(argc, argv, "+:c:qvVh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:qrvVh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': ctx->uri = optarg; ctx->uri_explicit = true; break;
         case 'J': ctx->json = true; break;
         case 'q': ctx->quiet = true; break;
+        case 'r': ctx->readonly = true; break;
         case 'A': ctx->auth_file = optarg; break;
         case 'v': ctx->verbose++; break;
         case 'V': return -2;
@@ -182,6 +187,8 @@ int cli_open_connection(cli_ctx *ctx)
     opts.auth_data = ctx;
     opts.progress_cb = cli_progress_callback;
     opts.progress_data = ctx;
+    if (ctx->readonly)
+        opts.flags |= VMHI_CONN_READONLY;
     if (ctx->verbose > 0) {
         opts.log_cb = cli_log;
         opts.log_data = ctx;

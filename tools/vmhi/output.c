@@ -42,6 +42,8 @@ int cli_exit_for(int rc)
     case VMHI_E_BUSY:
     case VMHI_E_LIMIT:
         return CLI_EXIT_CONFLICT;
+    case VMHI_E_PERMISSION:
+        return CLI_EXIT_PERMISSION;
     default:
         return CLI_EXIT_GENERIC;
     }
@@ -79,7 +81,7 @@ static const char *cli_exit_kind(int exit_code)
 {
     static const char *const kinds[] = {
         "ok", "error", "usage", "not-found", "invalid-state", "unsupported",
-        "connection", "timeout", "invalid-input", "conflict",
+        "connection", "timeout", "invalid-input", "conflict", "permission",
     };
 
     return exit_code >= 0 && exit_code < (int)CLI_ARRAY_SIZE(kinds) ? kinds[exit_code] : "error";
