@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds and tests VMHI the way CI does:
 #   1. warnings as errors (-Wall -Wextra -Werror), all ctest tests, the docs;
-#   2. the same with AddressSanitizer + UndefinedBehaviorSanitizer.
+#   2. the same with AddressSanitizer + UndefinedBehaviorSanitizer (with
+#      LeakSanitizer in every process).
 # Installs missing dependencies first.  Build trees: build/ci-werror inside
 # the checkout, and one outside it for the sanitizer pass
 # ($VMHI_CI_OUT_OF_TREE, default $TMPDIR/vmhi-ci-sanitize.<checksum of the
-# checkout's path>).  Prints a summary; exits non-zero if anything failed.
+# checkout's path>).  A sanitizer report from any process of a stage, even
+# one whose exit status a test expects or ignores, fails the stage.  Prints
+# a summary; exits non-zero if anything failed.
 #
 #   scripts/test.sh [extra cmake arguments...]
 #
@@ -38,16 +41,33 @@ ctest_detail() {
     return 0
 }
 
+# Sanitizer reports the tests left in <dir> (VMHI_SANITIZER_LOG_DIR): any
+# is a failure, whether or not the test that caused it failed.
+check_sanitizer_reports() { # <stage> <dir>
+    local name=$1 dir=$2 reports=() f
+    mapfile -t reports < <(find "$dir" -type f -size +0 | sort)
+    if ((${#reports[@]} == 0)); then
+        record "$name: sanitizer reports" PASS "none"
+        return
+    fi
+    for f in "${reports[@]}"; do
+        echo "--- $f"
+        head -n 60 "$f"
+    done
+    record "$name: sanitizer reports" FAIL "${#reports[@]} in $dir"
+}
+
 # run_stage <name> <build-dir> <cmake args...>: configure, build, ctest.
 run_stage() {
     local name=$1 build_dir=$2
     shift 2
-    local log=$build_dir/ci
+    local log=$build_dir/ci reports=$build_dir/sanitizer-reports
     mkdir -p "$build_dir"
+    rm -rf "$reports"
     echo
     echo "=============== $name ($build_dir)"
-    if ! cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" \
-            >"$log-configure.log" 2>&1; then
+    if ! cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DVMHI_SANITIZER_LOG_DIR="$reports" "$@" >"$log-configure.log" 2>&1; then
         cat "$log-configure.log"
         record "$name: configure" FAIL "see $log-configure.log"
         return
@@ -59,6 +79,7 @@ run_stage() {
         return
     fi
     record "$name: build" PASS
+    mkdir -p "$reports"
     if ctest --test-dir "$build_dir" -j"$jobs" --output-on-failure 2>&1 | tee "$log-ctest.log"; then
         # setup.sh installed every peer the tests start (QEMU, the vSphere
         # simulator, Xen under QEMU), so here a skip means a peer could not
@@ -75,6 +96,7 @@ run_stage() {
     else
         record "$name: ctest" FAIL "$(ctest_detail "$log-ctest.log"); see $log-ctest.log"
     fi
+    check_sanitizer_reports "$name" "$reports"
 }
 
 if ! bash "$source_dir/scripts/setup.sh"; then

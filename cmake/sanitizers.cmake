@@ -1,0 +1,40 @@
+# Sanitizer builds and the run-time options the tests give them.
+#
+#   VMHI_SANITIZE=ON  AddressSanitizer + UndefinedBehaviorSanitizer (with
+#                     LeakSanitizer)
+#
+# Sets VMHI_SANITIZER_CFLAGS and VMHI_SANITIZER_TEST_ENV (below).
+
+# VMHI_SANITIZER_CFLAGS: what a program built against this libvmhi outside
+# the build (tests/install, tests/porting) needs to load it.
+set(VMHI_SANITIZER_CFLAGS "")
+if(VMHI_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+  set(VMHI_SANITIZER_CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer)
+endif()
+
+# Sanitizer run-time options for the tests: every test that runs a program
+# of this build puts ${VMHI_SANITIZER_TEST_ENV} in its ENVIRONMENT.
+#  - detect_leaks=1: LeakSanitizer in every process, the CLI and children
+#    included (ASan's default on x86-64 Linux only).
+#  - exitcode=23: a finding must not exit 1, which the CLI (a backend error)
+#    and vmhi-conformance (not certified) return as results: a test that
+#    expects that status would take a leak for it.
+#  - VMHI_SANITIZER_LOG_DIR (scripts/test.sh sets it): ASan and
+#    LeakSanitizer reports go to files there instead of stderr, so that a
+#    report from a program whose output or status a test discards still
+#    shows; CI fails when the directory is not empty after ctest.  (UBSan,
+#    halting on the first error, still writes to stderr: in the ASan
+#    runtime it ignores log_path.)
+set(VMHI_SANITIZER_LOG_DIR "" CACHE PATH
+    "Write sanitizer reports of the tests to files in this directory (empty: stderr)")
+set(_vmhi_asan "detect_leaks=1:abort_on_error=0:exitcode=23")
+if(VMHI_SANITIZER_LOG_DIR)
+  file(MAKE_DIRECTORY "${VMHI_SANITIZER_LOG_DIR}")
+  string(APPEND _vmhi_asan ":log_path=${VMHI_SANITIZER_LOG_DIR}/asan")
+endif()
+set(VMHI_SANITIZER_TEST_ENV
+  "ASAN_OPTIONS=${_vmhi_asan}"
+  "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=23")
