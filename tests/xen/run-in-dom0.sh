@@ -9,7 +9,8 @@
 # vmhi-conformance, when they exist (the "smoke" part needs none of them).
 # One boot serves every part: a boot costs ~12 s of TCG, and the ctest
 # checks of the parts (tests/xen/check-*.sh) read OUTDIR afterwards.
-# VMHI_XEN_STRESS sets the "stress" part's SECS, LOOPS and MEM.
+# VMHI_XEN_STRESS sets the "stress" part's SECS, LOOPS and MEM;
+# VMHI_XEN_CONF_ARGS adds arguments to vmhi-conformance.
 # OUTDIR is emptied first, so a check never reads an earlier run's results.
 # Exit status: run-dom0.sh's (0 when the payload ran and its results came
 # back; the parts' own verdicts are in OUTDIR/parts.txt).
@@ -45,6 +46,8 @@ echo "$parts" >"$stage/parts"
 # The "stress" part's settings (payload/stress says which), e.g.
 # VMHI_XEN_STRESS="SECS=600 LOOPS=5".
 printf '%s\n' ${VMHI_XEN_STRESS:-} >"$stage/stress.conf"
+# More arguments for the conformance part, e.g. VMHI_XEN_CONF_ARGS="--only crash".
+[[ -n ${VMHI_XEN_CONF_ARGS:-} ]] && printf '%s\n' "$VMHI_XEN_CONF_ARGS" >"$stage/conformance.args"
 mkdir -p "$stage/bin" "$stage/lib" "$stage/modules"
 copy_if() { # <file> <dir>
     [[ -e $1 ]] && cp -a "$1" "$2/"
