@@ -280,6 +280,9 @@ int xen_get_vcpus(void *priv, const char *uuid, vmhi_backend_vcpu_add add, void 
     xen_lock(c);
     xen_vm *vm = NULL;
     int rc = xen_get_vm(c->host, uuid, &vm);
+    if (rc == VMHI_OK && vm->domid == XEN_NO_DOMID) /* VCPU-6 */
+        rc = xen_error(VMHI_E_INVALID_STATE, "xen: VM '%s' is %s: its vCPUs exist only while "
+                       "it runs", vm->name, vmhi_vm_state_name(vm->state));
     if (rc < 0)
         return xen_unlock(c, rc);
     const vmhi_vm_config *cfg = current(vm);
@@ -304,8 +307,6 @@ int xen_get_vcpus(void *priv, const char *uuid, vmhi_backend_vcpu_add add, void 
             info.host_cpu = v[k].online ? (int)v[k].cpu : -1;
             info.cpu_time_ns = v[k].vcpu_time;
         }
-        if (!xen_state_active(vm->state))
-            info.online = 0;
         rc = add(ctx, &info);
     }
     if (v)
