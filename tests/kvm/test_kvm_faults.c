@@ -1,0 +1,393 @@
+/*
+ * Peer and process faults on real QEMU (issue #11 section 4): a QEMU
+ * killed in the middle of a call (start, live disk attach, suspend,
+ * pause), a QEMU that stops answering (SIGSTOP) and comes back, a state
+ * directory that cannot take a definition (file size limit, full or
+ * read-only filesystem), and a managing process killed between define
+ * and attach.  Each call must come back with a clear error, no hang, the
+ * VM shut off or crashed, the connection usable and no file left over.
+ * (An application that reaps every child: test_kvm_lifecycle.c
+ * #application_reaps_every_child.)
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "kvmtest.h"
+
+#define URI "kvm:///session"
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Files in @dir whose name starts with @prefix (".tmp-" = half-written). */
+static int count_files(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void data_dir(char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/data/vmhi/kvm", kvmtest_dir);
+}
+
+static void run_dir(char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/run/vmhi/kvm", kvmtest_dir);
+}
+
+static void assert_no_temporaries(void)
+{
+    char d[700], r[700];
+    data_dir(d, sizeof(d));
+    run_dir(r, sizeof(r));
+    ck_assert_int_eq(count_files(d, ".tmp-"), 0);
+    ck_assert_int_eq(count_files(r, ".tmp-"), 0);
+}
+
+static vmhi_disk *scratch_disk(const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/%s.img", kvmtest_dir, name);
+    int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    close(fd);
+    vmhi_disk *disk = NULL;
+    ck_vmhi_ok(vmhi_disk_new(&disk));
+    ck_vmhi_ok(vmhi_disk_set_path(disk, path));
+    return disk;
+}
+
+static size_t count_devices(vmhi_vm *vm, int live)
+{
+    vmhi_device_list *l = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &l));
+    size_t n = 0;
+    for (size_t i = 0; i < vmhi_device_list_count(l); i++) {
+        vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+        ck_vmhi_ok(vmhi_device_list_get(l, i, &info));
+        n += live ? info.live : info.config;
+    }
+    vmhi_device_list_free(l);
+    return n;
+}
+
+/* ---- a QEMU killed in the middle of a call ---------------------------- */
+
+typedef enum { OP_PAUSE, OP_ATTACH, OP_SUSPEND } fault_op;
+
+typedef struct call {
+    vmhi_vm *vm;
+    fault_op op;
+    int rc;
+    int code;
+    char message[512];
+    atomic_int done;
+} call;
+
+static void *run_call(void *arg)
+{
+    call *c = arg;
+    vmhi_disk *disk = c->op == OP_ATTACH ? scratch_disk("killed") : NULL;
+    char id[VMHI_DEVICE_ID_MAX + 1];
+    switch (c->op) {
+    case OP_PAUSE: c->rc = vmhi_vm_pause(c->vm, 0); break;
+    case OP_ATTACH: c->rc = vmhi_vm_attach_disk(c->vm, disk, VMHI_AFFECT_LIVE, id); break;
+    case OP_SUSPEND: c->rc = vmhi_vm_suspend(c->vm, 0); break;
+    }
+    c->code = vmhi_error_last_code();
+    snprintf(c->message, sizeof(c->message), "%s", vmhi_error_last_message());
+    vmhi_disk_free(disk);
+    atomic_store(&c->done, 1);
+    return NULL;
+}
+
+/* QEMU is stopped so that the call surely waits for it, then killed: the
+ * call must end at once with an error saying the VM went away. */
+static void kill_during(fault_op op)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = kvmtest_define(conn, "victim");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
+    call c = { .vm = vm, .op = op };
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, run_call, &c), 0);
+    poll(NULL, 0, 300); /* the command is on the socket, unanswered */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+    pthread_join(t, NULL);
+    long ms = elapsed_ms(&t0);
+    printf("op %d, QEMU killed: rc %d after %ld ms: %s\n", (int)op, c.rc, ms, c.message);
+    ck_assert_msg(ms < 5000, "the call returned %ld ms after QEMU died", ms);
+    ck_assert_msg(c.rc == VMHI_E_CONNECTION || c.rc == VMHI_E_INVALID_STATE,
+                  "op %d: rc %d (%s)", (int)op, c.rc, c.message);
+    ck_assert_int_eq(c.code, c.rc);
+    ck_assert_msg(strstr(c.message, "victim") != NULL, "message names no VM: %s", c.message);
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    ck_assert_int_ge(kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_CRASHED,
+                                        NULL, 3000), 0);
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_CRASHED);
+    ck_assert_int_eq(why, VMHI_REASON_CRASHED);
+    /* Nothing left behind: no temporary, no save image, no live device in
+     * the definition, no QMP socket. */
+    assert_no_temporaries();
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".qmp"));
+    char save[800], d[700];
+    data_dir(d, sizeof(d));
+    snprintf(save, sizeof(save), "%s/%s.save", d, vmhi_vm_get_uuid(vm));
+    ck_assert_int_ne(access(save, F_OK), 0);
+    ck_assert_uint_eq(count_devices(vm, 0), 0);
+    /* The connection and the VM are usable: start, use, power off. */
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_BOOTED);
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+    ck_vmhi_ok(vmhi_vm_resume(vm, 0));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".state"));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+
+START_TEST(qemu_killed_during_pause)
+{
+    kill_during(OP_PAUSE);
+}
+END_TEST
+
+START_TEST(qemu_killed_during_disk_attach)
+{
+    kill_during(OP_ATTACH);
+}
+END_TEST
+
+START_TEST(qemu_killed_during_suspend)
+{
+    kill_during(OP_SUSPEND);
+}
+END_TEST
+
+/* Killed while it writes the state file (not while it stops): the state
+ * file is watched until it grows, then QEMU is killed at once. */
+START_TEST(qemu_killed_while_migrating_to_file)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "migrant");
+    char d[700], tmp[800];
+    data_dir(d, sizeof(d));
+    snprintf(tmp, sizeof(tmp), "%s/.tmp-%s.save", d, vmhi_vm_get_uuid(vm));
+    call c = { .vm = vm, .op = OP_SUSPEND };
+    int caught = 0;
+    for (int attempt = 0; attempt < 5 && !caught; attempt++) {
+        ck_vmhi_ok(vmhi_vm_start(vm, 0));
+        long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+        ck_assert_int_gt(pid, 0);
+        pthread_t t;
+        atomic_store(&c.done, 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, run_call, &c), 0);
+        struct stat sb;
+        for (int i = 0; i < 200000; i++) {
+            if (stat(tmp, &sb) == 0 && sb.st_size > 0) {
+                kill((pid_t)pid, SIGKILL);
+                break;
+            }
+            if (atomic_load(&c.done))
+                break;
+            usleep(50);
+        }
+        pthread_join(t, NULL);
+        if (c.rc == VMHI_OK) { /* saved before we saw it: once more */
+            ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+            continue;
+        }
+        caught = 1;
+        printf("suspend, QEMU killed while migrating: rc %d: %s\n", c.rc, c.message);
+        ck_assert_msg(c.rc == VMHI_E_BACKEND || c.rc == VMHI_E_CONNECTION ||
+                      c.rc == VMHI_E_INVALID_STATE, "rc %d: %s", c.rc, c.message);
+        ck_assert_msg(strstr(c.message, "migrant") != NULL, "message names no VM: %s",
+                      c.message);
+        ck_assert(kvmtest_wait_gone(pid, 2000));
+    }
+    ck_assert_msg(caught, "every suspend completed before its QEMU could be killed");
+    for (int i = 0; i < 300 && kvmtest_state(vm, NULL) != VMHI_STATE_CRASHED; i++)
+        vmhi_conn_dispatch_events(conn, 10);
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_CRASHED);
+    assert_no_temporaries();
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+    char save[800];
+    snprintf(save, sizeof(save), "%s/%s.save", d, vmhi_vm_get_uuid(vm));
+    ck_assert_int_ne(access(save, F_OK), 0);
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".qmp"));
+    /* A fresh boot (not a restore of half an image), then a whole suspend. */
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_BOOTED);
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_RESTORED);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* ---- a QEMU killed while it starts ------------------------------------ */
+
+/* A qemu= wrapper (test code, run by path): records its pid and stops
+ * itself before it becomes QEMU while the flag file exists. */
+static void write_wrapper(char *wrapper, size_t cap, char *flag, size_t fcap, char *pidfile,
+                          size_t pcap)
+{
+    snprintf(wrapper, cap, "%s/qemu-wrapper", kvmtest_dir);
+    snprintf(flag, fcap, "%s/stop-at-start", kvmtest_dir);
+    snprintf(pidfile, pcap, "%s/wrapper.pid", kvmtest_dir);
+    FILE *f = fopen(wrapper, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "#!/bin/sh\n"
+               "if [ -e '%s' ]; then echo $$ > '%s.new' && mv '%s.new' '%s'; kill -STOP $$; fi\n"
+               "exec /usr/bin/qemu-system-x86_64 \"$@\"\n",
+            flag, pidfile, pidfile, pidfile);
+    fclose(f);
+    ck_assert_int_eq(chmod(wrapper, 0700), 0);
+}
+
+static void *run_start(void *arg)
+{
+    call *c = arg;
+    c->rc = vmhi_vm_start(c->vm, 0);
+    snprintf(c->message, sizeof(c->message), "%s", vmhi_error_last_message());
+    return NULL;
+}
+
+START_TEST(qemu_killed_during_start)
+{
+    char wrapper[700], flag[700], pidfile[700], uri[900];
+    write_wrapper(wrapper, sizeof(wrapper), flag, sizeof(flag), pidfile, sizeof(pidfile));
+    snprintf(uri, sizeof(uri), URI "?qemu=%s", wrapper);
+    vmhi_conn *conn = kvmtest_open(uri);
+    vmhi_vm *vm = kvmtest_define(conn, "stillborn");
+    FILE *f = fopen(flag, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    call c = { .vm = vm };
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, run_start, &c), 0);
+    long pid = -1;
+    for (int i = 0; i < 1000 && pid < 0; i++) {
+        poll(NULL, 0, 10);
+        FILE *p = fopen(pidfile, "r");
+        if (p && fscanf(p, "%ld", &pid) != 1)
+            pid = -1;
+        if (p)
+            fclose(p);
+    }
+    ck_assert_int_gt(pid, 0);
+    poll(NULL, 0, 200);
+    unlink(flag);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+    pthread_join(t, NULL);
+    long ms = elapsed_ms(&t0);
+    printf("start, QEMU killed: rc %d after %ld ms: %s\n", c.rc, ms, c.message);
+    ck_assert_msg(ms < 5000, "start returned %ld ms after QEMU died", ms);
+    ck_assert_msg(c.rc < 0, "start succeeded with its QEMU killed");
+    ck_assert_msg(c.message[0] && strstr(c.message, "stillborn"), "rc %d: %s", c.rc, c.message);
+    vmhi_vm_state st = kvmtest_state(vm, NULL);
+    ck_assert_msg(st == VMHI_STATE_SHUTOFF || st == VMHI_STATE_CRASHED, "state %s",
+                  vmhi_vm_state_name(st));
+    assert_no_temporaries();
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".qmp"));
+    /* The same connection starts it now that the wrapper lets QEMU run. */
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* ---- a QEMU that does not answer -------------------------------------- */
+
+START_TEST(stopped_qemu_times_out_and_recovers)
+{
+    vmhi_conn *conn = kvmtest_open(URI);
+    vmhi_vm *vm = kvmtest_define(conn, "sleeper");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_TIMEOUT);
+    long ms = elapsed_ms(&t0);
+    ck_assert_msg(strstr(vmhi_error_last_message(), "did not answer") &&
+                  strstr(vmhi_error_last_message(), "sleeper"), "%s", vmhi_error_last_message());
+    printf("pause, QEMU stopped: TIMEOUT after %ld ms: %s\n", ms, vmhi_error_last_message());
+    ck_assert_msg(ms < 30000, "the timeout took %ld ms", ms);
+    /* Calls that need no answer from QEMU still answer meanwhile. */
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    ck_assert_int_eq(kill((pid_t)pid, SIGCONT), 0);
+    /* QEMU now runs the stop it was sent: the VM ends paused; the late
+     * answer is dropped and the next calls get their own. */
+    for (int i = 0; i < 200 && kvmtest_state(vm, NULL) != VMHI_STATE_PAUSED; i++)
+        vmhi_conn_dispatch_events(conn, 10);
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_PAUSED);
+    ck_vmhi_ok(vmhi_vm_resume(vm, 0));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    vmhi_disk *disk = scratch_disk("after");
+    char id[VMHI_DEVICE_ID_MAX + 1];
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, id));
+    vmhi_disk_free(disk);
+    ck_assert_uint_eq(count_devices(vm, 1), 1);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+int main(void)
+{
+    kvmtest_require_qemu();
+    Suite *s = suite_create("kvm_faults");
+    TCase *tc = tcase_create("faults");
+    tcase_add_checked_fixture(tc, kvmtest_setup, kvmtest_teardown);
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, qemu_killed_during_pause);
+    tcase_add_test(tc, qemu_killed_during_disk_attach);
+    tcase_add_test(tc, qemu_killed_during_suspend);
+    tcase_add_test(tc, qemu_killed_while_migrating_to_file);
+    tcase_add_test(tc, qemu_killed_during_start);
+    tcase_add_test(tc, stopped_qemu_times_out_and_recovers);
+    suite_add_tcase(s, tc);
+    return vmhi_test_run(s);
+}
