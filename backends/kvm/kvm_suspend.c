@@ -254,7 +254,10 @@ static int save_and_quit(kvm_host *h, const char *uuid)
         run->suspended = true;
         rc = kvm_stop_process(h, vm);
     } else if (rc < 0) {
+        /* What failed is the answer; the clean-up below may fail too (a
+         * QEMU killed mid-suspend refuses the cont) and must not hide it. */
         int saved = rc;
+        vmhi_saved_error *why = kvm_core->error_save();
         if (tmp)
             unlink(tmp);
         if (final)
@@ -262,10 +265,11 @@ static int save_and_quit(kvm_host *h, const char *uuid)
         char name[64];
         snprintf(name, sizeof(name), "%s" RECORD_SUFFIX, uuid);
         kvm_store_remove(h->paths.data_dir, name);
-        if (was_running && (vm = kvm_host_find_uuid(h, uuid)) && vm->run == run)
+        if (was_running && (vm = kvm_host_find_uuid(h, uuid)) && vm->run == run &&
+            !run->exited && !run->qmp_closed)
             simple(h, uuid, "cont", NULL); /* as it was: no event, nothing changed */
         run->suspending = false;
-        rc = kvm_keep_error(saved);
+        rc = why && kvm_core->error_restore(why) == saved ? saved : kvm_keep_error(saved);
     }
     kvm_run_unref(run);
     kvm_free(tmp);

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "kvmtest.h"
+#include "store_faults.h"
 
 #define URI "kvm:///session"
 
@@ -147,6 +148,8 @@ static void kill_during(fault_op op)
                   "op %d: rc %d (%s)", (int)op, c.rc, c.message);
     ck_assert_int_eq(c.code, c.rc);
     ck_assert_msg(strstr(c.message, "victim") != NULL, "message names no VM: %s", c.message);
+    /* The call's own failure, not that of its clean-up (suspend: cont). */
+    ck_assert_msg(strstr(c.message, "cont") == NULL, "%s", c.message);
     ck_assert(kvmtest_wait_gone(pid, 2000));
     ck_assert_int_ge(kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_CRASHED,
                                         NULL, 3000), 0);
@@ -375,6 +378,177 @@ START_TEST(stopped_qemu_times_out_and_recovers)
 }
 END_TEST
 
+/* ---- a state directory that cannot take a definition ------------------ */
+
+static void store_fault(sf_fault f)
+{
+    char mnt[700], d[700];
+    snprintf(mnt, sizeof(mnt), "%s/data", kvmtest_dir);
+    ck_assert_int_eq(mkdir(mnt, 0700), 0);
+    int mounted = f != SF_FILE_SIZE_LIMIT && sf_mount_tmpfs(mnt);
+    if (f == SF_FULL && !mounted) {
+        printf("a full filesystem needs root (a tmpfs); the file size limit covers it\n");
+        f = SF_FILE_SIZE_LIMIT;
+    }
+    vmhi_conn *conn = kvmtest_open(URI); /* creates the data directory */
+    vmhi_conn_close(conn);
+    data_dir(d, sizeof(d));
+    sf_check(URI, mnt, d, f, kvmtest_config);
+    if (mounted)
+        ck_assert_int_eq(umount2(mnt, MNT_DETACH), 0);
+}
+
+START_TEST(file_size_limit_keeps_the_old_definition)
+{
+    store_fault(SF_FILE_SIZE_LIMIT);
+}
+END_TEST
+
+START_TEST(full_data_directory_keeps_the_old_definition)
+{
+    store_fault(SF_FULL);
+}
+END_TEST
+
+START_TEST(read_only_data_directory_keeps_the_old_definition)
+{
+    store_fault(SF_READ_ONLY);
+}
+END_TEST
+
+/* ---- the managing process killed -------------------------------------- */
+
+/* The child defines a VM, starts it, attaches a disk live and to its
+ * definition, says so on @fd, and waits to be killed. */
+static void manage_then_wait(int fd)
+{
+    vmhi_conn *conn = NULL;
+    vmhi_vm *vm = NULL;
+    vmhi_vm_config *cfg = kvmtest_config("orphan");
+    vmhi_disk *disk = scratch_disk("orphan");
+    char id[VMHI_DEVICE_ID_MAX + 1];
+    int ok = vmhi_conn_open(&conn, URI, NULL) == 0 && vmhi_vm_define(&vm, conn, cfg, 0) == 0 &&
+             vmhi_vm_start(vm, 0) == 0 &&
+             vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG, id) == 0;
+    char msg[VMHI_DEVICE_ID_MAX + 2];
+    snprintf(msg, sizeof(msg), "%s\n", ok ? id : "!");
+    if (write(fd, msg, strlen(msg)) < 0)
+        _exit(2);
+    for (;;)
+        pause();
+}
+
+START_TEST(manager_killed_after_attach_is_taken_over)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        close(p[0]);
+        manage_then_wait(p[1]);
+    }
+    close(p[1]);
+    char id[VMHI_DEVICE_ID_MAX + 2] = "";
+    ssize_t n = read(p[0], id, sizeof(id) - 1);
+    close(p[0]);
+    ck_assert_int_gt(n, 1);
+    id[n - 1] = '\0';
+    ck_assert_str_ne(id, "!");
+    ck_assert_int_eq(kill(child, SIGKILL), 0);
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+
+    /* A new manager: the VM runs, with its disk, live and defined. */
+    assert_no_temporaries();
+    vmhi_conn *conn = kvmtest_open(URI);
+    assert_no_temporaries();
+    vmhi_vm *vm = NULL;
+    ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "orphan"));
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
+    vmhi_device_list *l = NULL;
+    ck_vmhi_ok(vmhi_vm_list_devices(vm, &l));
+    ck_assert_uint_eq(vmhi_device_list_count(l), 1);
+    vmhi_device_info info = VMHI_DEVICE_INFO_INIT;
+    ck_vmhi_ok(vmhi_device_list_get(l, 0, &info));
+    ck_assert_str_eq(info.id, id);
+    ck_assert_int_eq(info.live, 1);
+    ck_assert_int_eq(info.config, 1);
+    vmhi_device_list_free(l);
+    /* QEMU has it: its unplug is accepted (pending, no guest to answer). */
+    ck_vmhi_ok(vmhi_vm_detach_disk(vm, id, VMHI_AFFECT_LIVE, NULL));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ck_assert_uint_eq(count_devices(vm, 0), 1);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+/* Killed at any moment of define / attach / detach / redefine (config
+ * only, no QEMU): what the next manager reads is consistent - no
+ * temporary, every definition whole, every listed VM readable. */
+START_TEST(manager_killed_at_random_leaves_a_consistent_directory)
+{
+    char d[700];
+    data_dir(d, sizeof(d));
+    unsigned int seed = (unsigned int)getpid();
+    for (int round = 0; round < 8; round++) {
+        pid_t child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+            vmhi_conn *conn = NULL;
+            if (vmhi_conn_open(&conn, URI, NULL) != 0)
+                _exit(2);
+            for (int i = 0;; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "r%d-%d", round, i % 4);
+                vmhi_vm_config *cfg = kvmtest_config(name);
+                vmhi_vm *vm = NULL;
+                vmhi_vm_lookup_by_name(&vm, conn, name);
+                if (vm) {
+                    vmhi_vm_undefine(vm, 0);
+                    vmhi_vm_free(vm);
+                    vm = NULL;
+                }
+                if (vmhi_vm_define(&vm, conn, cfg, 0) == 0) {
+                    vmhi_disk *disk = scratch_disk(name);
+                    char id[VMHI_DEVICE_ID_MAX + 1];
+                    if (vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_CONFIG, id) == 0 && (i & 1))
+                        vmhi_vm_detach_disk(vm, id, VMHI_AFFECT_CONFIG, NULL);
+                    vmhi_disk_free(disk);
+                    vmhi_vm_set_memory(vm, 64 + (unsigned)(i % 64), VMHI_AFFECT_CONFIG);
+                }
+                vmhi_vm_free(vm);
+                vmhi_vm_config_free(cfg);
+            }
+        }
+        usleep(20000 + rand_r(&seed) % 80000);
+        ck_assert_int_eq(kill(child, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(child, NULL, 0), child);
+        vmhi_conn *conn = kvmtest_open(URI);
+        assert_no_temporaries();
+        vmhi_vm **list = NULL;
+        size_t n = 0;
+        ck_vmhi_ok(vmhi_conn_list_vms(conn, 0, &list, &n));
+        int xml = 0;
+        DIR *dir = opendir(d);
+        for (struct dirent *e; dir && (e = readdir(dir));)
+            xml += strlen(e->d_name) > 4 && strcmp(e->d_name + strlen(e->d_name) - 4, ".xml") == 0;
+        if (dir)
+            closedir(dir);
+        ck_assert_int_eq((int)n, xml);
+        for (size_t i = 0; i < n; i++) {
+            vmhi_vm_config *cfg = NULL;
+            ck_vmhi_ok(vmhi_vm_get_config(list[i], &cfg, 0));
+            ck_assert_uint_le(count_devices(list[i], 0), 1);
+            vmhi_vm_config_free(cfg);
+        }
+        vmhi_vm_list_free(list, n);
+        vmhi_conn_close(conn);
+    }
+}
+END_TEST
+
 int main(void)
 {
     kvmtest_require_qemu();
@@ -388,6 +562,11 @@ int main(void)
     tcase_add_test(tc, qemu_killed_while_migrating_to_file);
     tcase_add_test(tc, qemu_killed_during_start);
     tcase_add_test(tc, stopped_qemu_times_out_and_recovers);
+    tcase_add_test(tc, file_size_limit_keeps_the_old_definition);
+    tcase_add_test(tc, full_data_directory_keeps_the_old_definition);
+    tcase_add_test(tc, read_only_data_directory_keeps_the_old_definition);
+    tcase_add_test(tc, manager_killed_after_attach_is_taken_over);
+    tcase_add_test(tc, manager_killed_at_random_leaves_a_consistent_directory);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }
