@@ -1,7 +1,9 @@
 /*
  * Peer and process faults on real QEMU (issue #11 section 4): a QEMU
  * killed in the middle of a call (start, live disk attach, suspend,
- * pause), a QEMU that stops answering (SIGSTOP) and comes back, a state
+ * pause), a QEMU that stops answering (SIGSTOP) and comes back, a QMP
+ * stream that carries garbage, stops after half a reply or is closed
+ * while QEMU lives (qmp_fault_relay.c between backend and QEMU), a state
  * directory that cannot take a definition (file size limit, full or
  * read-only filesystem), and a managing process killed between define
  * and attach.  Each call must come back with a clear error, no hang, the
@@ -378,6 +380,135 @@ START_TEST(stopped_qemu_times_out_and_recovers)
 }
 END_TEST
 
+/* ---- a QMP stream that breaks (qmp_fault_relay.c) --------------------- */
+
+static vmhi_conn *open_relayed(void)
+{
+    const char *relay = getenv("VMHI_KVM_FAULT_RELAY");
+    ck_assert_msg(relay && access(relay, X_OK) == 0, "VMHI_KVM_FAULT_RELAY is not set (run "
+                  "through ctest)");
+    char uri[900];
+    snprintf(uri, sizeof(uri), URI "?qemu=%s", relay);
+    return kvmtest_open(uri);
+}
+
+static void set_fault(vmhi_vm *vm, const char *what)
+{
+    char r[700], path[900];
+    run_dir(r, sizeof(r));
+    snprintf(path, sizeof(path), "%s/%s.qmp.fault", r, vmhi_vm_get_uuid(vm));
+    if (!what) {
+        unlink(path);
+        return;
+    }
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%s\n", what);
+    fclose(f);
+    poll(NULL, 0, 150); /* the relay looks every 50 ms */
+}
+
+START_TEST(garbage_on_the_qmp_socket_is_ignored)
+{
+    vmhi_conn *conn = open_relayed();
+    kvmtest_events ev;
+    kvmtest_subscribe(conn, &ev);
+    vmhi_vm *vm = kvmtest_define(conn, "noisy");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    set_fault(vm, "garbage");
+    for (int i = 0; i < 3; i++) {
+        ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+        ck_vmhi_ok(vmhi_vm_resume(vm, 0));
+    }
+    vmhi_disk *disk = scratch_disk("noisy");
+    char id[VMHI_DEVICE_ID_MAX + 1];
+    ck_vmhi_ok(vmhi_vm_attach_disk(vm, disk, VMHI_AFFECT_LIVE, id));
+    vmhi_disk_free(disk);
+    ck_assert_uint_eq(count_devices(vm, 1), 1);
+    ck_vmhi_ok(vmhi_vm_reset(vm, 0));
+    ck_assert_int_ge(kvmtest_wait_event(conn, &ev, 0, VMHI_EVENT_LIFECYCLE, VMHI_STATE_PAUSED,
+                                        NULL, 2000), 0);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_state_reason why;
+    ck_assert_int_eq(kvmtest_state(vm, &why), VMHI_STATE_SHUTOFF);
+    ck_assert_int_eq(why, VMHI_REASON_POWEROFF);
+    set_fault(vm, NULL);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(half_a_reply_then_silence_times_out)
+{
+    vmhi_conn *conn = open_relayed();
+    vmhi_vm *vm = kvmtest_define(conn, "mute");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    set_fault(vm, "half");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_TIMEOUT);
+    long ms = elapsed_ms(&t0);
+    printf("pause, half a reply then silence: TIMEOUT after %ld ms: %s\n", ms,
+           vmhi_error_last_message());
+    ck_assert_msg(strstr(vmhi_error_last_message(), "did not answer"), "%s",
+                  vmhi_error_last_message());
+    ck_assert_msg(ms < 30000, "the timeout took %ld ms", ms);
+    vmhi_vm_info info = VMHI_VM_INFO_INIT;
+    ck_vmhi_ok(vmhi_vm_get_info(vm, &info));
+    /* A QEMU that does not answer is still powered off (signals). */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ms = elapsed_ms(&t0);
+    printf("poweroff of the mute QEMU: %ld ms\n", ms);
+    ck_assert_msg(ms < 15000, "poweroff took %ld ms", ms);
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTOFF);
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    set_fault(vm, NULL);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    assert_no_temporaries();
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
+START_TEST(qmp_socket_closed_while_qemu_lives)
+{
+    vmhi_conn *conn = open_relayed();
+    vmhi_vm *vm = kvmtest_define(conn, "deaf");
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
+    set_fault(vm, "close");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = vmhi_vm_pause(vm, 0);
+    long ms = elapsed_ms(&t0);
+    char message[512];
+    snprintf(message, sizeof(message), "%s", vmhi_error_last_message());
+    printf("pause, QMP socket closed: rc %d after %ld ms: %s; state %s\n", rc, ms, message,
+           vmhi_vm_state_name(kvmtest_state(vm, NULL)));
+    fflush(stdout);
+    ck_assert_msg(rc == VMHI_E_CONNECTION, "rc %d: %s", rc, message);
+    ck_assert_msg(strstr(message, "deaf"), "%s", message);
+    ck_assert_msg(ms < 5000, "pause took %ld ms", ms);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    ms = elapsed_ms(&t0);
+    printf("poweroff without QMP: %ld ms\n", ms);
+    ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_SHUTOFF);
+    ck_assert(kvmtest_wait_gone(pid, 2000));
+    ck_assert(!kvmtest_file_exists(vmhi_vm_get_uuid(vm), ".qmp"));
+    set_fault(vm, NULL);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_pause(vm, 0));
+    ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 /* ---- a state directory that cannot take a definition ------------------ */
 
 static void store_fault(sf_fault f)
@@ -562,6 +693,9 @@ int main(void)
     tcase_add_test(tc, qemu_killed_while_migrating_to_file);
     tcase_add_test(tc, qemu_killed_during_start);
     tcase_add_test(tc, stopped_qemu_times_out_and_recovers);
+    tcase_add_test(tc, garbage_on_the_qmp_socket_is_ignored);
+    tcase_add_test(tc, half_a_reply_then_silence_times_out);
+    tcase_add_test(tc, qmp_socket_closed_while_qemu_lives);
     tcase_add_test(tc, file_size_limit_keeps_the_old_definition);
     tcase_add_test(tc, full_data_directory_keeps_the_old_definition);
     tcase_add_test(tc, read_only_data_directory_keeps_the_old_definition);
