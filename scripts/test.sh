@@ -110,13 +110,14 @@ run_stage() {
 # The ThreadSanitizer stage runs the tests that drive the core and the
 # test backend from several threads: the unit tests (test_threads and
 # test_backend_threads among them) and the conformance runs on the test
-# backend (THR-1 included).  The KVM and ESX tests mostly wait on QEMU and
-# the vSphere simulator; the ASan stage runs them.
+# backend (THR-1 included), and the concurrency soak on the test backend
+# (soak.test: 16 threads on one connection).  The KVM and ESX tests mostly
+# wait on QEMU and the vSphere simulator; the ASan stage runs them.
 run_tsan_stage() { # <build-dir> <cmake args...>
     local build_dir=$1
     shift
     # --no-tests=error: a renamed test must not leave the stage empty.
-    local ctest_select=(-R '^unit\.|^conformance\.(test-backend|selftest)' --no-tests=error)
+    local ctest_select=(-R '^unit\.|^conformance\.(test-backend|selftest)|^soak\.test$' --no-tests=error)
     local ctest_prefix=()
     # gcc 12's TSan runtime (like LLVM's before it learnt to re-run itself
     # without ASLR) expects the address layout of kernels that randomize

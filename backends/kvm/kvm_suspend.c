@@ -133,20 +133,25 @@ static void migration_error(kvm_host *h, const char *uuid, char *buf, size_t siz
 /* Waits for @run's migration to end; VMHI_OK when it completed. */
 static int wait_migration(kvm_host *h, const char *uuid, kvm_run *run, const char *what)
 {
+    /* The name now: the VM may be gone from the host once QEMU is. */
+    const kvm_vm *vm = kvm_host_find_uuid(h, uuid);
+    char name[VMHI_NAME_MAX + 1];
+    snprintf(name, sizeof(name), "%s", vm ? vm->name : uuid);
     uint64_t deadline = kvm_now_ns() + (uint64_t)KVM_SAVE_TIMEOUT_MS * 1000000u;
     while (run->migration != KVM_MIGRATION_COMPLETED &&
            run->migration != KVM_MIGRATION_FAILED && !run->exited) {
         if (!kvm_wait_until(h, deadline) && kvm_now_ns() >= deadline)
-            return kvm_error(VMHI_E_TIMEOUT, "kvm: %s did not end within %u s", what,
-                             KVM_SAVE_TIMEOUT_MS / 1000u);
+            return kvm_error(VMHI_E_TIMEOUT, "kvm: %s of VM '%s' did not end within %u s",
+                             what, name, KVM_SAVE_TIMEOUT_MS / 1000u);
     }
     if (run->exited)
-        return kvm_error(VMHI_E_BACKEND, "kvm: QEMU exited during %s", what);
+        return kvm_error(VMHI_E_BACKEND, "kvm: the QEMU of VM '%s' exited while %s", name,
+                         what);
     if (run->migration == KVM_MIGRATION_FAILED) {
         char why[400];
         migration_error(h, uuid, why, sizeof(why));
-        return kvm_error_native(VMHI_E_BACKEND, "MigrationFailed", "kvm: %s failed: %s", what,
-                                why);
+        return kvm_error_native(VMHI_E_BACKEND, "MigrationFailed", "kvm: %s of VM '%s' "
+                                "failed: %s", what, name, why);
     }
     return VMHI_OK;
 }
@@ -210,7 +215,7 @@ static int save_to(kvm_host *h, const char *uuid, kvm_run *run, int fd)
     else
         json_object_put(args);
     if (rc == VMHI_OK)
-        rc = wait_migration(h, uuid, run, "saving the VM's state");
+        rc = wait_migration(h, uuid, run, "saving the state");
     if (rc == VMHI_OK && fdatasync(fd) != 0)
         rc = kvm_error_native(VMHI_E_IO, "errno", "kvm: cannot sync the state file: %s",
                               strerror(errno));
@@ -249,7 +254,10 @@ static int save_and_quit(kvm_host *h, const char *uuid)
         run->suspended = true;
         rc = kvm_stop_process(h, vm);
     } else if (rc < 0) {
+        /* What failed is the answer; the clean-up below may fail too (a
+         * QEMU killed mid-suspend refuses the cont) and must not hide it. */
         int saved = rc;
+        vmhi_saved_error *why = kvm_core->error_save();
         if (tmp)
             unlink(tmp);
         if (final)
@@ -257,10 +265,11 @@ static int save_and_quit(kvm_host *h, const char *uuid)
         char name[64];
         snprintf(name, sizeof(name), "%s" RECORD_SUFFIX, uuid);
         kvm_store_remove(h->paths.data_dir, name);
-        if (was_running && (vm = kvm_host_find_uuid(h, uuid)) && vm->run == run)
+        if (was_running && (vm = kvm_host_find_uuid(h, uuid)) && vm->run == run &&
+            !run->exited && !run->qmp_closed)
             simple(h, uuid, "cont", NULL); /* as it was: no event, nothing changed */
         run->suspending = false;
-        rc = kvm_keep_error(saved);
+        rc = why && kvm_core->error_restore(why) == saved ? saved : kvm_keep_error(saved);
     }
     kvm_run_unref(run);
     kvm_free(tmp);
@@ -349,7 +358,7 @@ static int receive(kvm_host *h, const char *uuid, kvm_run *run, int fd)
     else
         json_object_put(args);
     if (rc == VMHI_OK)
-        rc = wait_migration(h, uuid, run, "restoring the VM's state");
+        rc = wait_migration(h, uuid, run, "restoring the state");
     if (rc == VMHI_OK)
         rc = simple(h, uuid, "cont", NULL); /* it was saved stopped */
     return rc;
