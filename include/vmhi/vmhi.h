@@ -22,5 +22,6 @@
 #include "config.h"
 #include "vm.h"
 #include "event.h"
+#include "ovf.h"
 
 #endif /* VMHI_VMHI_H */

@@ -1,0 +1,195 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ */
+/**
+ * @file vmhi/ovf.h
+ * @brief OVF (DMTF DSP0243) import and export.  @since 1.1
+ *
+ * An OVF envelope (a `.ovf` descriptor, or an `.ova` tar archive holding
+ * one) is read into a #vmhi_ovf_package: one #vmhi_vm_config per
+ * VirtualSystem, and an import report that lists, with its line, every
+ * item or section the import did not honour and every value it changed.
+ * Nothing is dropped without a report line.  The parser never uses the
+ * network and refuses a DOCTYPE (so no DTD, no entity, no external
+ * reference).  OVF 1.x (`http://schemas.dmtf.org/ovf/envelope/1`) and 2.x
+ * (`.../envelope/2`) envelopes are read; envelopes are written as OVF 2.0.
+ * Section 19 of the specification says what is mapped and how.
+ *
+ * A package is not shared between threads without locking.
+ */
+#ifndef VMHI_OVF_H
+#define VMHI_OVF_H
+
+#include "common.h"
+#include "config.h"
+#include "conn.h"
+
+VMHI_BEGIN_DECLS
+
+/** @brief A parsed OVF envelope: VM descriptions and an import report.  @since 1.1 */
+typedef struct vmhi_ovf_package vmhi_ovf_package;
+
+/** @brief Import flags (#vmhi_ovf_import_options.flags).  @since 1.1 */
+typedef enum vmhi_ovf_flag {
+    /** Any item or section the import cannot honour fails the import. */
+    VMHI_OVF_STRICT = 1 << 0
+} vmhi_ovf_flag;
+
+/** @brief The #vmhi_ovf_import_options layout this header describes. */
+#define VMHI_OVF_IMPORT_OPTIONS_VERSION 1
+
+/**
+ * @brief Options of vmhi_ovf_package_parse() and vmhi_ovf_package_open().
+ *        Initialize with #VMHI_OVF_IMPORT_OPTIONS_INIT.  @since 1.1
+ */
+typedef struct vmhi_ovf_import_options {
+    unsigned int version; /**< #VMHI_OVF_IMPORT_OPTIONS_VERSION. */
+    unsigned int flags;   /**< Bits of #vmhi_ovf_flag. */
+    /** DeploymentOptionSection configuration id to import; NULL: the one
+     *  marked default, else the first. */
+    const char *option;
+    /** Absolute directory that holds (or will hold) the disk images; a
+     *  disk's path is this directory joined with its File href.  NULL: the
+     *  directory of the `.ovf` or `.ova` file (vmhi_ovf_package_open()). */
+    const char *disk_dir;
+} vmhi_ovf_import_options;
+
+/** @brief Initializer for #vmhi_ovf_import_options. */
+#define VMHI_OVF_IMPORT_OPTIONS_INIT { VMHI_OVF_IMPORT_OPTIONS_VERSION, 0, NULL, NULL }
+
+/** @brief Kinds of import report line.  @since 1.1 */
+typedef enum vmhi_ovf_report_kind {
+    VMHI_OVF_REPORT_UNHONOURED = 1, /**< An item, section or value the import did not apply. */
+    VMHI_OVF_REPORT_CONVERTED = 2,  /**< A value taken in a nearby VMHI form (rounded, renamed). */
+    VMHI_OVF_REPORT_ADAPTED = 3     /**< A value replaced by one the target backend accepts. */
+} vmhi_ovf_report_kind;
+/** @brief One past the highest #vmhi_ovf_report_kind value of VMHI 1.1. */
+#define VMHI_OVF_REPORT_KIND_COUNT_1_1 4
+
+/**
+ * @brief Parses an OVF descriptor held in memory.
+ * @param[out] out The package (NULL on error).
+ * @param xml The descriptor.  @param len Its length in bytes (at most 4 MiB).
+ * @param opts Options, or NULL for the defaults.  Without a disk_dir,
+ *        an envelope that names a disk fails with #VMHI_E_INVALID_ARG.
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG (bad argument, options version 0
+ *         or newer than this library); #VMHI_E_PARSE (malformed XML, a
+ *         DOCTYPE, not an OVF envelope, an inconsistent reference, a value
+ *         out of range; with the line in vmhi_error_last_location() and the
+ *         message); #VMHI_E_UNSUPPORTED (an unknown section marked
+ *         ovf:required="true", or with #VMHI_OVF_STRICT anything the
+ *         report would list as not honoured); #VMHI_E_NOT_FOUND (no such
+ *         deployment option); #VMHI_E_LIMIT (too large); #VMHI_E_NOMEM.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_parse(vmhi_ovf_package **out, const char *xml, size_t len,
+                                       const vmhi_ovf_import_options *opts);
+/**
+ * @brief Reads a `.ovf` file or an `.ova` archive (POSIX ustar; the
+ *        descriptor is its first `.ovf` member).  A file the References
+ *        name that the `.ova` lacks is a report line (the image must then
+ *        already be in the disk directory).  Disk images are not extracted.
+ * @param[out] out The package (NULL on error).
+ * @param path The file.  @param opts Options, or NULL for the defaults.
+ * @return As vmhi_ovf_package_parse(), and #VMHI_E_IO when the file
+ *         cannot be read or the archive is damaged.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_open(vmhi_ovf_package **out, const char *path,
+                                      const vmhi_ovf_import_options *opts);
+/**
+ * @brief Frees a package and its configs.  Accepts NULL.
+ * @param pkg The package.
+ * @since 1.1
+ */
+VMHI_EXTERN void vmhi_ovf_package_free(vmhi_ovf_package *pkg);
+/**
+ * @brief Number of VMs (VirtualSystems, collections flattened in document order).
+ * @param pkg The package.
+ * @return The count, 0 for NULL.
+ * @since 1.1
+ */
+VMHI_EXTERN size_t vmhi_ovf_package_get_vm_count(const vmhi_ovf_package *pkg);
+/**
+ * @brief One VM description, owned by the package (copy it with
+ *        vmhi_vm_config_copy() to keep it).
+ * @param pkg The package.  @param index 0-based.
+ * @return The config, or NULL when out of range.
+ * @since 1.1
+ */
+VMHI_EXTERN const vmhi_vm_config *vmhi_ovf_package_get_vm(const vmhi_ovf_package *pkg,
+                                                          size_t index);
+/**
+ * @brief Adapts every VM to what @p conn accepts: each disk bus, disk
+ *        format, NIC model, firmware and guest type that
+ *        vmhi_conn_get_value_caps() does not report is replaced by an
+ *        accepted one (vmxnet3 becomes virtio on KVM, IDE becomes SCSI on
+ *        ESX, SCSI becomes the default bus on Xen...), and each change adds
+ *        a #VMHI_OVF_REPORT_ADAPTED line.  Nothing is defined.
+ * @param pkg The package.  @param conn The target connection.
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_UNSUPPORTED when a value
+ *         has no accepted replacement (the package is then unchanged);
+ *         #VMHI_E_NOMEM; errors of vmhi_conn_get_value_caps().
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_adapt(vmhi_ovf_package *pkg, vmhi_conn *conn);
+/**
+ * @brief Number of report lines.
+ * @param pkg The package.
+ * @return The count, 0 for NULL.
+ * @since 1.1
+ */
+VMHI_EXTERN size_t vmhi_ovf_package_get_report_count(const vmhi_ovf_package *pkg);
+/**
+ * @brief Reads report line @p index (lines are in the order found).
+ * @param pkg The package.  @param index 0-based.
+ * @param[out] kind The #vmhi_ovf_report_kind (may be NULL).
+ * @param[out] line Line of the descriptor it concerns, 0 when none (may be NULL).
+ * @param[out] vm Index of the VM it concerns, or (size_t)-1 for the
+ *        envelope (may be NULL).
+ * @param[out] message What was not honoured or changed, and why; owned by
+ *        the package (may be NULL).
+ * @return #VMHI_OK, or #VMHI_E_INVALID_ARG when out of range.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_get_report(const vmhi_ovf_package *pkg, size_t index,
+                                            vmhi_ovf_report_kind *kind, unsigned *line,
+                                            size_t *vm, const char **message);
+/**
+ * @brief Writes a VM description as an OVF 2.0 envelope.  Values OVF has
+ *        no element for (UUID, maxima, firmware, guest type, kernel boot,
+ *        boot order, disk targets and read-only flags, metadata) go into a
+ *        `vmhi:VmhiSection` (namespace `urn:vmhi:ovf:1`, not required) and
+ *        extension attributes, so that vmhi_ovf_package_parse() restores
+ *        them; entries of namespace `org.vmhi.ovf` are written back as the
+ *        OVF sections they were read from.
+ * @param cfg A valid config.
+ * @param[out] xml NUL-terminated document; free with vmhi_free().
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG (NULL, invalid config, an
+ *         `org.vmhi.ovf` entry that is not well-formed); #VMHI_E_NOMEM.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_export(const vmhi_vm_config *cfg, char **xml);
+/**
+ * @brief Writes a VM description to @p path: an OVF 2.0 descriptor when the
+ *        name ends in `.ovf`, an `.ova` (ustar, the descriptor as its only
+ *        member, disk images not included) when it ends in `.ova`.  The
+ *        file is created with mode 0600 and must not exist.
+ * @param cfg A valid config.  @param path The file.
+ * @return As vmhi_ovf_export(); #VMHI_E_INVALID_ARG for another suffix;
+ *         #VMHI_E_EXISTS when the file exists; #VMHI_E_IO.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path);
+/**
+ * @brief Name of a report kind ("unhonoured", "converted", "adapted").
+ * @param kind A #vmhi_ovf_report_kind.
+ * @return A static string, or NULL if unknown.
+ * @since 1.1
+ */
+VMHI_EXTERN const char *vmhi_ovf_report_kind_name(vmhi_ovf_report_kind kind);
+
+VMHI_END_DECLS
+
+#endif /* VMHI_OVF_H */

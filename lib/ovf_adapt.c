@@ -1,0 +1,170 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Adapting imported VMs to a backend: a value the connection's value caps
+ * refuse is replaced by the first accepted value of a fixed preference
+ * list (the nearest device the guest is likely to have a driver for, the
+ * hypervisor's default last), and the change is a report line.  Disk
+ * formats are never relabelled: a format needs the image converted.
+ */
+#include <string.h>
+
+#include "ovf_internal.h"
+
+typedef struct caps {
+    uint64_t bus, format, access, nic, firmware, guest;
+} caps;
+
+#define END (-1)
+
+static const int bus_prefs[][4] = {
+    [VMHI_DISK_BUS_DEFAULT] = { END },
+    [VMHI_DISK_BUS_VIRTIO] = { VMHI_DISK_BUS_DEFAULT, END },
+    [VMHI_DISK_BUS_SCSI] = { VMHI_DISK_BUS_PVSCSI, VMHI_DISK_BUS_DEFAULT, END },
+    [VMHI_DISK_BUS_SATA] = { VMHI_DISK_BUS_SCSI, VMHI_DISK_BUS_IDE, VMHI_DISK_BUS_DEFAULT, END },
+    [VMHI_DISK_BUS_IDE] = { VMHI_DISK_BUS_SCSI, VMHI_DISK_BUS_SATA, VMHI_DISK_BUS_DEFAULT, END },
+    [VMHI_DISK_BUS_XEN] = { VMHI_DISK_BUS_DEFAULT, END },
+    [VMHI_DISK_BUS_PVSCSI] = { VMHI_DISK_BUS_SCSI, VMHI_DISK_BUS_DEFAULT, END },
+};
+
+static const int nic_prefs[][4] = {
+    [VMHI_NIC_MODEL_DEFAULT] = { END },
+    [VMHI_NIC_MODEL_VIRTIO] = { VMHI_NIC_MODEL_DEFAULT, END },
+    [VMHI_NIC_MODEL_E1000] = { VMHI_NIC_MODEL_RTL8139, VMHI_NIC_MODEL_DEFAULT, END },
+    [VMHI_NIC_MODEL_VMXNET3] = { VMHI_NIC_MODEL_VIRTIO, VMHI_NIC_MODEL_E1000,
+                                 VMHI_NIC_MODEL_DEFAULT, END },
+    [VMHI_NIC_MODEL_RTL8139] = { VMHI_NIC_MODEL_E1000, VMHI_NIC_MODEL_DEFAULT, END },
+    [VMHI_NIC_MODEL_XEN] = { VMHI_NIC_MODEL_DEFAULT, END },
+};
+
+static bool has(uint64_t set, unsigned v)
+{
+    return v < 64 && (set >> v) & 1;
+}
+
+static int pick(const int *prefs, uint64_t accepted)
+{
+    for (size_t i = 0; prefs[i] != END; i++)
+        if (has(accepted, (unsigned)prefs[i]) || prefs[i] == 0)
+            return prefs[i];
+    return END;
+}
+
+static int query(vmhi_conn *conn, caps *c)
+{
+    int rc = vmhi_conn_get_value_caps(conn, VMHI_VALUE_DISK_BUS, &c->bus);
+    if (rc == 0)
+        rc = vmhi_conn_get_value_caps(conn, VMHI_VALUE_DISK_FORMAT, &c->format);
+    if (rc == 0)
+        rc = vmhi_conn_get_value_caps(conn, VMHI_VALUE_DISK_ACCESS, &c->access);
+    if (rc == 0)
+        rc = vmhi_conn_get_value_caps(conn, VMHI_VALUE_NIC_MODEL, &c->nic);
+    if (rc == 0)
+        rc = vmhi_conn_get_value_caps(conn, VMHI_VALUE_FIRMWARE, &c->firmware);
+    if (rc == 0)
+        rc = vmhi_conn_get_value_caps(conn, VMHI_VALUE_GUEST_TYPE, &c->guest);
+    return rc;
+}
+
+static int adapt_disk(vmhi_ovf_package *pkg, size_t vm, vmhi_disk *d, const caps *c,
+                      const char *backend)
+{
+    if (!has(c->format, d->format))
+        return vmhi__error(VMHI_E_UNSUPPORTED, "VM %zu disk %s: the %s backend does not read "
+                                               "%s images; the image needs converting first",
+                           vm, d->id, backend, vmhi_disk_format_name(d->format));
+    if (!has(c->access, d->readonly ? 1 : 0))
+        return vmhi__error(VMHI_E_UNSUPPORTED, "VM %zu disk %s: the %s backend has no %s disks",
+                           vm, d->id, backend, d->readonly ? "read-only" : "read-write");
+    if (has(c->bus, d->bus))
+        return VMHI_OK;
+    int to = pick(bus_prefs[d->bus], c->bus);
+    int rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, vm,
+                                "disk %s: bus %s is not accepted by the %s backend; using %s", d->id,
+                                vmhi_disk_bus_name(d->bus), backend,
+                                vmhi_disk_bus_name((vmhi_disk_bus)to));
+    d->bus = (vmhi_disk_bus)to;
+    d->target[0] = '\0'; /* a target names a device on the old bus ("hda") */
+    return rc;
+}
+
+static int adapt_nic(vmhi_ovf_package *pkg, size_t vm, vmhi_nic *n, const caps *c,
+                     const char *backend)
+{
+    if (has(c->nic, n->model))
+        return VMHI_OK;
+    int to = pick(nic_prefs[n->model], c->nic);
+    int rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, vm,
+                                "NIC %s: model %s is not accepted by the %s backend; using %s",
+                                n->id, vmhi_nic_model_name(n->model), backend,
+                                vmhi_nic_model_name((vmhi_nic_model)to));
+    n->model = (vmhi_nic_model)to;
+    return rc;
+}
+
+static int adapt_vm(vmhi_ovf_package *pkg, size_t vm, vmhi_vm_config *cfg, const caps *c,
+                    const char *backend)
+{
+    int rc = VMHI_OK;
+    if (!has(c->firmware, cfg->firmware)) {
+        vmhi_firmware to = cfg->firmware == VMHI_FIRMWARE_UEFI ? VMHI_FIRMWARE_BIOS
+                                                                : VMHI_FIRMWARE_UEFI;
+        if (!has(c->firmware, to))
+            return vmhi__error(VMHI_E_UNSUPPORTED, "the %s backend accepts no firmware", backend);
+        rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, vm,
+                                "firmware %s is not accepted by the %s backend; using %s (the "
+                                "guest may need its boot loader changed)",
+                                vmhi_firmware_name(cfg->firmware), backend,
+                                vmhi_firmware_name(to));
+        cfg->firmware = to;
+    }
+    if (rc == 0 && !has(c->guest, cfg->guest_type)) {
+        rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, vm,
+                                "guest type %s is not accepted by the %s backend; using default",
+                                vmhi_guest_type_name(cfg->guest_type), backend);
+        cfg->guest_type = VMHI_GUEST_DEFAULT;
+    }
+    for (size_t i = 0; rc == 0 && i < cfg->disk_count; i++)
+        rc = adapt_disk(pkg, vm, cfg->disks[i], c, backend);
+    for (size_t i = 0; rc == 0 && i < cfg->nic_count; i++)
+        rc = adapt_nic(pkg, vm, cfg->nics[i], c, backend);
+    return rc;
+}
+
+int vmhi_ovf_package_adapt(vmhi_ovf_package *pkg, vmhi_conn *conn)
+{
+    vmhi__error_reset();
+    if (!pkg || !conn)
+        return vmhi__error(VMHI_E_INVALID_ARG, "package or connection is NULL");
+    caps c;
+    int rc = query(conn, &c);
+    if (rc)
+        return rc;
+    const char *backend = vmhi_conn_get_backend(conn);
+    if (!backend)
+        backend = "target";
+    /* Work on copies, so that a failure leaves the package as it was. */
+    size_t lines = pkg->line_count;
+    vmhi_vm_config **copies = vmhi__calloc(pkg->vm_count ? pkg->vm_count : 1, sizeof(*copies));
+    if (!copies)
+        return vmhi__error_oom();
+    for (size_t i = 0; rc == 0 && i < pkg->vm_count; i++) {
+        rc = vmhi_vm_config_copy(&copies[i], pkg->vms[i]);
+        if (rc == 0)
+            rc = adapt_vm(pkg, i, copies[i], &c, backend);
+    }
+    for (size_t i = 0; i < pkg->vm_count; i++) {
+        vmhi_vm_config **keep = rc == 0 ? &pkg->vms[i] : &copies[i];
+        if (rc == 0) {
+            vmhi_vm_config_free(pkg->vms[i]);
+            pkg->vms[i] = copies[i];
+        } else {
+            vmhi_vm_config_free(*keep);
+        }
+    }
+    while (rc != 0 && pkg->line_count > lines)
+        vmhi__free(pkg->lines[--pkg->line_count].message);
+    vmhi__free(copies);
+    return rc;
+}
