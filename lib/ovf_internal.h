@@ -118,7 +118,7 @@ bool vmhi__ovf_to_mib(uint64_t value, uint64_t unit_bytes, uint64_t *mib, bool *
 
 /* ---- ovf_tar.c ---- */
 typedef struct vmhi__tar_member {
-    char name[256];
+    char name[260]; /* prefix '/' name: 155 + 1 + 100 */
     uint64_t size;
     uint64_t offset; /* of the data */
 } vmhi__tar_member;

@@ -21,7 +21,7 @@ LEVELS = ("MUST", "SHOULD", "MAY")
 LIFECYCLE_OPS = ("GEN", "DEFINE", "UNDEFINE", "CREATE", "START", "SHUTDOWN",
                  "POWEROFF", "REBOOT", "RESET", "PAUSE", "RESUME", "SUSPEND")
 AREAS = ("CONN", "CAP", "LIST", "INFO", "CFG", "MEM", "VCPU", "DEV", "EV",
-         "ERR", "THR", "PERS", "ABI", "MOD") + tuple("LC-" + op for op in LIFECYCLE_OPS)
+         "ERR", "THR", "PERS", "ABI", "MOD", "OVF") + tuple("LC-" + op for op in LIFECYCLE_OPS)
 # The section whose prose may use the key words (it defines them).
 KEYWORD_SECTION = "3."
 

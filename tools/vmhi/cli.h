@@ -92,6 +92,8 @@ extern const cli_command cli_event_commands[];
 extern const size_t cli_event_command_count;
 extern const cli_command cli_host_commands[];
 extern const size_t cli_host_command_count;
+extern const cli_command cli_ovf_commands[];
+extern const size_t cli_ovf_command_count;
 
 /* main.c */
 /* Opens ctx->conn with the tool's callbacks; returns a VMHI code and

@@ -35,6 +35,7 @@ static const struct {
     { "Devices", cli_device_commands, &cli_device_command_count },
     { "Events", cli_event_commands, &cli_event_command_count },
     { "Host", cli_host_commands, &cli_host_command_count },
+    { "OVF", cli_ovf_commands, &cli_ovf_command_count },
 };
 
 const cli_command *cli_find_command(const char *name)

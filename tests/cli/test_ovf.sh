@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# vmhi import/export: OVF corpus packages into test:///<dir>, the report
+# (printed before anything is defined), --dry-run, --option, --strict,
+# adaptation to refused values, malformed packages defining nothing, and
+# export -> import giving the same description (issue #12).
+# SPDX-License-Identifier: Apache-2.0
+source "$(dirname "$0")/lib.sh"
+
+CORPUS="${VMHI_TEST_SOURCE_DIR:?}/tests/data/ovf"
+
+# --- dry run: the report and the description, nothing defined
+expect 0 import "$CORPUS/vmware-vmx13.ovf" --dry-run
+out_has 'unhonoured: line 69: web13: item 6 (ResourceType 15, CD drive'
+out_has '<name>web13</name>'
+out_has '<firmware>uefi</firmware>'
+out_lacks 'defined'
+expect 0 -q list --all
+[ -s "$OUT" ] && fail "a dry run defined a VM"
+
+# --- import: report first, then the VM
+expect 0 import "$CORPUS/vmware-vmx13.ovf"
+CHECKS=$((CHECKS + 1))
+[ "$(grep -n 'unhonoured' "$OUT" | head -1 | cut -d: -f1)" -lt "$(grep -n "VM 'web13' defined" "$OUT" | cut -d: -f1)" ] ||
+    fail "the report is not printed before the VM is defined"
+expect 0 dumpconfig web13
+out_has 'model="vmxnet3"'
+out_has "<path>$CORPUS/web13-disk1.vmdk</path>"
+out_has 'org.vmhi.ovf:system-type">vmx-13<'
+
+# --- export, undefine, re-import: the same description
+expect 0 dumpconfig web13
+cp "$OUT" "$TMP/before.xml"
+expect 0 export web13 -o "$TMP/web13.ova"
+out_has "exported to $TMP/web13.ova"
+expect 9 export web13 -o "$TMP/web13.ova"
+expect 0 export web13 -o "$TMP/web13.ovf"
+expect 0 undefine web13
+expect 0 import "$TMP/web13.ovf" --disk-dir "$CORPUS"
+expect 0 dumpconfig web13
+CHECKS=$((CHECKS + 1))
+diff -u "$TMP/before.xml" "$OUT" >&2 || fail "export -> import changed the description"
+expect 0 undefine web13
+expect 0 import "$TMP/web13.ova" --disk-dir "$CORPUS"
+out_has "the archive holds no \"web13-disk1.vmdk\""
+expect 0 dumpconfig web13
+CHECKS=$((CHECKS + 1))
+diff -u "$TMP/before.xml" "$OUT" >&2 || fail "export .ova -> import changed the description"
+
+# --- a collection gives two VMs; an .ova; deployment options
+expect 0 import "$CORPUS/collection.ovf"
+out_has "VM 'web' defined"
+out_has "VM 'db' defined"
+expect 0 import "$CORPUS/vbox-6.ova"
+out_has "VM 'devbox6' defined"
+expect 0 import "$CORPUS/deploy-options.ovf" --option large --dry-run
+out_has '<vcpus max="8">8</vcpus>'
+expect 1 import "$CORPUS/deploy-options.ovf" --option huge --dry-run
+err_has 'no deployment option "huge"'
+
+# --- adaptation to what the connection accepts
+expect_raw 0 -c "test://$TMP/host2?refuse=nic-model:vmxnet3,disk-bus:pvscsi" import \
+    "$CORPUS/vmware-vmx19-multi.ovf"
+out_has 'adapted: db19: NIC nic0: model vmxnet3 is not accepted by the test backend; using virtio'
+out_has 'adapted: db19: disk disk0: bus pvscsi is not accepted by the test backend; using scsi'
+expect_raw 0 -c "test://$TMP/host2" dumpconfig db19
+out_has 'model="virtio"'
+out_lacks 'pvscsi'
+
+# --- strict, malformed and unsafe packages define nothing
+expect 5 import "$CORPUS/vmware-vmx13.ovf" --strict
+err_has 'strict import'
+for bad in bad-xml xxe dangling-disk dangling-file dangling-parent dangling-network \
+           overflow-memory overflow-units; do
+    expect 8 import "$CORPUS/$bad.ovf"
+    err_has 'line'
+done
+expect 5 import "$CORPUS/required-unknown.ovf"
+err_has 'ovf:required="true"'
+expect 0 -q list --all
+CHECKS=$((CHECKS + 1))
+[ "$(sort "$OUT" | tr '\n' ' ')" = "db devbox6 web web13 " ] || fail "unexpected VMs: $(cat "$OUT")"
+
+finish

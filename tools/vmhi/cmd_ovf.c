@@ -1,0 +1,196 @@
+/*
+ * VMHI - Virtual Machine Hypervisor Interface
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * OVF commands: import (an .ovf or .ova into VMs of the connection, after
+ * adapting them to what it accepts and printing the report) and export (a
+ * VM's description as an OVF 2.0 .ovf or .ova).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void print_report(const cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object *doc)
+{
+    json_object *lines = doc ? json_object_new_array() : NULL;
+    for (size_t i = 0; i < vmhi_ovf_package_get_report_count(pkg); i++) {
+        vmhi_ovf_report_kind kind;
+        unsigned line;
+        size_t vm;
+        const char *msg;
+        if (vmhi_ovf_package_get_report(pkg, i, &kind, &line, &vm, &msg) != VMHI_OK)
+            continue;
+        const vmhi_vm_config *cfg = vmhi_ovf_package_get_vm(pkg, vm);
+        const char *name = cfg ? vmhi_vm_config_get_name(cfg) : NULL;
+        if (lines) {
+            json_object *l = json_object_new_object();
+            json_object_object_add(l, "kind", cli_json_str(vmhi_ovf_report_kind_name(kind)));
+            json_object_object_add(l, "line", cli_json_u64(line));
+            json_object_object_add(l, "vm", cli_json_str(name));
+            json_object_object_add(l, "message", cli_json_str(msg));
+            json_object_array_add(lines, l);
+        } else if (!ctx->quiet) {
+            char where[32] = "";
+            if (line)
+                snprintf(where, sizeof(where), "line %u: ", line);
+            printf("%s: %s%s%s%s\n", vmhi_ovf_report_kind_name(kind), where, name ? name : "",
+                   name ? ": " : "", msg);
+        }
+    }
+    if (doc)
+        json_object_object_add(doc, "report", lines);
+}
+
+static int define_all(cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object *names)
+{
+    for (size_t i = 0; i < vmhi_ovf_package_get_vm_count(pkg); i++) {
+        const vmhi_vm_config *cfg = vmhi_ovf_package_get_vm(pkg, i);
+        vmhi_vm *vm = NULL;
+        int rc = vmhi_vm_define(&vm, ctx->conn, cfg, 0);
+        if (rc != VMHI_OK)
+            return cli_fail_vmhi(ctx, rc, "cannot define VM '%s'", vmhi_vm_config_get_name(cfg));
+        if (names)
+            json_object_array_add(names, cli_json_str(vmhi_vm_get_name(vm)));
+        else
+            cli_info(ctx, "VM '%s' defined (%s).", vmhi_vm_get_name(vm), vmhi_vm_get_uuid(vm));
+        vmhi_vm_free(vm);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int print_configs(cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object *names)
+{
+    for (size_t i = 0; i < vmhi_ovf_package_get_vm_count(pkg); i++) {
+        const vmhi_vm_config *cfg = vmhi_ovf_package_get_vm(pkg, i);
+        char *xml = NULL;
+        int rc = vmhi_vm_config_to_xml(cfg, &xml);
+        if (rc != VMHI_OK)
+            return cli_fail_vmhi(ctx, rc, "cannot print VM '%s'", vmhi_vm_config_get_name(cfg));
+        if (names)
+            json_object_array_add(names, cli_json_str(xml));
+        else
+            fputs(xml, stdout);
+        vmhi_free(xml);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "option", required_argument, NULL, 'o' },   { "strict", no_argument, NULL, 's' },
+        { "dry-run", no_argument, NULL, 'n' },        { "disk-dir", required_argument, NULL, 'd' },
+        { NULL, 0, NULL, 0 },
+    };
+    vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
+    bool dry = false;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:snd:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.option = optarg; break;
+        case 's': o.flags |= VMHI_OVF_STRICT; break;
+        case 'n': dry = true; break;
+        case 'd': o.disk_dir = optarg; break;
+        default: return cli_option_error(ctx, argv[0], c, argv);
+        }
+    }
+    int rc = cli_expect_args(ctx, argv[0], argc - optind, 1, 1);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    const char *file = argv[optind];
+    vmhi_ovf_package *pkg = NULL;
+    rc = vmhi_ovf_package_open(&pkg, file, &o);
+    if (rc == VMHI_E_PARSE)
+        return cli_fail_parse(ctx, rc, file);
+    if (rc != VMHI_OK)
+        return cli_fail_vmhi(ctx, rc, "cannot import '%s'", file);
+    rc = vmhi_ovf_package_adapt(pkg, ctx->conn);
+    if (rc != VMHI_OK) {
+        rc = cli_fail_vmhi(ctx, rc, "cannot adapt '%s' to %s", file, ctx->uri);
+        vmhi_ovf_package_free(pkg);
+        return rc;
+    }
+    json_object *doc = ctx->json ? json_object_new_object() : NULL;
+    json_object *vms = doc ? json_object_new_array() : NULL;
+    print_report(ctx, pkg, doc);
+    rc = dry ? print_configs(ctx, pkg, vms) : define_all(ctx, pkg, vms);
+    if (doc) {
+        json_object_object_add(doc, dry ? "configs" : "defined", vms);
+        json_object_object_add(doc, "dry_run", json_object_new_boolean(dry));
+        if (rc == CLI_EXIT_OK)
+            cli_json_emit(doc);
+        else
+            json_object_put(doc);
+    }
+    vmhi_ovf_package_free(pkg);
+    return rc;
+}
+
+static int cli_run_export(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "config", no_argument, NULL, 'C' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL;
+    unsigned flags = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:", opts, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else if (c == 'C')
+            flags = VMHI_AFFECT_CONFIG;
+        else
+            return cli_option_error(ctx, argv[0], c, argv);
+    }
+    int rc = cli_expect_args(ctx, argv[0], argc - optind, 1, 1);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (!out)
+        return cli_usage(ctx, argv[0], "-o FILE.ovf or -o FILE.ova is required");
+    vmhi_vm *vm = NULL;
+    vmhi_vm_config *cfg = NULL;
+    rc = cli_lookup_vm(ctx, argv[optind], &vm);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = vmhi_vm_get_config(vm, &cfg, flags);
+    if (rc == VMHI_OK)
+        rc = vmhi_ovf_export_file(cfg, out);
+    if (rc != VMHI_OK)
+        rc = cli_fail_vmhi(ctx, rc, "cannot export VM '%s'", vmhi_vm_get_name(vm));
+    else
+        rc = cli_done(ctx, vm, "export", NULL, "VM '%s' exported to %s.", vmhi_vm_get_name(vm),
+                      out);
+    vmhi_vm_config_free(cfg);
+    vmhi_vm_free(vm);
+    return rc;
+}
+
+const cli_command cli_ovf_commands[] = {
+    { "import", "FILE.ovf|FILE.ova [--option ID] [--strict] [--dry-run] [--disk-dir DIR]",
+      "Define VMs from an OVF package",
+      "Reads an OVF 1.x or 2.x descriptor, or an .ova archive, adapts every VM to what\n"
+      "the connection accepts (a disk bus or NIC model it refuses becomes one it\n"
+      "takes), prints the report (what was not honoured, converted or adapted, with\n"
+      "the line of the descriptor) and then defines the VMs.  Disk paths are the\n"
+      "package's file names in the directory of FILE (or --disk-dir); images are not\n"
+      "copied or converted.  A malformed package, a dangling reference or a required\n"
+      "section VMHI does not know defines nothing.",
+      "  -o, --option ID     the DeploymentOptionSection configuration to use\n"
+      "  -s, --strict        fail on anything the import would not honour\n"
+      "  -n, --dry-run       print the report and the VM descriptions; define nothing\n"
+      "  -d, --disk-dir DIR  absolute directory that holds the disk images\n",
+      cli_run_import, CLI_NEEDS_CONN },
+    { "export", "VM -o FILE.ovf|FILE.ova [--config]", "Write a VM's description as OVF 2.0",
+      "Writes the VM's description as an OVF 2.0 descriptor (.ovf) or an .ova\n"
+      "archive holding it (disk images are not included).  Importing the result\n"
+      "with --disk-dir set to the images' directory gives the same description.\n"
+      "The file must not exist; it is created with mode 0600.",
+      "  -o, --output FILE   the .ovf or .ova to write\n"
+      "      --config        the persistent definition, also while the VM runs\n",
+      cli_run_export, CLI_NEEDS_CONN },
+};
+const size_t cli_ovf_command_count = CLI_ARRAY_SIZE(cli_ovf_commands);
