@@ -169,7 +169,12 @@ int vmhi__tar_list(int fd, vmhi__tar_member *members, size_t max, size_t *count)
                 char name[101], prefix[156];
                 field(name, sizeof(name), h, 100);
                 field(prefix, sizeof(prefix), h + 345, 155);
-                snprintf(m->name, sizeof(m->name), "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+                /* Checked: the ustar fields fit (155 + 1 + 100), a longer
+                 * name (GNU 'L', pax path) came above. */
+                int len = snprintf(m->name, sizeof(m->name), "%s%s%s", prefix,
+                                   prefix[0] ? "/" : "", name);
+                if (len < 0 || (size_t)len >= sizeof(m->name))
+                    return vmhi__error(VMHI_E_PARSE, "a member name of the .ova is too long");
             }
             if (has_next_size)
                 size = next_size;
