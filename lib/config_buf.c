@@ -154,3 +154,25 @@ bool vmhi__parse_u64(const char *s, bool trim, uint64_t *out)
     *out = v;
     return true;
 }
+
+void vmhi__buf_put_xml_escaped(vmhi__buf *buf, const char *s)
+{
+    for (const char *run = s;; s++) {
+        const char *entity = NULL;
+        switch (*s) {
+        case '&': entity = "&amp;"; break;
+        case '<': entity = "&lt;"; break;
+        case '>': entity = "&gt;"; break;
+        case '"': entity = "&quot;"; break;
+        case '\n': entity = "&#10;"; break; /* kept through attribute normalization */
+        case '\t': entity = "&#9;"; break;
+        case '\0': break;
+        default: continue;
+        }
+        vmhi__buf_append(buf, run, (size_t)(s - run));
+        if (!entity)
+            return;
+        vmhi__buf_puts(buf, entity);
+        run = s + 1;
+    }
+}

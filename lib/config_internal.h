@@ -146,6 +146,9 @@ void vmhi__buf_append(vmhi__buf *buf, const char *s, size_t len);
 void vmhi__buf_puts(vmhi__buf *buf, const char *s);
 void vmhi__buf_printf(vmhi__buf *buf, const char *fmt, ...) VMHI_PRINTF(2, 3);
 void vmhi__buf_indent(vmhi__buf *buf, unsigned level);
+/* Appends @s with what XML reserves in text and attribute values escaped
+ * (& < > " and, so attribute normalization keeps them, newline and tab). */
+void vmhi__buf_put_xml_escaped(vmhi__buf *buf, const char *s);
 /* Hands the NUL-terminated text to @out, or frees it and returns NOMEM. */
 int vmhi__buf_finish(vmhi__buf *buf, char **out);
 void vmhi__buf_discard(vmhi__buf *buf);

@@ -11,34 +11,12 @@
 
 #include "config_xml_internal.h"
 
-/* Writes @s with the characters XML reserves escaped.  Control characters
- * never reach here: the setters reject them. */
-static void put_escaped(vmhi__buf *buf, const char *s)
-{
-    for (const char *run = s;; s++) {
-        const char *entity = NULL;
-        switch (*s) {
-        case '&': entity = "&amp;"; break;
-        case '<': entity = "&lt;"; break;
-        case '>': entity = "&gt;"; break;
-        case '"': entity = "&quot;"; break;
-        case '\0': break;
-        default: continue;
-        }
-        vmhi__buf_append(buf, run, (size_t)(s - run));
-        if (!entity)
-            return;
-        vmhi__buf_puts(buf, entity);
-        run = s + 1;
-    }
-}
-
 /* <tag>text</tag> on its own line. */
 static void put_text_element(vmhi__buf *buf, unsigned level, const char *tag, const char *text)
 {
     vmhi__buf_indent(buf, level);
     vmhi__buf_printf(buf, "<%s>", tag);
-    put_escaped(buf, text);
+    vmhi__buf_put_xml_escaped(buf, text);
     vmhi__buf_printf(buf, "</%s>\n", tag);
 }
 
@@ -73,7 +51,7 @@ static void put_metadata(vmhi__buf *buf, const vmhi_vm_config *cfg)
     vmhi__buf_puts(buf, "  <metadata>\n");
     for (size_t i = 0; i < cfg->meta_count; i++) {
         vmhi__buf_printf(buf, "    <entry key=\"%s\">", cfg->meta[i].key); /* key: no escapes */
-        put_escaped(buf, cfg->meta[i].value);
+        vmhi__buf_put_xml_escaped(buf, cfg->meta[i].value);
         vmhi__buf_puts(buf, "</entry>\n");
     }
     vmhi__buf_puts(buf, "  </metadata>\n");

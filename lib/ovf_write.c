@@ -23,33 +23,11 @@ typedef struct writer {
     unsigned next_instance;
 } writer;
 
-static void esc(vmhi__buf *buf, const char *s)
-{
-    for (const char *run = s;; s++) {
-        const char *entity = NULL;
-        switch (*s) {
-        case '&': entity = "&amp;"; break;
-        case '<': entity = "&lt;"; break;
-        case '>': entity = "&gt;"; break;
-        case '"': entity = "&quot;"; break;
-        case '\n': entity = "&#10;"; break; /* kept through attribute normalization */
-        case '\t': entity = "&#9;"; break;
-        case '\0': break;
-        default: continue;
-        }
-        vmhi__buf_append(buf, run, (size_t)(s - run));
-        if (!entity)
-            return;
-        vmhi__buf_puts(buf, entity);
-        run = s + 1;
-    }
-}
-
 static void elem(vmhi__buf *buf, unsigned indent, const char *name, const char *text)
 {
     vmhi__buf_indent(buf, indent);
     vmhi__buf_printf(buf, "<%s>", name);
-    esc(buf, text);
+    vmhi__buf_put_xml_escaped(buf, text);
     vmhi__buf_printf(buf, "</%s>\n", name);
 }
 
@@ -107,7 +85,7 @@ static void write_references(writer *w)
         if (d->size_mib)
             continue;
         vmhi__buf_printf(b, "    <File ovf:id=\"file-%s\" ovf:href=\"", d->id);
-        esc(b, disk_file(d));
+        vmhi__buf_put_xml_escaped(b, disk_file(d));
         vmhi__buf_puts(b, "\"/>\n");
     }
     vmhi__buf_puts(b, "  </References>\n");
@@ -126,7 +104,7 @@ static void write_disks(writer *w)
                          d->id, (unsigned long long)d->size_mib, format_url(d->format));
         if (d->size_mib) {
             vmhi__buf_puts(b, " vmhi:fileName=\"");
-            esc(b, disk_file(d));
+            vmhi__buf_put_xml_escaped(b, disk_file(d));
             vmhi__buf_puts(b, "\"");
         } else {
             vmhi__buf_printf(b, " ovf:fileRef=\"file-%s\"", d->id);
@@ -150,9 +128,9 @@ static void write_networks(writer *w)
         if (seen)
             continue;
         vmhi__buf_puts(b, "    <Network ovf:name=\"");
-        esc(b, net);
+        vmhi__buf_put_xml_escaped(b, net);
         vmhi__buf_puts(b, "\">\n      <Description>");
-        esc(b, net);
+        vmhi__buf_put_xml_escaped(b, net);
         vmhi__buf_puts(b, "</Description>\n    </Network>\n");
     }
     vmhi__buf_puts(b, "  </NetworkSection>\n");
@@ -183,9 +161,9 @@ static void write_product(writer *w)
             continue;
         w->used[i] = true;
         vmhi__buf_puts(w->buf, "      <Property ovf:key=\"");
-        esc(w->buf, k + strlen(M "property."));
+        vmhi__buf_put_xml_escaped(w->buf, k + strlen(M "property."));
         vmhi__buf_puts(w->buf, "\" ovf:type=\"string\" ovf:value=\"");
-        esc(w->buf, cfg->meta[i].value);
+        vmhi__buf_put_xml_escaped(w->buf, cfg->meta[i].value);
         vmhi__buf_puts(w->buf, "\"/>\n");
     }
     vmhi__buf_puts(w->buf, "    </ProductSection>\n");
@@ -198,11 +176,11 @@ static void write_os(writer *w)
         return;
     const char *type = take(w, "os-type"), *desc = take(w, "os-description");
     vmhi__buf_puts(w->buf, "    <OperatingSystemSection ovf:id=\"");
-    esc(w->buf, id);
+    vmhi__buf_put_xml_escaped(w->buf, id);
     vmhi__buf_puts(w->buf, "\"");
     if (type) {
         vmhi__buf_puts(w->buf, " vmw:osType=\"");
-        esc(w->buf, type);
+        vmhi__buf_put_xml_escaped(w->buf, type);
         vmhi__buf_puts(w->buf, "\"");
     }
     vmhi__buf_puts(w->buf, ">\n      <Info>The guest operating system</Info>\n");
@@ -331,7 +309,7 @@ static void write_nics(writer *w)
             vmhi__buf_printf(b, "        <rasd:Address>%s</rasd:Address>\n", nic->mac);
         vmhi__buf_puts(b, "        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>\n"
                           "        <rasd:Connection>");
-        esc(b, nic->network);
+        vmhi__buf_put_xml_escaped(b, nic->network);
         vmhi__buf_printf(b, "</rasd:Connection>\n"
                             "        <rasd:ElementName>%s</rasd:ElementName>\n"
                             "        <rasd:InstanceID>%u</rasd:InstanceID>\n",
@@ -357,9 +335,9 @@ static void write_vmw_config(writer *w)
         w->used[i] = true;
         vmhi__buf_printf(w->buf, "      <vmw:%s ovf:required=\"false\" vmw:key=\"",
                          extra ? "ExtraConfig" : "Config");
-        esc(w->buf, k + strlen(extra ? M "vmw-extra." : M "vmw."));
+        vmhi__buf_put_xml_escaped(w->buf, k + strlen(extra ? M "vmw-extra." : M "vmw."));
         vmhi__buf_puts(w->buf, "\" vmw:value=\"");
-        esc(w->buf, cfg->meta[i].value);
+        vmhi__buf_put_xml_escaped(w->buf, cfg->meta[i].value);
         vmhi__buf_puts(w->buf, "\"/>\n");
     }
 }
@@ -453,9 +431,9 @@ static void write_vmhi_section(writer *w)
         if (w->used[i])
             continue;
         vmhi__buf_puts(b, "      <vmhi:Metadata key=\"");
-        esc(b, cfg->meta[i].key);
+        vmhi__buf_put_xml_escaped(b, cfg->meta[i].key);
         vmhi__buf_puts(b, "\">");
-        esc(b, cfg->meta[i].value);
+        vmhi__buf_put_xml_escaped(b, cfg->meta[i].value);
         vmhi__buf_puts(b, "</vmhi:Metadata>\n");
     }
     vmhi__buf_puts(b, "    </vmhi:VmhiSection>\n");
@@ -465,7 +443,7 @@ static int write_system(writer *w)
 {
     vmhi__buf *b = w->buf;
     vmhi__buf_puts(b, "  <VirtualSystem ovf:id=\"");
-    esc(b, w->cfg->name);
+    vmhi__buf_put_xml_escaped(b, w->cfg->name);
     vmhi__buf_puts(b, "\">\n    <Info>A virtual machine</Info>\n");
     elem(b, 4, "Name", w->cfg->name);
     const char *annotation = take(w, "annotation");
