@@ -69,6 +69,8 @@
 #define KVM_VCPU_UNPLUG_MS 10000u   /* wait for a guest to release a vCPU */
 #define KVM_SAVE_TIMEOUT_MS 600000u /* suspend/restore: the whole migration */
 #define KVM_RESET_ECHO_MS 1000u     /* see kvm_run.reset_echo_until */
+#define KVM_RESET_ECHO_CPU_MS 250u  /* ...or this much vCPU time, */
+#define KVM_RESET_ECHO_MAX_MS 10000u /* within this much wall time */
 #define KVM_STATS_POLL_S 2          /* balloon statistics refresh period */
 #define KVM_NUDGE_FIRST_MS 1000u    /* guest requests are repeated after 1 s, */
 #define KVM_NUDGE_COUNT 5u          /* then 2, 4, 8 and 16 s later */
@@ -255,8 +257,15 @@ typedef struct kvm_run {
     /* SeaBIOS answers every reset with hard resets of its own, reported
      * as guest resets: those that follow a reset by less than
      * KVM_RESET_ECHO_MS of running time are part of it.  The window opens
-     * at once, or when the VM runs again (armed) if it was stopped. */
+     * at once, or when the VM runs again (armed) if it was stopped.  On a
+     * loaded host the firmware may not get a vCPU for a second: a guest
+     * reset before the vCPUs used KVM_RESET_ECHO_CPU_MS since the window
+     * opened (reset_echo_cpu) is an echo too, up to KVM_RESET_ECHO_MAX_MS
+     * after it opened (reset_echo_opened); no operating system boots and
+     * reboots in that little CPU time. */
     uint64_t reset_echo_until;
+    uint64_t reset_echo_opened;
+    uint64_t reset_echo_cpu;
     bool reset_echo_armed;
     kvm_reboot_phase reboot; /* graceful reboot in progress */
     bool shutdown_seen;      /* a SHUTDOWN event arrived */

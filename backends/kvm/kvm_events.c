@@ -24,12 +24,41 @@
 
 #include "kvm.h"
 
+/* Opens (or keeps open) the window in which a guest reset is an echo. */
+static void open_reset_echo(kvm_run *run)
+{
+    uint64_t now = kvm_now_ns();
+    run->reset_echo_until = now + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
+    run->reset_echo_opened = now;
+    run->reset_echo_cpu = kvm_run_cpu_ns(run);
+    run->reset_echo_armed = false;
+}
+
+static void close_reset_echo(kvm_run *run)
+{
+    run->reset_echo_until = 0;
+    run->reset_echo_armed = false;
+}
+
+static bool reset_echo_open(kvm_run *run)
+{
+    if (!run->reset_echo_until)
+        return false;
+    uint64_t now = kvm_now_ns();
+    if (now <= run->reset_echo_until)
+        return true;
+    if (now - run->reset_echo_opened > (uint64_t)KVM_RESET_ECHO_MAX_MS * 1000000u)
+        return false;
+    uint64_t used = kvm_run_cpu_ns(run) - run->reset_echo_cpu;
+    return used < (uint64_t)KVM_RESET_ECHO_CPU_MS * 1000000u;
+}
+
 static void on_stop(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
-    if (run->reset_echo_until && kvm_now_ns() <= run->reset_echo_until) {
-        run->reset_echo_until = 0; /* stopped: the window reopens when it runs */
-        run->reset_echo_armed = true;
+    if (reset_echo_open(run)) {
+        close_reset_echo(run);
+        run->reset_echo_armed = true; /* stopped: the window reopens when it runs */
     }
     if (run->reboot == KVM_REBOOT_HELD || run->shutdown_seen || run->suspending)
         return; /* QEMU pauses on a shutdown it was told to hold, or to save */
@@ -43,10 +72,8 @@ static void on_stop(kvm_host *h, kvm_vm *vm)
 static void on_resume(kvm_host *h, kvm_vm *vm)
 {
     kvm_run *run = vm->run;
-    if (run->reset_echo_armed) {
-        run->reset_echo_armed = false;
-        run->reset_echo_until = kvm_now_ns() + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
-    }
+    if (run->reset_echo_armed)
+        open_reset_echo(run);
     if (run->reboot == KVM_REBOOT_HELD) {
         run->reboot = KVM_REBOOT_NONE;
         kvm_vm_transition(h, vm, VMHI_STATE_RUNNING, VMHI_REASON_REBOOTED);
@@ -88,13 +115,11 @@ static void on_shutdown(kvm_host *h, kvm_vm *vm, json_object *data)
  * open, while an operating system takes seconds to boot and reboot. */
 static bool reset_echo(kvm_run *run, bool guest)
 {
-    uint64_t now = kvm_now_ns();
-    if (guest && run->reset_echo_until && now <= run->reset_echo_until) {
-        run->reset_echo_until = now + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
+    if (guest && reset_echo_open(run)) {
+        open_reset_echo(run);
         return true;
     }
-    run->reset_echo_until = 0;
-    run->reset_echo_armed = false;
+    close_reset_echo(run);
     return false;
 }
 
@@ -104,7 +129,7 @@ static void arm_reset_echo(const kvm_vm *vm, kvm_run *run)
     if (stopped)
         run->reset_echo_armed = true;
     else
-        run->reset_echo_until = kvm_now_ns() + (uint64_t)KVM_RESET_ECHO_MS * 1000000u;
+        open_reset_echo(run);
 }
 
 static void on_reset(kvm_host *h, kvm_vm *vm, json_object *data)
