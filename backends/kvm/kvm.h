@@ -415,6 +415,12 @@ int kvm_record_parse(char *text, kvm_record *rec);
 /* ---- kvm_host.c -------------------------------------------------------- */
 
 void kvm_lock(kvm_host *h);
+/* kvm_lock() of the connection's host, for an operation of that
+ * connection: its QMP calls wait as long as the connection's timeout
+ * (vmhi_conn_options.timeout_ms; KVM_CALL_TIMEOUT_MS when 0). */
+void kvm_lock_conn(void *priv);
+/* How long the calling thread's operation waits for a QMP reply. */
+unsigned int kvm_call_timeout_ms(void);
 int kvm_unlock(kvm_host *h, int rc);
 int kvm_host_attach(kvm_conn *c, const kvm_paths *paths);
 void kvm_host_detach(kvm_conn *c);

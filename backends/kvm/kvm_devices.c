@@ -259,7 +259,7 @@ static int attach(void *priv, const char *uuid, const vmhi_disk *disk, const vmh
                      .nic = nic };
     unsigned int f = 0;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_resolve_affect(vm, flags, disk ? "disk attach" : "NIC attach", &f);
@@ -399,7 +399,7 @@ static int detach(void *priv, const char *uuid, vmhi_device_type type, const cha
     unsigned int f = 0;
     kvm_vm *vm;
     vmhi_vm_config *def = NULL;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     *completion = VMHI_COMPLETION_DONE;
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
@@ -481,7 +481,7 @@ int kvm_list_devices(void *priv, const char *uuid, vmhi_backend_device_add add, 
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     const vmhi_vm_config *live = rc == VMHI_OK && vm->run ? vm->live : NULL;
     if (rc == VMHI_OK && live)

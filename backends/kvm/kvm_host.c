@@ -142,8 +142,25 @@ void kvm_lock(kvm_host *h)
     pthread_mutex_lock(&h->lock);
 }
 
+/* Set by each operation as it takes the lock: the monitor thread makes
+ * no synchronous QMP calls, so a thread's operation owns its value. */
+static _Thread_local unsigned int call_timeout_ms;
+
+void kvm_lock_conn(void *priv)
+{
+    kvm_conn *c = priv;
+    call_timeout_ms = kvm_core->timeout_ms(c->conn);
+    kvm_lock(c->host);
+}
+
+unsigned int kvm_call_timeout_ms(void)
+{
+    return call_timeout_ms ? call_timeout_ms : KVM_CALL_TIMEOUT_MS;
+}
+
 int kvm_unlock(kvm_host *h, int rc)
 {
+    call_timeout_ms = 0;
     pthread_mutex_unlock(&h->lock);
     return kvm_keep_error(rc);
 }

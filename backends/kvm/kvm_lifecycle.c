@@ -47,7 +47,7 @@ int kvm_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     int rc = VMHI_OK;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     for (size_t i = 0; rc == VMHI_OK && i < h->nvms; i++) {
         vmhi_backend_vm_ref ref;
         fill_ref(h->vms[i], &ref);
@@ -59,7 +59,7 @@ int kvm_list_vms(void *priv, vmhi_backend_list_add add, void *ctx)
 int kvm_lookup(void *priv, const char *name, const char *uuid, vmhi_backend_vm_ref *out)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     const kvm_vm *vm = name ? kvm_host_find_name(h, name) : kvm_host_find_uuid(h, uuid);
     int rc = VMHI_OK;
     if (vm)
@@ -112,7 +112,7 @@ int kvm_define(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     vmhi_vm_config *def = NULL;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     kvm_vm *vm = kvm_host_find_uuid(h, vmhi_vm_config_get_uuid(cfg));
     int rc = check_no_flags(flags, "define");
     if (rc == VMHI_OK)
@@ -145,7 +145,7 @@ int kvm_undefine(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = check_no_flags(flags, "undefine");
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
@@ -193,7 +193,7 @@ int kvm_create(void *priv, const vmhi_vm_config *cfg, unsigned int flags,
     kvm_host *h = c->host;
     vmhi_vm_config *live = NULL;
     kvm_vm *vm = NULL;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     const kvm_vm *same = kvm_host_find_uuid(h, vmhi_vm_config_get_uuid(cfg));
     int rc = check_no_flags(flags, "create");
     if (rc == VMHI_OK && same)
@@ -223,7 +223,7 @@ int kvm_start(void *priv, const char *uuid, unsigned int flags)
     kvm_conn *c = priv;
     kvm_host *h = c->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = check_no_flags(flags, "start");
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
@@ -306,7 +306,7 @@ int kvm_poweroff(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = check_no_flags(flags, "poweroff");
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
@@ -359,7 +359,7 @@ int kvm_shutdown(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = flags == VMHI_SHUTDOWN_DEFAULT || flags == VMHI_SHUTDOWN_ACPI
                  ? VMHI_OK
                  : kvm_error(VMHI_E_UNSUPPORTED, "kvm: shutdown method %u is not offered; use "
@@ -387,7 +387,7 @@ int kvm_reboot(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = check_no_flags(flags, "reboot");
     if (rc == VMHI_OK)
         rc = kvm_host_get_vm(h, uuid, &vm);
@@ -417,7 +417,7 @@ typedef enum request { REQ_PAUSE, REQ_RESUME, REQ_RESET } request;
  * so that the call returns with the VM reset (and its event queued). */
 static void wait_reset(kvm_host *h, const char *uuid, unsigned long before)
 {
-    uint64_t deadline = kvm_now_ns() + (uint64_t)KVM_CALL_TIMEOUT_MS * 1000000u;
+    uint64_t deadline = kvm_now_ns() + (uint64_t)kvm_call_timeout_ms() * 1000000u;
     kvm_vm *vm;
     while ((vm = kvm_host_find_uuid(h, uuid)) && vm->run && vm->run->resets == before &&
            kvm_wait_until(h, deadline))
@@ -430,7 +430,7 @@ static int simple_command(void *priv, const char *uuid, const char *op, unsigned
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, op, allowed);

@@ -434,8 +434,8 @@ static int write_unlocked(kvm_host *h, kvm_run *run, const char *text, size_t le
 {
     pthread_mutex_unlock(&h->lock);
     pthread_mutex_lock(&run->write_lock);
-    int rc = passfd >= 0 ? qmp_io_write_fd(run->qmp_fd, text, len, passfd, KVM_CALL_TIMEOUT_MS)
-                         : qmp_io_write_all(run->qmp_fd, text, len, KVM_CALL_TIMEOUT_MS);
+    int rc = passfd >= 0 ? qmp_io_write_fd(run->qmp_fd, text, len, passfd, kvm_call_timeout_ms())
+                         : qmp_io_write_all(run->qmp_fd, text, len, kvm_call_timeout_ms());
     pthread_mutex_unlock(&run->write_lock);
     pthread_mutex_lock(&h->lock);
     return rc;
@@ -492,11 +492,11 @@ int kvm_qmp_call_fd(kvm_host *h, kvm_vm *vm, const char *cmd, json_object *args,
     kvm_run_ref(run);
     rc = write_unlocked(h, run, text, len, fd);
     kvm_free(text);
-    uint64_t deadline = kvm_now_ns() + (uint64_t)KVM_CALL_TIMEOUT_MS * 1000000u;
+    uint64_t deadline = kvm_now_ns() + (uint64_t)kvm_call_timeout_ms() * 1000000u;
     while (rc == VMHI_OK && !req.done) {
         if (!kvm_wait_until(h, deadline) && !req.done)
             rc = kvm_error(VMHI_E_TIMEOUT, "kvm: QEMU did not answer %s for VM '%s' within "
-                           "%u ms", cmd, name, KVM_CALL_TIMEOUT_MS);
+                           "%u ms", cmd, name, kvm_call_timeout_ms());
     }
     if (!req.done)
         req_unlink(run, &req);

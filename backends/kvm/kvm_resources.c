@@ -24,7 +24,7 @@ int kvm_get_info(void *priv, const char *uuid, vmhi_vm_info *info)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK) {
         const vmhi_vm_config *cfg = kvm_vm_current(vm);
@@ -46,7 +46,7 @@ int kvm_get_config(void *priv, const char *uuid, unsigned int flags, vmhi_vm_con
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     const vmhi_vm_config *view = rc == VMHI_OK ? kvm_vm_current(vm) : NULL;
     if (rc == VMHI_OK && flags == VMHI_AFFECT_LIVE) {
@@ -123,7 +123,7 @@ int kvm_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flag
     kvm_host *h = ((kvm_conn *)priv)->host;
     unsigned int f = 0;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_resolve_affect(vm, flags, "memory change", &f);
@@ -152,7 +152,7 @@ int kvm_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int 
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK && (flags & VMHI_AFFECT_LIVE))
         rc = kvm_error(VMHI_E_UNSUPPORTED, "kvm: the maximum memory of a running VM cannot "
@@ -189,7 +189,7 @@ int kvm_get_memory_stats(void *priv, const char *uuid, vmhi_memory_stats *stats)
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
     json_object *balloon = NULL, *guest = NULL;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, "reading memory statistics", ACTIVE);
@@ -347,7 +347,7 @@ int kvm_set_vcpus(void *priv, const char *uuid, unsigned int count, unsigned int
     unsigned int f = 0;
     kvm_vm *vm;
     size_t cur = 0;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_resolve_affect(vm, flags, "vCPU change", &f);
@@ -386,7 +386,7 @@ int kvm_get_vcpus(void *priv, const char *uuid, vmhi_backend_vcpu_add add, void 
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
     json_object *cpus = NULL;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = kvm_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
         rc = kvm_require_state(vm, "reading vCPU information", ACTIVE);

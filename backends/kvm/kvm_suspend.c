@@ -281,7 +281,7 @@ int kvm_suspend(void *priv, const char *uuid, unsigned int flags)
 {
     kvm_host *h = ((kvm_conn *)priv)->host;
     kvm_vm *vm;
-    kvm_lock(h);
+    kvm_lock_conn(priv);
     int rc = flags ? kvm_error(VMHI_E_INVALID_ARG, "kvm: suspend takes no flags (got 0x%x); "
                                "pass 0", flags) : VMHI_OK;
     if (rc == VMHI_OK)

@@ -82,6 +82,16 @@ static inline vmhi_conn *kvmtest_open(const char *uri)
     return conn;
 }
 
+/* A connection whose calls wait at most @timeout_ms for QEMU. */
+static inline vmhi_conn *kvmtest_open_timeout(const char *uri, unsigned int timeout_ms)
+{
+    vmhi_conn *conn = NULL;
+    vmhi_conn_options opts = VMHI_CONN_OPTIONS_INIT;
+    opts.timeout_ms = timeout_ms;
+    ck_vmhi_ok(vmhi_conn_open(&conn, uri, &opts));
+    return conn;
+}
+
 /* A small VM: @vcpus of max 4, 128 of max 256 MiB. */
 static inline vmhi_vm_config *kvmtest_config(const char *name)
 {
