@@ -150,8 +150,12 @@ static void remove_vm(vmhi_vm *vm)
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
     if (vmhi_vm_get_info(vm, &info) != VMHI_OK)
         return;
+    /* Poweroff discards a saved image (LC-POWEROFF-4) without the restore
+     * a start would make; a backend that fails it is restored first. */
+    if (info.state == VMHI_STATE_SUSPENDED && vmhi_vm_poweroff(vm, 0) == VMHI_OK)
+        info.state = VMHI_STATE_SHUTOFF;
     if (info.state == VMHI_STATE_SUSPENDED && vmhi_vm_start(vm, 0) == VMHI_OK)
-        info.state = VMHI_STATE_RUNNING; /* some backends cannot drop a saved state */
+        info.state = VMHI_STATE_RUNNING;
     if (state_active(info.state))
         vmhi_vm_poweroff(vm, 0);
     if (info.persistent)

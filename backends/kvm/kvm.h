@@ -69,7 +69,7 @@
 #define KVM_VCPU_UNPLUG_MS 10000u   /* wait for a guest to release a vCPU */
 #define KVM_SAVE_TIMEOUT_MS 600000u /* suspend/restore: the whole migration */
 #define KVM_RESET_ECHO_MS 1000u     /* see kvm_run.reset_echo_until */
-#define KVM_RESET_ECHO_CPU_MS 250u  /* ...or this much vCPU time, */
+#define KVM_RESET_ECHO_CPU_MS 1000u /* ...or this much vCPU time, */
 #define KVM_RESET_ECHO_MAX_MS 10000u /* within this much wall time */
 #define KVM_STATS_POLL_S 2          /* balloon statistics refresh period */
 #define KVM_NUDGE_FIRST_MS 1000u    /* guest requests are repeated after 1 s, */
