@@ -235,6 +235,15 @@ vmhi_vm_config *conf_config_new(void);
 vmhi_vm *conf_define_cfg(vmhi_conn *conn, const vmhi_vm_config *cfg);
 vmhi_vm *conf_define(vmhi_conn *conn);
 
+/* Subjects kept between consecutive cases of one test ("vmhi-conf-<run>-
+ * keep-<key>"): the runner's cleanup spares them while the next case is
+ * of the same test, so cells that must leave a VM as it was can share
+ * one instead of each building its own.  The lookup gives NULL when
+ * there is none. */
+vmhi_vm *conf_kept_lookup(vmhi_conn *conn, const char *key);
+vmhi_vm *conf_define_kept(vmhi_conn *conn, const char *key);
+bool conf_is_kept_name(const char *name);
+
 vmhi_vm_state conf_state(vmhi_vm *vm, vmhi_state_reason *reason);
 /* Waits until the VM's state is in @mask (VMHI_STATE_BIT()s); asserts it
  * gets there within conf_ms(CONF_WAIT_MS).  Returns the state. */

@@ -164,9 +164,10 @@ typedef struct conf_options {
 
 /* Runs every selected case in order, with the cleanup pass after each. */
 void conf_run_cases(conf_run *run, const conf_options *opt);
-/* Powers off and removes every VM of this run (name prefix); returns how
- * many it removed, or a negative error when the URI cannot be opened. */
-int conf_cleanup(const char *uri, long run_id, char *msg, size_t msg_size);
+/* Powers off and removes every VM of this run (name prefix), but kept
+ * subjects when @spare_kept; returns how many it removed, or a negative
+ * error when the URI cannot be opened. */
+int conf_cleanup(const char *uri, long run_id, bool spare_kept, char *msg, size_t msg_size);
 
 /* Reads --auth-file (uri-prefix user password lines). */
 int conf_auth_load(const char *file);

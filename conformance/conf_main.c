@@ -265,7 +265,7 @@ static void run_between_censuses(conf_run *run, const conf_options *opt)
                conf_census_count(before), opt->uri);
     conf_run_cases(run, opt);
     char msg[512] = "";
-    if (conf_cleanup(opt->uri, context.run_id, msg, sizeof(msg)) < 0)
+    if (conf_cleanup(opt->uri, context.run_id, false, msg, sizeof(msg)) < 0)
         conf_append(&run->run_errors, "final cleanup: %s\n", msg);
     conf_census *after = conf_census_take(opt->uri, context.run_id, err, sizeof(err));
     if (!after)

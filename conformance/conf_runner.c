@@ -6,7 +6,8 @@
  * so that the parent can time it, read what the child left in the shared
  * memory, and run the cleanup pass before the next case: whatever a child
  * created (its VMs carry this run's name prefix) is powered off and
- * removed, even when the child crashed or timed out.  The parent never
+ * removed, even when the child crashed or timed out (but subjects kept
+ * for the next case of the same test, conf_define_kept()).  The parent never
  * keeps a connection open while a child runs: backends may not expect a
  * connection to be shared across fork(), and some lock their store.
  */
@@ -116,6 +117,15 @@ static void print_case(const conf_case *c, bool verbose)
     fflush(stdout);
 }
 
+/* Whether the next case that runs after @i is of the same test. */
+static bool same_test_next(const conf_run *run, size_t i, const conf_options *opt)
+{
+    for (size_t j = i + 1; j < run->ncases; j++)
+        if (case_selected(&run->cases[j], opt))
+            return run->cases[j].test == run->cases[i].test;
+    return false;
+}
+
 void conf_run_cases(conf_run *run, const conf_options *opt)
 {
     run_cases = run->cases;
@@ -127,7 +137,10 @@ void conf_run_cases(conf_run *run, const conf_options *opt)
         }
         run_case(c, i);
         char msg[512] = "";
-        int removed = conf_cleanup(conf->uri, conf->run_id, msg, sizeof(msg));
+        /* Kept subjects (conf_define_kept) live on into the next case of
+         * the same test, and no further. */
+        int removed = conf_cleanup(conf->uri, conf->run_id, same_test_next(run, i, opt), msg,
+                                   sizeof(msg));
         if (removed < 0)
             conf_append(&run->run_errors, "cleanup after %s failed: %s\n", c->name, msg);
         else if (removed > 0 && c->status != CONF_FAIL && opt->verbose)
@@ -162,8 +175,9 @@ static void remove_vm(vmhi_vm *vm)
         vmhi_vm_undefine(vm, 0);
 }
 
-/* Lists this run's VMs; returns how many, or a negative error. */
-static int list_own(vmhi_conn *conn, vmhi_vm ***out, size_t *count)
+/* Lists this run's VMs (but kept subjects when @spare_kept) first;
+ * returns how many, or a negative error. */
+static int list_own(vmhi_conn *conn, bool spare_kept, vmhi_vm ***out, size_t *count)
 {
     vmhi_vm **vms = NULL;
     size_t n = 0, own = 0;
@@ -171,7 +185,8 @@ static int list_own(vmhi_conn *conn, vmhi_vm ***out, size_t *count)
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        if (conf_is_own_name(vmhi_vm_get_name(vms[i]))) {
+        const char *name = vmhi_vm_get_name(vms[i]);
+        if (conf_is_own_name(name) && !(spare_kept && conf_is_kept_name(name))) {
             vmhi_vm *keep = vms[i];
             vms[i] = vms[own];
             vms[own++] = keep;
@@ -182,7 +197,7 @@ static int list_own(vmhi_conn *conn, vmhi_vm ***out, size_t *count)
     return (int)own;
 }
 
-int conf_cleanup(const char *uri, long run_id, char *msg, size_t size)
+int conf_cleanup(const char *uri, long run_id, bool spare_kept, char *msg, size_t size)
 {
     (void)run_id; /* conf_is_own_name() knows it */
     vmhi_conn *conn = NULL;
@@ -196,7 +211,7 @@ int conf_cleanup(const char *uri, long run_id, char *msg, size_t size)
     for (;;) {
         vmhi_vm **vms = NULL;
         size_t n = 0;
-        int own = list_own(conn, &vms, &n);
+        int own = list_own(conn, spare_kept, &vms, &n);
         if (own < 0) {
             snprintf(msg, size, "cannot list VMs: %s", vmhi_error_last_message());
             rc = own;

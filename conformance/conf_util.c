@@ -194,6 +194,43 @@ bool conf_is_own_name(const char *name)
     return name && strncmp(name, prefix, strlen(prefix)) == 0;
 }
 
+#define CONF_KEPT_INFIX "keep-"
+
+static void kept_name(char *buf, size_t size, const char *key)
+{
+    snprintf(buf, size, CONF_NAME_PREFIX "%ld-" CONF_KEPT_INFIX "%s", conf->run_id, key);
+}
+
+bool conf_is_kept_name(const char *name)
+{
+    char prefix[64];
+    kept_name(prefix, sizeof(prefix), "");
+    return name && strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+vmhi_vm *conf_kept_lookup(vmhi_conn *conn, const char *key)
+{
+    char name[64];
+    kept_name(name, sizeof(name), key);
+    vmhi_vm *vm = NULL;
+    int rc = vmhi_vm_lookup_by_name(&vm, conn, name);
+    if (rc == VMHI_E_NO_VM)
+        return NULL;
+    conf_ok(rc);
+    return vm;
+}
+
+vmhi_vm *conf_define_kept(vmhi_conn *conn, const char *key)
+{
+    char name[64];
+    kept_name(name, sizeof(name), key);
+    vmhi_vm_config *cfg = conf_config_new();
+    conf_ok(vmhi_vm_config_set_name(cfg, name));
+    vmhi_vm *vm = conf_define_cfg(conn, cfg);
+    vmhi_vm_config_free(cfg);
+    return vm;
+}
+
 vmhi_vm_config *conf_config_new(void)
 {
     char name[64];

@@ -87,13 +87,28 @@ VMHI_CONF_TABLE(state_table, VMHI_PROFILE_CORE, NSTATES * CONF_CALL_COUNT, descr
 {
     size_t si = conf_row_index / CONF_CALL_COUNT;
     conf_call call = (conf_call)(conf_row_index % CONF_CALL_COUNT);
+    const conf_cell *cell = &table[si][call];
     vmhi_conn *conn = conf_open();
     conf_need_op(conn, conf_call_needs(call), 0);
-    vmhi_vm *vm = conf_define(conn);
-    char why[512];
-    CONF_SKIP_CLEAN_IF(!conf_drive(vm, states[si], why, sizeof(why)),
-                       (conf_discard(vm), vmhi_conn_close(conn)), "%s", why);
-    conf_cell_run(conn, vm, call, &table[si][call]);
+    /* An INVALID_STATE cell must leave its VM as it was: the cells of one
+     * state share a kept subject while it stays in that state.
+     * Shutting-down does not last, so each of its cells drives its own. */
+    bool share = cell->out == CONF_OUT_ISE && states[si] != VMHI_STATE_SHUTTING_DOWN;
+    const char *key = vmhi_vm_state_name(states[si]);
+    if (si > 0 && call == 0) /* the previous state's rows are done: its subject goes */
+        conf_discard(conf_kept_lookup(conn, vmhi_vm_state_name(states[si - 1])));
+    vmhi_vm *vm = share ? conf_kept_lookup(conn, key) : NULL;
+    if (vm && conf_state(vm, NULL) != states[si]) {
+        conf_discard(vm);
+        vm = NULL;
+    }
+    if (!vm) {
+        vm = share ? conf_define_kept(conn, key) : conf_define(conn);
+        char why[512];
+        CONF_SKIP_CLEAN_IF(!conf_drive(vm, states[si], why, sizeof(why)),
+                           (conf_discard(vm), vmhi_conn_close(conn)), "%s", why);
+    }
+    conf_cell_run(conn, vm, call, cell);
     vmhi_vm_free(vm);
     vmhi_conn_close(conn);
 }
