@@ -245,15 +245,18 @@ static int check_references(const xmlNode *refs, vmhi__ovf_ctx *ctx)
         int rc = VMHI_OK;
         if (!id || !href || !*id || !*href)
             rc = vmhi__ovf_fail(f, "<File> needs ovf:id and ovf:href");
-        else if (strstr(href, "://") || href[0] == '/' || strstr(href, ".."))
+        else if (!vmhi__ovf_safe_name(href) || strstr(href, ".."))
             rc = vmhi__ovf_fail(f, "File \"%.64s\": href \"%.128s\" is not a relative file name "
-                                   "in the package (VMHI never fetches from a URL)", id, href);
+                                   "in the package (no \"..\", no control character; VMHI "
+                                   "never fetches from a URL)", id, href);
         for (const xmlNode *g = refs->children; rc == 0 && g != f; g = g->next) {
             char *other = vmhi__ovf_is(g, "File") ? vmhi__ovf_attr(g, "id") : NULL;
             if (other && strcmp(other, id) == 0)
                 rc = vmhi__ovf_fail(f, "File id \"%.64s\" is declared twice", id);
             xmlFree(other);
         }
+        if (rc == 0)
+            rc = vmhi__ovf_add_href(ctx->pkg, href);
         if (rc == 0 && ctx->members) {
             bool found = false;
             for (size_t i = 0; i < ctx->member_count && !found; i++)
@@ -636,6 +639,8 @@ int vmhi__ovf_parse(vmhi_ovf_package **out, const char *xml, size_t len,
                               .members = members, .member_count = member_count };
         rc = read_envelope(&ctx, opts ? opts->option : NULL);
     }
+    if (rc == 0 && disk_dir && !(pkg->disk_dir = vmhi__strdup(disk_dir)))
+        rc = vmhi__error_oom();
     xmlFreeDoc(doc);
     if (rc) {
         vmhi_ovf_package_free(pkg);
