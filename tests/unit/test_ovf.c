@@ -8,6 +8,8 @@
 
 #include "testutil.h"
 
+#define VMHI_TEST_OVF_NS "http://schemas.dmtf.org/ovf/envelope/2"
+
 static char path_buf[4096];
 
 static const char *corpus(const char *name)
@@ -394,6 +396,49 @@ START_TEST(export_file_ovf_and_ova)
 }
 END_TEST
 
+/* OVF-10: a kept section is written only when it is one well-formed element. */
+START_TEST(raw_sections_must_be_one_element)
+{
+    static const struct {
+        const char *part0, *part1;
+        int rc;
+    } cases[] = {
+        { "<x:S xmlns:x=\"urn:x\" ovf:required=\"false\" xmlns:ovf=\"" VMHI_TEST_OVF_NS
+          "\"><x:I>", "kept</x:I></x:S>", VMHI_OK },
+        { "<x:S xmlns:x=\"urn:x\">", NULL, VMHI_E_INVALID_ARG },
+        { "<x:S xmlns:x=\"urn:x\"/>", "<x:T xmlns:x=\"urn:x\"/>", VMHI_E_INVALID_ARG },
+        { "<!DOCTYPE S [<!ENTITY e \"v\">]><S>&e;</S>", NULL, VMHI_E_INVALID_ARG },
+        { "not xml", NULL, VMHI_E_INVALID_ARG },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vmhi_vm_config *c = NULL;
+        ck_vmhi_ok(vmhi_vm_config_new(&c));
+        ck_vmhi_ok(vmhi_vm_config_set_name(c, "raw"));
+        ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:section.0.0", cases[i].part0));
+        if (cases[i].part1)
+            ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:section.0.1",
+                                                   cases[i].part1));
+        char *xml = NULL;
+        ck_vmhi(vmhi_ovf_export(c, &xml), cases[i].rc);
+        if (cases[i].rc == VMHI_OK) {
+            ck_assert_ptr_nonnull(strstr(xml, "<x:I>kept</x:I></x:S>"));
+            vmhi_ovf_package *p = NULL;
+            ck_vmhi_ok(vmhi_ovf_package_parse(&p, xml, strlen(xml), NULL));
+            const char *back = vmhi_vm_config_get_metadata(vmhi_ovf_package_get_vm(p, 0),
+                                                           "org.vmhi.ovf:section.0.0");
+            ck_assert_ptr_nonnull(back); /* re-serialized, so compare its content */
+            ck_assert_ptr_nonnull(strstr(back, "<x:I>kept</x:I></x:S>"));
+            vmhi_ovf_package_free(p);
+        } else {
+            ck_assert_ptr_null(xml);
+            ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "well-formed XML element"));
+        }
+        vmhi_free(xml);
+        vmhi_vm_config_free(c);
+    }
+}
+END_TEST
+
 START_TEST(adapt_to_test_backend_and_bad_arguments)
 {
     vmhi_ovf_package *p = open_ok("vmware-vmx19-multi.ovf", NULL, 0);
@@ -455,6 +500,7 @@ int main(void)
     tcase_add_test(tc, export_then_import_is_lossless);
     tcase_add_test(tc, corpus_round_trips_through_export);
     tcase_add_test(tc, export_file_ovf_and_ova);
+    tcase_add_test(tc, raw_sections_must_be_one_element);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
     suite_add_tcase(s, tc);
