@@ -29,6 +29,8 @@
 #define VMHI__OVF_DOC_MAX (4u * 1024u * 1024u)
 /* Deepest VirtualSystemCollection nesting. */
 #define VMHI__OVF_DEPTH_MAX 8
+/* Most distinct Disks an envelope's items use. */
+#define VMHI__OVF_USED_MAX 256
 /* Most VMs in one envelope. */
 #define VMHI__OVF_VMS_MAX 64
 
@@ -104,6 +106,9 @@ typedef struct vmhi__ovf_ctx {
     /* .ova members, to check References against (NULL for a .ovf). */
     const char *const *members;
     size_t member_count;
+    /* Disks of the DiskSection some item used (the rest are reported). */
+    const xmlNode *used_disks[VMHI__OVF_USED_MAX];
+    size_t used_disk_count;
 } vmhi__ovf_ctx;
 
 /* ---- ovf.c ---- */

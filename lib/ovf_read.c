@@ -572,6 +572,8 @@ static int read_envelope_parts(vmhi__ovf_ctx *ctx, const xmlNode **options)
     return rc;
 }
 
+static int report_unused_disks(vmhi__ovf_ctx *ctx);
+
 static int read_envelope(vmhi__ovf_ctx *ctx, const char *wanted)
 {
     const xmlNode *root = xmlDocGetRootElement(ctx->doc);
@@ -598,12 +600,37 @@ static int read_envelope(vmhi__ovf_ctx *ctx, const char *wanted)
             rc = read_content(ctx, c, 0);
             systems++;
         }
+    if (rc == 0)
+        rc = report_unused_disks(ctx);
     if (rc == 0 && systems != 1)
         rc = vmhi__ovf_fail(root, "an OVF envelope holds exactly one VirtualSystem or "
                                   "VirtualSystemCollection (found %zu)", systems);
     ctx->option = NULL;
     xmlFree(chosen);
     return rc;
+}
+
+/* A Disk no item (of the selected deployment option) uses is not imported. */
+static int report_unused_disks(vmhi__ovf_ctx *ctx)
+{
+    ctx->vm = (size_t)-1;
+    for (const xmlNode *d = ctx->disks ? ctx->disks->children : NULL; d; d = d->next) {
+        if (!vmhi__ovf_is(d, "Disk"))
+            continue;
+        bool used = false;
+        for (size_t i = 0; i < ctx->used_disk_count && !used; i++)
+            used = ctx->used_disks[i] == d;
+        if (used)
+            continue;
+        char *id = vmhi__ovf_attr(d, "diskId");
+        int rc = vmhi__ovf_note(ctx, VMHI_OVF_REPORT_UNHONOURED, d,
+                                "Disk \"%.64s\" is used by no item%s; it is not imported",
+                                id ? id : "", ctx->option ? " of the deployment option" : "");
+        xmlFree(id);
+        if (rc)
+            return rc;
+    }
+    return VMHI_OK;
 }
 
 int vmhi__ovf_check_options(const vmhi_ovf_import_options *opts)

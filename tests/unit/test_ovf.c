@@ -439,6 +439,33 @@ START_TEST(raw_sections_must_be_one_element)
 }
 END_TEST
 
+START_TEST(unused_disks_are_reported)
+{
+    const char *xml =
+        "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+        "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" xmlns:rasd=\"http://schemas.dmtf"
+        ".org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData\">\n"
+        "<DiskSection><Info>d</Info>\n"
+        "<Disk ovf:diskId=\"used\" ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/>\n"
+        "<Disk ovf:diskId=\"spare\" ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/>\n"
+        "</DiskSection>\n"
+        "<VirtualSystem ovf:id=\"u\"><VirtualHardwareSection><Item>"
+        "<rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType>"
+        "<rasd:HostResource>ovf:/disk/used</rasd:HostResource></Item>"
+        "</VirtualHardwareSection></VirtualSystem></Envelope>";
+    vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
+    o.disk_dir = "/srv/images";
+    vmhi_ovf_package *p = NULL;
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, xml, strlen(xml), &o));
+    ck_assert_uint_eq(vmhi_vm_config_get_disk_count(vmhi_ovf_package_get_vm(p, 0)), 1);
+    ck_assert(reported(p, VMHI_OVF_REPORT_UNHONOURED, "Disk \"spare\" is used by no item"));
+    ck_assert(!reported(p, VMHI_OVF_REPORT_UNHONOURED, "Disk \"used\""));
+    vmhi_ovf_package_free(p);
+    o.flags = VMHI_OVF_STRICT;
+    ck_vmhi(vmhi_ovf_package_parse(&p, xml, strlen(xml), &o), VMHI_E_UNSUPPORTED);
+}
+END_TEST
+
 START_TEST(adapt_to_test_backend_and_bad_arguments)
 {
     vmhi_ovf_package *p = open_ok("vmware-vmx19-multi.ovf", NULL, 0);
@@ -501,6 +528,7 @@ int main(void)
     tcase_add_test(tc, corpus_round_trips_through_export);
     tcase_add_test(tc, export_file_ovf_and_ova);
     tcase_add_test(tc, raw_sections_must_be_one_element);
+    tcase_add_test(tc, unused_disks_are_reported);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
     suite_add_tcase(s, tc);
