@@ -371,13 +371,19 @@ static int read_product(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *
         if (!vmhi__ovf_is(p, "Property"))
             continue;
         char *key = vmhi__ovf_attr(p, "key"), *value = vmhi__ovf_attr(p, "value");
+        char *type = vmhi__ovf_attr(p, "type");
         if (key) {
             char name[80];
             snprintf(name, sizeof(name), "property.%.64s", key);
             rc = vmhi__ovf_keep(ctx, cfg, p, name, value ? value : "");
+            /* The type (uint8, boolean, password...) goes back on export. */
+            snprintf(name, sizeof(name), "property-type.%.64s", key);
+            if (rc == 0 && type && strcmp(type, "string") != 0)
+                rc = vmhi__ovf_keep(ctx, cfg, p, name, type);
         }
         xmlFree(key);
         xmlFree(value);
+        xmlFree(type);
     }
     return rc;
 }

@@ -180,9 +180,14 @@ static void write_product(writer *w)
         if (strncmp(k, M "property.", strlen(M "property.")) != 0)
             continue;
         w->used[i] = true;
+        char tkey[VMHI_METADATA_KEY_MAX + 1];
+        snprintf(tkey, sizeof(tkey), "property-type.%s", k + strlen(M "property."));
+        const char *type = take(w, tkey);
         vmhi__buf_puts(w->buf, "      <Property ovf:key=\"");
         vmhi__buf_put_xml_escaped(w->buf, k + strlen(M "property."));
-        vmhi__buf_puts(w->buf, "\" ovf:type=\"string\" ovf:value=\"");
+        vmhi__buf_puts(w->buf, "\" ovf:type=\"");
+        vmhi__buf_put_xml_escaped(w->buf, type ? type : "string");
+        vmhi__buf_puts(w->buf, "\" ovf:value=\"");
         vmhi__buf_put_xml_escaped(w->buf, cfg->meta[i].value);
         vmhi__buf_puts(w->buf, "\"/>\n");
     }

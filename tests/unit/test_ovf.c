@@ -466,6 +466,36 @@ START_TEST(unused_disks_are_reported)
 }
 END_TEST
 
+START_TEST(product_property_types_and_values_round_trip)
+{
+    const char *xml =
+        "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+        "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">\n"
+        "<VirtualSystem ovf:id=\"pp\"><ProductSection><Info>p</Info>"
+        "<Property ovf:key=\"port\" ovf:type=\"uint16\" ovf:value=\"8080\"/>"
+        "<Property ovf:key=\"motd\" ovf:type=\"string\" ovf:value=\"  two&#10;lines \"/>"
+        "<Property ovf:key=\"admin\" ovf:type=\"password\" ovf:value=\"\"/>"
+        "</ProductSection><VirtualHardwareSection/></VirtualSystem></Envelope>";
+    vmhi_ovf_package *p = NULL;
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, xml, strlen(xml), NULL));
+    const vmhi_vm_config *c = vmhi_ovf_package_get_vm(p, 0);
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(c, "org.vmhi.ovf:property.motd"),
+                     "  two\nlines ");
+    char *out = NULL;
+    ck_vmhi_ok(vmhi_ovf_export(c, &out));
+    ck_assert_ptr_nonnull(strstr(out, "ovf:key=\"port\" ovf:type=\"uint16\" ovf:value=\"8080\""));
+    ck_assert_ptr_nonnull(strstr(out, "ovf:key=\"admin\" ovf:type=\"password\""));
+    ck_assert_ptr_nonnull(strstr(out, "ovf:key=\"motd\" ovf:type=\"string\""));
+    ck_assert_ptr_null(strstr(out, "property-type"));
+    vmhi_ovf_package *back = NULL;
+    ck_vmhi_ok(vmhi_ovf_package_parse(&back, out, strlen(out), NULL));
+    assert_same(c, vmhi_ovf_package_get_vm(back, 0));
+    vmhi_ovf_package_free(back);
+    vmhi_free(out);
+    vmhi_ovf_package_free(p);
+}
+END_TEST
+
 START_TEST(adapt_to_test_backend_and_bad_arguments)
 {
     vmhi_ovf_package *p = open_ok("vmware-vmx19-multi.ovf", NULL, 0);
@@ -529,6 +559,7 @@ int main(void)
     tcase_add_test(tc, export_file_ovf_and_ova);
     tcase_add_test(tc, raw_sections_must_be_one_element);
     tcase_add_test(tc, unused_disks_are_reported);
+    tcase_add_test(tc, product_property_types_and_values_round_trip);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
     suite_add_tcase(s, tc);
