@@ -19,6 +19,7 @@
 #include "ovf_internal.h"
 
 #define CHUNK (1u << 20)
+#define io_fail vmhi__ovf_io_fail
 
 typedef struct importer {
     vmhi_ovf_package *pkg;
@@ -31,7 +32,7 @@ typedef struct importer {
     char *buf; /* CHUNK bytes */
 } importer;
 
-static int io_fail(const char *what, const char *path)
+int vmhi__ovf_io_fail(const char *what, const char *path)
 {
     int e = errno;
     return vmhi__error(e == ENOENT ? VMHI_E_NOT_FOUND : e == EACCES ? VMHI_E_PERMISSION

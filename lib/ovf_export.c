@@ -24,13 +24,7 @@
 #define CHUNK (1u << 20)
 #define BLOCK 512
 
-static int io_fail(const char *what, const char *path)
-{
-    int e = errno;
-    return vmhi__error(e == ENOENT ? VMHI_E_NOT_FOUND : e == EACCES ? VMHI_E_PERMISSION
-                       : e == EEXIST ? VMHI_E_EXISTS : VMHI_E_IO,
-                       "cannot %s \"%.256s\": %s", what, path, strerror(e));
-}
+#define io_fail vmhi__ovf_io_fail
 
 bool vmhi__ovf_member_name(const vmhi_disk *d, char *name, size_t cap)
 {

@@ -162,6 +162,11 @@ int vmhi__ovf_write(const vmhi_vm_config *cfg, vmhi__buf *buf, const uint64_t *c
  * extension; false when it does not fit in @cap. */
 bool vmhi__ovf_member_name(const vmhi_disk *d, char *name, size_t cap);
 
+/* ---- ovf_disks.c ---- */
+/* The error for a failed file operation on @path (errno): NOT_FOUND,
+ * PERMISSION, EXISTS or IO. */
+int vmhi__ovf_io_fail(const char *what, const char *path);
+
 /* ---- ovf_export.c ---- */
 /* Per disk: the virtual size in bytes of an existing image, 0 otherwise. */
 int vmhi__ovf_capacities(const vmhi_vm_config *cfg, uint64_t *capacity);

@@ -7,47 +7,14 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <check.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "esx_sim.h"
+#include "ovf_test_util.h"
 #include "testutil.h"
-
-static const char *corpus(const char *name, char *buf, size_t cap)
-{
-    char here[512];
-    snprintf(here, sizeof(here), "%s", __FILE__);
-    snprintf(buf, cap, "%s/../data/ovf/%s", dirname(here), name);
-    return buf;
-}
-
-static void assert_kept(const vmhi_vm_config *want, const vmhi_vm_config *got)
-{
-    ck_assert_str_eq(vmhi_vm_config_get_name(got), vmhi_vm_config_get_name(want));
-    ck_assert_uint_eq(vmhi_vm_config_get_vcpus(got), vmhi_vm_config_get_vcpus(want));
-    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(got), vmhi_vm_config_get_memory_mib(want));
-    ck_assert_int_eq(vmhi_vm_config_get_firmware(got), vmhi_vm_config_get_firmware(want));
-    ck_assert_uint_eq(vmhi_vm_config_get_disk_count(got), vmhi_vm_config_get_disk_count(want));
-    for (size_t i = 0; i < vmhi_vm_config_get_disk_count(want); i++) {
-        const vmhi_disk *a = vmhi_vm_config_get_disk(want, i), *b = vmhi_vm_config_get_disk(got, i);
-        ck_assert_str_eq(vmhi_disk_get_path(b), vmhi_disk_get_path(a));
-        ck_assert_int_eq(vmhi_disk_get_format(b), vmhi_disk_get_format(a));
-        if (vmhi_disk_get_bus(a) != VMHI_DISK_BUS_DEFAULT)
-            ck_assert_int_eq(vmhi_disk_get_bus(b), vmhi_disk_get_bus(a));
-    }
-    ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), vmhi_vm_config_get_nic_count(want));
-    for (size_t i = 0; i < vmhi_vm_config_get_nic_count(want); i++) {
-        const vmhi_nic *a = vmhi_vm_config_get_nic(want, i), *b = vmhi_vm_config_get_nic(got, i);
-        if (vmhi_nic_get_model(a) != VMHI_NIC_MODEL_DEFAULT)
-            ck_assert_int_eq(vmhi_nic_get_model(b), vmhi_nic_get_model(a));
-        ck_assert_str_eq(vmhi_nic_get_network(b), vmhi_nic_get_network(a));
-        if (vmhi_nic_get_mac(a))
-            ck_assert_str_eq(vmhi_nic_get_mac(b), vmhi_nic_get_mac(a));
-    }
-}
 
 /* The local directory behind the simulator's LocalDS_0 (under its TMPDIR). */
 static void datastore_dir(char *buf, size_t cap)
@@ -97,7 +64,7 @@ START_TEST(corpus_imports_read_back)
         vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
         o.disk_dir = "/vmfs/volumes/LocalDS_0/ovf";
         vmhi_ovf_package *p = NULL;
-        ck_vmhi_ok(vmhi_ovf_package_open(&p, corpus(files[f], path, sizeof(path)), &o));
+        ck_vmhi_ok(vmhi_ovf_package_open(&p, ovf_corpus(files[f], path, sizeof(path)), &o));
         ck_vmhi_ok(vmhi_ovf_package_adapt(p, conn));
         create_images(p, ds);
         for (size_t i = 0; i < vmhi_ovf_package_get_vm_count(p); i++) {
@@ -106,7 +73,7 @@ START_TEST(corpus_imports_read_back)
             ck_vmhi_ok(vmhi_vm_define(&vm, conn, want, 0));
             vmhi_vm_config *got = NULL;
             ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
-            assert_kept(want, got);
+            ovf_assert_kept(want, got);
             vmhi_vm_config_free(got);
             ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
             vmhi_vm_free(vm);
@@ -159,7 +126,7 @@ START_TEST(stream_optimized_image_becomes_sparse_vmdk)
     ck_vmhi_ok(vmhi_vm_define(&vm, conn, vmhi_ovf_package_get_vm(p, 0), 0));
     vmhi_vm_config *back = NULL;
     ck_vmhi_ok(vmhi_vm_get_config(vm, &back, 0));
-    assert_kept(vmhi_ovf_package_get_vm(p, 0), back);
+    ovf_assert_kept(vmhi_ovf_package_get_vm(p, 0), back);
     vmhi_vm_config_free(back);
     ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
     vmhi_vm_free(vm);

@@ -7,46 +7,12 @@
  * an image it cannot open).
  * SPDX-License-Identifier: Apache-2.0
  */
-#include <libgen.h>
 #include <stdbool.h>
 
 #include "kvmtest.h"
+#include "ovf_test_util.h"
 
 static const char uri[] = "kvm:///session?accel=tcg";
-
-static const char *corpus(const char *name, char *buf, size_t cap)
-{
-    char here[512];
-    snprintf(here, sizeof(here), "%s", __FILE__);
-    snprintf(buf, cap, "%s/../data/ovf/%s", dirname(here), name);
-    return buf;
-}
-
-/* What a backend keeps of a description: the fields compared after a
- * define and a read back. */
-static void assert_kept(const vmhi_vm_config *want, const vmhi_vm_config *got)
-{
-    ck_assert_str_eq(vmhi_vm_config_get_name(got), vmhi_vm_config_get_name(want));
-    ck_assert_uint_eq(vmhi_vm_config_get_vcpus(got), vmhi_vm_config_get_vcpus(want));
-    ck_assert_uint_eq(vmhi_vm_config_get_memory_mib(got), vmhi_vm_config_get_memory_mib(want));
-    ck_assert_int_eq(vmhi_vm_config_get_firmware(got), vmhi_vm_config_get_firmware(want));
-    ck_assert_uint_eq(vmhi_vm_config_get_disk_count(got), vmhi_vm_config_get_disk_count(want));
-    for (size_t i = 0; i < vmhi_vm_config_get_disk_count(want); i++) {
-        const vmhi_disk *a = vmhi_vm_config_get_disk(want, i), *b = vmhi_vm_config_get_disk(got, i);
-        ck_assert_str_eq(vmhi_disk_get_path(b), vmhi_disk_get_path(a));
-        ck_assert_int_eq(vmhi_disk_get_format(b), vmhi_disk_get_format(a));
-        if (vmhi_disk_get_bus(a) != VMHI_DISK_BUS_DEFAULT) /* else the backend's choice */
-            ck_assert_int_eq(vmhi_disk_get_bus(b), vmhi_disk_get_bus(a));
-    }
-    ck_assert_uint_eq(vmhi_vm_config_get_nic_count(got), vmhi_vm_config_get_nic_count(want));
-    for (size_t i = 0; i < vmhi_vm_config_get_nic_count(want); i++) {
-        const vmhi_nic *a = vmhi_vm_config_get_nic(want, i), *b = vmhi_vm_config_get_nic(got, i);
-        if (vmhi_nic_get_model(a) != VMHI_NIC_MODEL_DEFAULT)
-            ck_assert_int_eq(vmhi_nic_get_model(b), vmhi_nic_get_model(a));
-        if (vmhi_nic_get_mac(a))
-            ck_assert_str_eq(vmhi_nic_get_mac(b), vmhi_nic_get_mac(a));
-    }
-}
 
 /* The envelopes name vSphere networks this host lacks: their NICs go to
  * QEMU's user networking (adaptation does not map network names). */
@@ -88,7 +54,7 @@ START_TEST(corpus_imports_read_back)
         vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
         o.disk_dir = kvmtest_dir;
         vmhi_ovf_package *p = NULL;
-        ck_vmhi_ok(vmhi_ovf_package_open(&p, corpus(files[f], path, sizeof(path)), &o));
+        ck_vmhi_ok(vmhi_ovf_package_open(&p, ovf_corpus(files[f], path, sizeof(path)), &o));
         ck_vmhi_ok(vmhi_ovf_package_adapt(p, conn));
         for (size_t i = 0; i < vmhi_ovf_package_get_vm_count(p); i++) {
             vmhi_vm_config *want = on_user_network(vmhi_ovf_package_get_vm(p, i));
@@ -96,7 +62,7 @@ START_TEST(corpus_imports_read_back)
             ck_vmhi_ok(vmhi_vm_define(&vm, conn, want, 0));
             vmhi_vm_config *got = NULL;
             ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
-            assert_kept(want, got);
+            ovf_assert_kept(want, got);
             vmhi_vm_config_free(got);
             vmhi_vm_config_free(want);
             ck_vmhi_ok(vmhi_vm_undefine(vm, 0));
@@ -109,25 +75,6 @@ START_TEST(corpus_imports_read_back)
     vmhi_conn_close(conn);
 }
 END_TEST
-
-static int wait_ready(const char *uuid, int timeout_ms)
-{
-    char path[700];
-    snprintf(path, sizeof(path), "%s/run/vmhi/kvm/%s.console", kvmtest_dir, uuid);
-    for (int waited = 0; waited < timeout_ms; waited += 50) {
-        FILE *f = fopen(path, "r");
-        char line[512];
-        int seen = 0;
-        while (f && fgets(line, sizeof(line), f))
-            seen += strstr(line, "VMHI-READY") != NULL;
-        if (f)
-            fclose(f);
-        if (seen)
-            return 1;
-        poll(NULL, 0, 50);
-    }
-    return 0;
-}
 
 START_TEST(ova_with_image_boots)
 {
@@ -174,10 +121,10 @@ START_TEST(ova_with_image_boots)
     ck_vmhi_ok(vmhi_vm_define(&vm, conn, want, 0));
     vmhi_vm_config *got = NULL;
     ck_vmhi_ok(vmhi_vm_get_config(vm, &got, 0));
-    assert_kept(want, got);
+    ovf_assert_kept(want, got);
     vmhi_vm_config_free(got);
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
-    ck_assert_msg(wait_ready(vmhi_vm_get_uuid(vm), 90000), "the imported guest did not boot");
+    ck_assert_msg(kvmtest_wait_console(vmhi_vm_get_uuid(vm), "VMHI-READY", 1, 90000), "the imported guest did not boot");
     ck_assert_int_eq(kvmtest_state(vm, NULL), VMHI_STATE_RUNNING);
     ck_vmhi_ok(vmhi_vm_poweroff(vm, 0));
     vmhi_vm_free(vm);
