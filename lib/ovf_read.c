@@ -397,6 +397,13 @@ static int read_os(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg)
         rc = vmhi__ovf_keep(ctx, cfg, sec, "os-type", type);
     if (rc == 0)
         rc = keep_text(ctx, cfg, sec, "Description", "os-description");
+    /* Anything else (vbox:OSType...) is said, not dropped (OVF-5). */
+    for (const xmlNode *c = sec->children; rc == 0 && c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !vmhi__ovf_is(c, "Info") &&
+            !vmhi__ovf_is(c, "Description"))
+            rc = vmhi__ovf_note(ctx, VMHI_OVF_REPORT_UNHONOURED, c,
+                                "<%.64s> in OperatingSystemSection is not honoured",
+                                (const char *)c->name);
     xmlFree(id);
     xmlFree(type);
     return rc;

@@ -113,6 +113,7 @@ START_TEST(virtualbox_machine_is_kept_for_export)
     const char *raw = vmhi_vm_config_get_metadata(c, "org.vmhi.ovf:section.0.0");
     ck_assert_ptr_nonnull(raw);
     ck_assert_ptr_nonnull(strstr(raw, "<vbox:Machine"));
+    ck_assert(reported(p, VMHI_OVF_REPORT_UNHONOURED, "<OSType> in OperatingSystemSection"));
     char *xml = NULL;
     ck_vmhi_ok(vmhi_ovf_export(c, &xml));
     ck_assert_ptr_nonnull(strstr(xml, "<vbox:Machine"));
