@@ -2,8 +2,8 @@
  * VMHI - Virtual Machine Hypervisor Interface
  * SPDX-License-Identifier: Apache-2.0
  *
- * Disk images through qemu-img (Debian qemu-utils), found on PATH and
- * started with an argv, never a shell.  The format of an image is always
+ * Disk images through qemu-img (Debian qemu-utils), found on PATH (by
+ * VMHI, not by libc) and started with execve and an argv, never a shell.  The format of an image is always
  * given (-f), never probed: a raw image that looks like a qcow2 header
  * must not get a backing file.  An image from a package that names another
  * file (a qcow2 backing file, a vmdk extent elsewhere) is refused, since
@@ -129,9 +129,29 @@ static int spawn_failed(int e)
     return vmhi__error(VMHI_E_IO, "cannot start qemu-img: %s", strerror(e));
 }
 
+/* The absolute path of qemu-img from $PATH, resolved here so that the
+ * spawn itself is an execve of a fixed file (no PATH search by libc). */
+static bool find_qemu_img(char *out, size_t cap)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        int len = snprintf(out, cap, "%.*s/qemu-img", (int)n, p);
+        if (n && out[0] == '/' && len > 0 && (size_t)len < cap && access(out, X_OK) == 0)
+            return true;
+        p += n + (p[n] == ':');
+    }
+    return false;
+}
+
 /* Runs qemu-img with @argv; VMHI_E_BACKEND with its stderr when it fails. */
 static int run(const char *const *argv, img_run *r)
 {
+    char exe[4096];
+    if (!find_qemu_img(exe, sizeof(exe)))
+        return spawn_failed(ENOENT);
     int out[2] = { -1, -1 }, err[2] = { -1, -1 };
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
         int e = errno;
@@ -153,7 +173,7 @@ static int run(const char *const *argv, img_run *r)
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
-    int e = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+    int e = posix_spawn(&pid, exe, &fa, &attr, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(out[1]);
