@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Disk images through qemu-img (Debian qemu-utils), found on PATH (by
- * VMHI, not by libc) and started with execve and an argv, never a shell.  The format of an image is always
- * given (-f), never probed: a raw image that looks like a qcow2 header
+ * VMHI, not by libc) and started with execve and an argv, never a shell.
+ * The format of an image is always given (-f), never probed: a raw image that looks like a qcow2 header
  * must not get a backing file.  An image from a package that names another
  * file (a qcow2 backing file, a vmdk extent elsewhere) is refused, since
  * converting it would read that file.  qemu-img's stderr goes into the
