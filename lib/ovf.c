@@ -26,8 +26,18 @@ void vmhi_ovf_package_free(vmhi_ovf_package *pkg)
         vmhi_vm_config_free(pkg->vms[i]);
     for (size_t i = 0; i < pkg->line_count; i++)
         vmhi__free(pkg->lines[i].message);
+    for (size_t i = 0; i < pkg->href_count; i++)
+        vmhi__free(pkg->hrefs[i]);
+    for (size_t i = 0; i < pkg->manifest_count; i++)
+        vmhi__free(pkg->manifest[i].name);
     vmhi__free(pkg->vms);
     vmhi__free(pkg->lines);
+    vmhi__free(pkg->disk_dir);
+    vmhi__free(pkg->src_dir);
+    vmhi__free(pkg->archive);
+    vmhi__free(pkg->members);
+    vmhi__free(pkg->hrefs);
+    vmhi__free(pkg->manifest);
     vmhi__free(pkg);
 }
 
@@ -90,6 +100,16 @@ int vmhi__ovf_note(vmhi__ovf_ctx *ctx, vmhi_ovf_report_kind kind, const xmlNode 
     }
     va_end(ap);
     return rc;
+}
+
+int vmhi__ovf_add_href(vmhi_ovf_package *pkg, const char *href)
+{
+    if (vmhi__array_reserve(&pkg->hrefs, &pkg->href_cap, pkg->href_count, sizeof(pkg->hrefs[0])))
+        return vmhi__error_oom();
+    if (!(pkg->hrefs[pkg->href_count] = vmhi__strdup(href)))
+        return vmhi__error_oom();
+    pkg->href_count++;
+    return VMHI_OK;
 }
 
 int vmhi__ovf_add_vm(vmhi_ovf_package *pkg, vmhi_vm_config *cfg)

@@ -55,6 +55,60 @@ static bool is_tar(int fd)
     return n == (ssize_t)sizeof(h) && memcmp(h + 257, "ustar", 5) == 0;
 }
 
+#define MF_MAX (1u << 20)
+
+/* Reads the manifest @len bytes at @off of @fd into @pkg and checks the
+ * descriptor @xml (named @xml_name in it) against it. */
+static int load_manifest(vmhi_ovf_package *pkg, int fd, uint64_t off, uint64_t len,
+                         const char *path, const char *xml_name, const char *xml,
+                         size_t xml_len)
+{
+    if (len > MF_MAX)
+        return vmhi__error(VMHI_E_LIMIT, "the OVF manifest \"%.256s\" is larger than %u bytes",
+                           path, MF_MAX);
+    char *text = vmhi__malloc((size_t)len + 1);
+    if (!text)
+        return vmhi__error_oom();
+    int rc = read_exact(fd, off, text, (size_t)len, path);
+    if (rc == 0)
+        rc = vmhi__mf_parse(pkg, text, (size_t)len);
+    if (rc == 0)
+        rc = vmhi__mf_check_data(pkg, xml_name, xml, xml_len);
+    vmhi__free(text);
+    return rc;
+}
+
+/* Records where an .ova's images are, checks its manifest if it has one. */
+static int ova_sources(vmhi_ovf_package *pkg, int fd, const char *path,
+                       const vmhi__tar_member *members, size_t count, const char *xml)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return io_error("resolve", path);
+    pkg->archive = vmhi__strdup(real);
+    free(real);
+    pkg->members = vmhi__calloc(count, sizeof(*members));
+    if (!pkg->archive || !pkg->members)
+        return vmhi__error_oom();
+    memcpy(pkg->members, members, count * sizeof(*members));
+    pkg->member_count = count;
+    for (size_t i = 1; i < count; i++)
+        if (ends_with(members[i].name, ".mf"))
+            return load_manifest(pkg, fd, members[i].offset, members[i].size, path,
+                                 members[0].name, xml, (size_t)members[0].size);
+    return VMHI_OK;
+}
+
+static int check_member_names(const vmhi__tar_member *members, size_t count, const char *path)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!vmhi__ovf_safe_name(members[i].name) || strstr(members[i].name, ".."))
+            return vmhi__error(VMHI_E_PARSE, "\"%.256s\": the archive member \"%.128s\" is not "
+                                             "a relative file name (no \"..\", no control "
+                                             "character)", path, members[i].name);
+    return VMHI_OK;
+}
+
 static int parse_ova(vmhi_ovf_package **out, int fd, const char *path,
                      const vmhi_ovf_import_options *opts, const char *disk_dir)
 {
@@ -68,6 +122,8 @@ static int parse_ova(vmhi_ovf_package **out, int fd, const char *path,
         rc = vmhi__error(VMHI_E_PARSE, "\"%.256s\": the first file of an .ova must be the .ovf "
                                        "descriptor (found \"%.128s\")",
                          path, count ? members[0].name : "nothing");
+    if (rc == 0)
+        rc = check_member_names(members, count, path);
     if (rc == 0 && members[0].size > VMHI__OVF_DOC_MAX)
         rc = vmhi__error(VMHI_E_LIMIT, "OVF descriptor is %llu bytes; at most %u are accepted",
                          (unsigned long long)members[0].size, VMHI__OVF_DOC_MAX);
@@ -79,14 +135,47 @@ static int parse_ova(vmhi_ovf_package **out, int fd, const char *path,
         names[i] = members[i].name;
     if (rc == 0)
         rc = vmhi__ovf_parse(out, xml, (size_t)members[0].size, opts, disk_dir, names, count);
+    if (rc == 0 && (rc = ova_sources(*out, fd, path, members, count, xml)) != 0) {
+        vmhi_ovf_package_free(*out);
+        *out = NULL;
+    }
     vmhi__free(xml);
     vmhi__free(names);
     vmhi__free(members);
     return rc;
 }
 
+/* Records a .ovf's directory; checks the manifest beside it (same name,
+ * .mf instead of .ovf) if there is one. */
+static int ovf_sources(vmhi_ovf_package *pkg, const char *path, const char *dir,
+                       const char *xml, size_t len)
+{
+    if (!(pkg->src_dir = vmhi__strdup(dir)))
+        return vmhi__error_oom();
+    size_t n = strlen(path);
+    if (!ends_with(path, ".ovf"))
+        return VMHI_OK;
+    char *mf = vmhi__asprintf("%.*s.mf", (int)(n - 4), path);
+    if (!mf)
+        return vmhi__error_oom();
+    int fd = open(mf, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int rc = VMHI_OK;
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        rc = load_manifest(pkg, fd, 0, (uint64_t)st.st_size, mf, base, xml, len);
+    } else if (fd < 0 && errno != ENOENT) {
+        rc = io_error("open", mf);
+    }
+    if (fd >= 0)
+        close(fd);
+    vmhi__free(mf);
+    return rc;
+}
+
 static int parse_plain(vmhi_ovf_package **out, int fd, const char *path, uint64_t size,
-                       const vmhi_ovf_import_options *opts, const char *disk_dir)
+                       const vmhi_ovf_import_options *opts, const char *disk_dir,
+                       const char *src_dir)
 {
     if (size > VMHI__OVF_DOC_MAX)
         return vmhi__error(VMHI_E_LIMIT, "OVF descriptor is %llu bytes; at most %u are accepted",
@@ -97,6 +186,10 @@ static int parse_plain(vmhi_ovf_package **out, int fd, const char *path, uint64_
     int rc = read_exact(fd, 0, xml, (size_t)size, path);
     if (rc == 0)
         rc = vmhi__ovf_parse(out, xml, (size_t)size, opts, disk_dir, NULL, 0);
+    if (rc == 0 && (rc = ovf_sources(*out, path, src_dir, xml, (size_t)size)) != 0) {
+        vmhi_ovf_package_free(*out);
+        *out = NULL;
+    }
     vmhi__free(xml);
     return rc;
 }
@@ -138,12 +231,14 @@ int vmhi_ovf_package_open(vmhi_ovf_package **out, const char *path,
     rc = fstat(fd, &st) < 0 ? io_error("stat", path) : VMHI_OK;
     if (rc == 0 && !S_ISREG(st.st_mode))
         rc = vmhi__error(VMHI_E_INVALID_ARG, "\"%.256s\" is not a regular file", path);
-    if (rc == 0 && !disk_dir && (rc = default_dir(path, dir)) == 0)
+    if (rc == 0)
+        rc = default_dir(path, dir);
+    if (rc == 0 && !disk_dir)
         disk_dir = dir;
     if (rc == 0 && is_tar(fd))
         rc = parse_ova(out, fd, path, opts, disk_dir);
     else if (rc == 0)
-        rc = parse_plain(out, fd, path, (uint64_t)st.st_size, opts, disk_dir);
+        rc = parse_plain(out, fd, path, (uint64_t)st.st_size, opts, disk_dir, dir);
     close(fd);
     return rc;
 }
@@ -183,24 +278,18 @@ int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path)
     if (!ova && !ends_with(path, ".ovf"))
         return vmhi__error(VMHI_E_INVALID_ARG, "\"%.256s\": the file name must end in .ovf or "
                                                ".ova", path);
+    if (ova)
+        return vmhi__ovf_write_ova(cfg, path);
+    uint64_t capacity[VMHI__DISKS_MAX] = { 0 };
     vmhi__buf xml = { 0 };
-    int rc = vmhi__ovf_write(cfg, &xml);
+    int rc = cfg->disk_count <= VMHI__DISKS_MAX ? vmhi__ovf_capacities(cfg, capacity)
+                                                : VMHI_OK;
+    if (rc == 0)
+        rc = vmhi__ovf_write(cfg, &xml, capacity, false);
     if (rc == 0 && xml.failed)
         rc = vmhi__error_oom();
-    if (rc == 0 && !ova)
+    if (rc == 0)
         rc = write_all(path, xml.data, xml.len);
-    if (rc == 0 && ova) {
-        vmhi__buf tar = { 0 };
-        char name[VMHI_NAME_MAX + 8];
-        /* The member is named after the VM; a name is never a path (no '/'). */
-        snprintf(name, sizeof(name), "%s.ovf", cfg->name);
-        if (strlen(name) >= 100)
-            snprintf(name, sizeof(name), "vm.ovf");
-        vmhi__tar_add(&tar, name, xml.data, xml.len);
-        vmhi__tar_finish(&tar);
-        rc = tar.failed ? vmhi__error_oom() : write_all(path, tar.data, tar.len);
-        vmhi__buf_discard(&tar);
-    }
     vmhi__buf_discard(&xml);
     return rc;
 }

@@ -289,6 +289,8 @@ static int disk_backing(hw *h, const item *it, vmhi_disk *disk)
         return rc;
     }
     xmlFree(res);
+    if (!is_file && h->ctx->used_disk_count < VMHI__OVF_USED_MAX)
+        h->ctx->used_disks[h->ctx->used_disk_count++] = d;
     const xmlNode *file = is_file ? d : NULL;
     char *ref = is_file ? NULL : vmhi__ovf_attr(d, "fileRef");
     char *disk_id = vmhi__ovf_attr(d, is_file ? "id" : "diskId");

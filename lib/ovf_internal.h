@@ -29,6 +29,8 @@
 #define VMHI__OVF_DOC_MAX (4u * 1024u * 1024u)
 /* Deepest VirtualSystemCollection nesting. */
 #define VMHI__OVF_DEPTH_MAX 8
+/* Most distinct Disks an envelope's items use. */
+#define VMHI__OVF_USED_MAX 256
 /* Most VMs in one envelope. */
 #define VMHI__OVF_VMS_MAX 64
 
@@ -39,6 +41,36 @@ typedef struct vmhi__ovf_line {
     char *message;
 } vmhi__ovf_line;
 
+/* ---- ovf_digest.c ---- */
+typedef enum vmhi__digest_algo { VMHI__SHA1 = 1, VMHI__SHA256 = 2 } vmhi__digest_algo;
+#define VMHI__DIGEST_MAX 32
+typedef struct vmhi__digest {
+    vmhi__digest_algo algo;
+    uint32_t h[8];
+    unsigned char buf[64];
+    size_t fill;
+    uint64_t total;
+} vmhi__digest;
+void vmhi__digest_init(vmhi__digest *d, vmhi__digest_algo algo);
+void vmhi__digest_update(vmhi__digest *d, const void *data, size_t len);
+/* Writes the digest, returns its length (20 or 32). */
+size_t vmhi__digest_final(vmhi__digest *d, unsigned char out[VMHI__DIGEST_MAX]);
+/* @hex holds 2 * @len + 1 characters. */
+void vmhi__digest_hex(const unsigned char *digest, size_t len, char *hex);
+
+/* One line of a manifest: "SHA256(name)= hex". */
+typedef struct vmhi__mf_entry {
+    char *name;
+    vmhi__digest_algo algo;
+    char hex[2 * VMHI__DIGEST_MAX + 1];
+} vmhi__mf_entry;
+
+typedef struct vmhi__tar_member {
+    char name[260]; /* prefix '/' name: 155 + 1 + 100 */
+    uint64_t size;
+    uint64_t offset; /* of the data */
+} vmhi__tar_member;
+
 struct vmhi_ovf_package {
     vmhi_vm_config **vms;
     size_t vm_count;
@@ -46,6 +78,17 @@ struct vmhi_ovf_package {
     vmhi__ovf_line *lines;
     size_t line_count;
     size_t line_cap;
+    /* Where the images come from and go (vmhi_ovf_package_import_disks). */
+    char *disk_dir;           /* the disks' directory, NULL without one */
+    char *src_dir;            /* a .ovf's directory, NULL otherwise */
+    char *archive;            /* an .ova's path, NULL otherwise */
+    vmhi__tar_member *members; /* an .ova's files */
+    size_t member_count;
+    char **hrefs;             /* File hrefs of the References */
+    size_t href_count;
+    size_t href_cap;
+    vmhi__mf_entry *manifest; /* NULL: the package has no manifest */
+    size_t manifest_count;
 };
 
 /* What one import needs while it walks the document. */
@@ -63,6 +106,9 @@ typedef struct vmhi__ovf_ctx {
     /* .ova members, to check References against (NULL for a .ovf). */
     const char *const *members;
     size_t member_count;
+    /* Disks of the DiskSection some item used (the rest are reported). */
+    const xmlNode *used_disks[VMHI__OVF_USED_MAX];
+    size_t used_disk_count;
 } vmhi__ovf_ctx;
 
 /* ---- ovf.c ---- */
@@ -74,6 +120,7 @@ int vmhi__ovf_note(vmhi__ovf_ctx *ctx, vmhi_ovf_report_kind kind, const xmlNode 
 int vmhi__ovf_add_line(vmhi_ovf_package *pkg, vmhi_ovf_report_kind kind, unsigned line,
                        size_t vm, const char *fmt, ...) VMHI_PRINTF(5, 6);
 int vmhi__ovf_add_vm(vmhi_ovf_package *pkg, vmhi_vm_config *cfg);
+int vmhi__ovf_add_href(vmhi_ovf_package *pkg, const char *href);
 /* A located VMHI_E_PARSE error about @node. */
 int vmhi__ovf_fail(const xmlNode *node, const char *fmt, ...) VMHI_PRINTF(2, 3);
 unsigned vmhi__ovf_line_of(const xmlNode *node);
@@ -102,7 +149,58 @@ int vmhi__ovf_parse(vmhi_ovf_package **out, const char *xml, size_t len,
 int vmhi__ovf_check_options(const vmhi_ovf_import_options *opts);
 
 /* ---- ovf_write.c ---- */
-int vmhi__ovf_write(const vmhi_vm_config *cfg, vmhi__buf *buf);
+/* @capacity: per disk, the image's virtual size in bytes (0: unknown), or
+ * NULL; @stream_vmdk: the images are written as streamOptimized vmdk files
+ * named after the disks' file names with a .vmdk extension (an .ova). */
+int vmhi__ovf_write(const vmhi_vm_config *cfg, vmhi__buf *buf, const uint64_t *capacity,
+                    bool stream_vmdk);
+
+#define VMHI__OVF_STREAM_VMDK_URL \
+    "http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"
+#define VMHI__OVF_HREF_MAX 256
+/* The .ova member name of @d's image: its file name with a .vmdk
+ * extension; false when it does not fit in @cap. */
+bool vmhi__ovf_member_name(const vmhi_disk *d, char *name, size_t cap);
+
+/* ---- ovf_disks.c ---- */
+/* The error for a failed file operation on @path (errno): NOT_FOUND,
+ * PERMISSION, EXISTS or IO. */
+int vmhi__ovf_io_fail(const char *what, const char *path);
+
+/* ---- ovf_export.c ---- */
+/* Per disk: the virtual size in bytes of an existing image, 0 otherwise. */
+int vmhi__ovf_capacities(const vmhi_vm_config *cfg, uint64_t *capacity);
+/* Writes @cfg as an .ova at @path (which must not exist), images included. */
+int vmhi__ovf_write_ova(const vmhi_vm_config *cfg, const char *path);
+
+/* ---- ovf_manifest.c ---- */
+/* Parses a manifest into pkg->manifest (VMHI_E_PARSE with the line). */
+int vmhi__mf_parse(vmhi_ovf_package *pkg, const char *text, size_t len);
+const vmhi__mf_entry *vmhi__mf_find(const vmhi_ovf_package *pkg, const char *name);
+/* Checks @data (the descriptor) against its manifest line. */
+int vmhi__mf_check_data(const vmhi_ovf_package *pkg, const char *name, const char *data,
+                        size_t len);
+/* Compares a finished digest with @e: VMHI_E_IO on a mismatch. */
+int vmhi__mf_compare(const vmhi__mf_entry *e, vmhi__digest *d);
+/* Whether a package file name is safe: relative, no "..", no control
+ * character, no backslash. */
+bool vmhi__ovf_safe_name(const char *name);
+
+/* ---- ovf_qemu_img.c ---- */
+typedef struct vmhi__img_info {
+    vmhi_disk_format format;
+    bool stream_optimized;
+    uint64_t virtual_size;
+} vmhi__img_info;
+/* qemu-img info of @path read as @format (never probed); refuses an image
+ * that names another file (a backing file, a vmdk extent elsewhere). */
+int vmhi__img_info_get(const char *path, vmhi_disk_format format, vmhi__img_info *info);
+/* qemu-img convert; @subformat is a vmdk subformat or NULL.  Progress goes
+ * to @cb as @operation.  On failure @dst is removed. */
+int vmhi__img_convert(const char *src, vmhi_disk_format from, const char *dst,
+                      vmhi_disk_format to, const char *subformat, const char *operation,
+                      vmhi_progress_cb cb, void *userdata);
+const char *vmhi__img_format_name(vmhi_disk_format f);
 
 /* ---- ovf_hw.c ---- */
 int vmhi__ovf_read_hardware(vmhi__ovf_ctx *ctx, const xmlNode *section, vmhi_vm_config *cfg);
@@ -117,13 +215,10 @@ bool vmhi__ovf_parse_u64(const char *text, uint64_t *out);
 bool vmhi__ovf_to_mib(uint64_t value, uint64_t unit_bytes, uint64_t *mib, bool *exact);
 
 /* ---- ovf_tar.c ---- */
-typedef struct vmhi__tar_member {
-    char name[260]; /* prefix '/' name: 155 + 1 + 100 */
-    uint64_t size;
-    uint64_t offset; /* of the data */
-} vmhi__tar_member;
 /* Lists the regular files of a ustar archive (at most @max). */
 int vmhi__tar_list(int fd, vmhi__tar_member *members, size_t max, size_t *count);
+/* The ustar header of a regular file of @size bytes. */
+void vmhi__tar_header(unsigned char h[512], const char *name, uint64_t size);
 /* Appends one regular file to @buf (header + padded data). */
 void vmhi__tar_add(vmhi__buf *buf, const char *name, const char *data, size_t len);
 void vmhi__tar_finish(vmhi__buf *buf);

@@ -245,15 +245,18 @@ static int check_references(const xmlNode *refs, vmhi__ovf_ctx *ctx)
         int rc = VMHI_OK;
         if (!id || !href || !*id || !*href)
             rc = vmhi__ovf_fail(f, "<File> needs ovf:id and ovf:href");
-        else if (strstr(href, "://") || href[0] == '/' || strstr(href, ".."))
+        else if (!vmhi__ovf_safe_name(href) || strstr(href, ".."))
             rc = vmhi__ovf_fail(f, "File \"%.64s\": href \"%.128s\" is not a relative file name "
-                                   "in the package (VMHI never fetches from a URL)", id, href);
+                                   "in the package (no \"..\", no control character; VMHI "
+                                   "never fetches from a URL)", id, href);
         for (const xmlNode *g = refs->children; rc == 0 && g != f; g = g->next) {
             char *other = vmhi__ovf_is(g, "File") ? vmhi__ovf_attr(g, "id") : NULL;
             if (other && strcmp(other, id) == 0)
                 rc = vmhi__ovf_fail(f, "File id \"%.64s\" is declared twice", id);
             xmlFree(other);
         }
+        if (rc == 0)
+            rc = vmhi__ovf_add_href(ctx->pkg, href);
         if (rc == 0 && ctx->members) {
             bool found = false;
             for (size_t i = 0; i < ctx->member_count && !found; i++)
@@ -368,13 +371,19 @@ static int read_product(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *
         if (!vmhi__ovf_is(p, "Property"))
             continue;
         char *key = vmhi__ovf_attr(p, "key"), *value = vmhi__ovf_attr(p, "value");
+        char *type = vmhi__ovf_attr(p, "type");
         if (key) {
             char name[80];
             snprintf(name, sizeof(name), "property.%.64s", key);
             rc = vmhi__ovf_keep(ctx, cfg, p, name, value ? value : "");
+            /* The type (uint8, boolean, password...) goes back on export. */
+            snprintf(name, sizeof(name), "property-type.%.64s", key);
+            if (rc == 0 && type && strcmp(type, "string") != 0)
+                rc = vmhi__ovf_keep(ctx, cfg, p, name, type);
         }
         xmlFree(key);
         xmlFree(value);
+        xmlFree(type);
     }
     return rc;
 }
@@ -388,6 +397,13 @@ static int read_os(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg)
         rc = vmhi__ovf_keep(ctx, cfg, sec, "os-type", type);
     if (rc == 0)
         rc = keep_text(ctx, cfg, sec, "Description", "os-description");
+    /* Anything else (vbox:OSType...) is said, not dropped (OVF-5). */
+    for (const xmlNode *c = sec->children; rc == 0 && c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !vmhi__ovf_is(c, "Info") &&
+            !vmhi__ovf_is(c, "Description"))
+            rc = vmhi__ovf_note(ctx, VMHI_OVF_REPORT_UNHONOURED, c,
+                                "<%.64s> in OperatingSystemSection is not honoured",
+                                (const char *)c->name);
     xmlFree(id);
     xmlFree(type);
     return rc;
@@ -569,6 +585,8 @@ static int read_envelope_parts(vmhi__ovf_ctx *ctx, const xmlNode **options)
     return rc;
 }
 
+static int report_unused_disks(vmhi__ovf_ctx *ctx);
+
 static int read_envelope(vmhi__ovf_ctx *ctx, const char *wanted)
 {
     const xmlNode *root = xmlDocGetRootElement(ctx->doc);
@@ -595,12 +613,37 @@ static int read_envelope(vmhi__ovf_ctx *ctx, const char *wanted)
             rc = read_content(ctx, c, 0);
             systems++;
         }
+    if (rc == 0)
+        rc = report_unused_disks(ctx);
     if (rc == 0 && systems != 1)
         rc = vmhi__ovf_fail(root, "an OVF envelope holds exactly one VirtualSystem or "
                                   "VirtualSystemCollection (found %zu)", systems);
     ctx->option = NULL;
     xmlFree(chosen);
     return rc;
+}
+
+/* A Disk no item (of the selected deployment option) uses is not imported. */
+static int report_unused_disks(vmhi__ovf_ctx *ctx)
+{
+    ctx->vm = (size_t)-1;
+    for (const xmlNode *d = ctx->disks ? ctx->disks->children : NULL; d; d = d->next) {
+        if (!vmhi__ovf_is(d, "Disk"))
+            continue;
+        bool used = false;
+        for (size_t i = 0; i < ctx->used_disk_count && !used; i++)
+            used = ctx->used_disks[i] == d;
+        if (used)
+            continue;
+        char *id = vmhi__ovf_attr(d, "diskId");
+        int rc = vmhi__ovf_note(ctx, VMHI_OVF_REPORT_UNHONOURED, d,
+                                "Disk \"%.64s\" is used by no item%s; it is not imported",
+                                id ? id : "", ctx->option ? " of the deployment option" : "");
+        xmlFree(id);
+        if (rc)
+            return rc;
+    }
+    return VMHI_OK;
 }
 
 int vmhi__ovf_check_options(const vmhi_ovf_import_options *opts)
@@ -636,6 +679,8 @@ int vmhi__ovf_parse(vmhi_ovf_package **out, const char *xml, size_t len,
                               .members = members, .member_count = member_count };
         rc = read_envelope(&ctx, opts ? opts->option : NULL);
     }
+    if (rc == 0 && disk_dir && !(pkg->disk_dir = vmhi__strdup(disk_dir)))
+        rc = vmhi__error_oom();
     xmlFreeDoc(doc);
     if (rc) {
         vmhi_ovf_package_free(pkg);

@@ -193,14 +193,20 @@ int vmhi__tar_list(int fd, vmhi__tar_member *members, size_t max, size_t *count)
     }
 }
 
-void vmhi__tar_add(vmhi__buf *buf, const char *name, const char *data, size_t len)
+void vmhi__tar_header(unsigned char h[512], const char *name, uint64_t size)
 {
-    unsigned char h[BLOCK] = { 0 };
+    memset(h, 0, BLOCK);
     vmhi__strlcpy((char *)h, name, 100);
     memcpy(h + 100, "0000600", 8);
     memcpy(h + 108, "0000000", 8);
     memcpy(h + 116, "0000000", 8);
-    snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)len);
+    if (size < ((uint64_t)1 << 33)) {
+        snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
+    } else { /* GNU base-256, which the reader takes too */
+        h[124] = 0x80;
+        for (int i = 0; i < 8; i++)
+            h[135 - i] = (unsigned char)(size >> (8 * i));
+    }
     memcpy(h + 136, "00000000000", 12);
     h[156] = '0';
     memcpy(h + 257, "ustar", 6);
@@ -210,6 +216,12 @@ void vmhi__tar_add(vmhi__buf *buf, const char *name, const char *data, size_t le
     for (size_t i = 0; i < BLOCK; i++)
         sum += h[i];
     snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+void vmhi__tar_add(vmhi__buf *buf, const char *name, const char *data, size_t len)
+{
+    unsigned char h[BLOCK];
+    vmhi__tar_header(h, name, len);
     vmhi__buf_append(buf, (const char *)h, BLOCK);
     vmhi__buf_append(buf, data, len);
     static const char zeros[BLOCK] = { 0 };

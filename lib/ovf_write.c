@@ -21,6 +21,8 @@ typedef struct writer {
     const vmhi_vm_config *cfg;
     bool used[VMHI_METADATA_MAX]; /* metadata entries written as OVF */
     unsigned next_instance;
+    const uint64_t *capacity; /* bytes per disk, NULL: unknown */
+    bool stream_vmdk;         /* an .ova: images become streamOptimized vmdk */
 } writer;
 
 static void elem(vmhi__buf *buf, unsigned indent, const char *name, const char *text)
@@ -48,6 +50,17 @@ static const char *disk_file(const vmhi_disk *d)
 {
     const char *slash = strrchr(d->path, '/');
     return slash ? slash + 1 : d->path;
+}
+
+/* The name of the image in the package: its file name, or in an .ova the
+ * file name with a .vmdk extension (vmhi__ovf_member_name). */
+static void put_href(writer *w, const vmhi_disk *d)
+{
+    char name[VMHI__OVF_HREF_MAX];
+    if (w->stream_vmdk && vmhi__ovf_member_name(d, name, sizeof(name)))
+        vmhi__buf_put_xml_escaped(w->buf, name);
+    else
+        vmhi__buf_put_xml_escaped(w->buf, disk_file(d));
 }
 
 static const char *format_url(vmhi_disk_format f)
@@ -85,7 +98,7 @@ static void write_references(writer *w)
         if (d->size_mib)
             continue;
         vmhi__buf_printf(b, "    <File ovf:id=\"file-%s\" ovf:href=\"", d->id);
-        vmhi__buf_put_xml_escaped(b, disk_file(d));
+        put_href(w, d);
         vmhi__buf_puts(b, "\"/>\n");
     }
     vmhi__buf_puts(b, "  </References>\n");
@@ -99,9 +112,16 @@ static void write_disks(writer *w)
     vmhi__buf_puts(b, "  <DiskSection>\n    <Info>Virtual disks</Info>\n");
     for (size_t i = 0; i < w->cfg->disk_count; i++) {
         const vmhi_disk *d = w->cfg->disks[i];
-        vmhi__buf_printf(b, "    <Disk ovf:diskId=\"%s\" ovf:capacity=\"%llu\" "
-                            "ovf:capacityAllocationUnits=\"byte * 2^20\" ovf:format=\"%s\"",
-                         d->id, (unsigned long long)d->size_mib, format_url(d->format));
+        const char *url = w->stream_vmdk && !d->size_mib ? VMHI__OVF_STREAM_VMDK_URL
+                                                          : format_url(d->format);
+        if (d->size_mib || !w->capacity || !w->capacity[i])
+            vmhi__buf_printf(b, "    <Disk ovf:diskId=\"%s\" ovf:capacity=\"%llu\" "
+                                "ovf:capacityAllocationUnits=\"byte * 2^20\" ovf:format=\"%s\"",
+                             d->id, (unsigned long long)d->size_mib, url);
+        else /* the image's own size, exact */
+            vmhi__buf_printf(b, "    <Disk ovf:diskId=\"%s\" ovf:capacity=\"%llu\" "
+                                "ovf:capacityAllocationUnits=\"byte\" ovf:format=\"%s\"",
+                             d->id, (unsigned long long)w->capacity[i], url);
         if (d->size_mib) {
             vmhi__buf_puts(b, " vmhi:fileName=\"");
             vmhi__buf_put_xml_escaped(b, disk_file(d));
@@ -160,9 +180,14 @@ static void write_product(writer *w)
         if (strncmp(k, M "property.", strlen(M "property.")) != 0)
             continue;
         w->used[i] = true;
+        char tkey[VMHI_METADATA_KEY_MAX + 1];
+        snprintf(tkey, sizeof(tkey), "property-type.%s", k + strlen(M "property."));
+        const char *type = take(w, tkey);
         vmhi__buf_puts(w->buf, "      <Property ovf:key=\"");
         vmhi__buf_put_xml_escaped(w->buf, k + strlen(M "property."));
-        vmhi__buf_puts(w->buf, "\" ovf:type=\"string\" ovf:value=\"");
+        vmhi__buf_puts(w->buf, "\" ovf:type=\"");
+        vmhi__buf_put_xml_escaped(w->buf, type ? type : "string");
+        vmhi__buf_puts(w->buf, "\" ovf:value=\"");
         vmhi__buf_put_xml_escaped(w->buf, cfg->meta[i].value);
         vmhi__buf_puts(w->buf, "\"/>\n");
     }
@@ -462,14 +487,15 @@ static int write_system(writer *w)
     return rc;
 }
 
-int vmhi__ovf_write(const vmhi_vm_config *cfg, vmhi__buf *buf)
+int vmhi__ovf_write(const vmhi_vm_config *cfg, vmhi__buf *buf, const uint64_t *capacity,
+                    bool stream_vmdk)
 {
     int rc = vmhi__config_validate(cfg);
     if (rc == 0)
         rc = check_disk_files(cfg);
     if (rc)
         return rc;
-    writer w = { .buf = buf, .cfg = cfg };
+    writer w = { .buf = buf, .cfg = cfg, .capacity = capacity, .stream_vmdk = stream_vmdk };
     vmhi__buf_puts(buf,
                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                    "<Envelope xmlns=\"" VMHI__OVF_NS2 "\" xmlns:ovf=\"" VMHI__OVF_NS2 "\"\n"
@@ -494,7 +520,10 @@ int vmhi_ovf_export(const vmhi_vm_config *cfg, char **xml)
     if (!cfg)
         return vmhi__error(VMHI_E_INVALID_ARG, "config is NULL");
     vmhi__buf buf = { 0 };
-    int rc = vmhi__ovf_write(cfg, &buf);
+    uint64_t capacity[VMHI__DISKS_MAX] = { 0 };
+    int rc = cfg->disk_count <= VMHI__DISKS_MAX ? vmhi__ovf_capacities(cfg, capacity) : VMHI_OK;
+    if (rc == 0)
+        rc = vmhi__ovf_write(cfg, &buf, capacity, false);
     if (rc) {
         vmhi__buf_discard(&buf);
         return rc;

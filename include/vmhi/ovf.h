@@ -89,11 +89,19 @@ VMHI_EXTERN int vmhi_ovf_package_parse(vmhi_ovf_package **out, const char *xml, 
  * @brief Reads a `.ovf` file or an `.ova` archive (POSIX ustar; the
  *        descriptor is its first `.ovf` member).  A file the References
  *        name that the `.ova` lacks is a report line (the image must then
- *        already be in the disk directory).  Disk images are not extracted.
+ *        already be in the disk directory).  A manifest (the `.ova`'s `.mf`
+ *        member, or the `.mf` file of the same name beside the `.ovf`) is
+ *        read, and the descriptor checked against it; the images are
+ *        checked by vmhi_ovf_package_import_disks(), which also extracts
+ *        and converts them.  An archive member whose name is absolute or
+ *        holds `..` or a control character is refused.
  * @param[out] out The package (NULL on error).
  * @param path The file.  @param opts Options, or NULL for the defaults.
  * @return As vmhi_ovf_package_parse(), and #VMHI_E_IO when the file
- *         cannot be read or the archive is damaged.
+ *         cannot be read, the archive is damaged, or the manifest does not
+ *         list the descriptor or gives another digest; #VMHI_E_PARSE also
+ *         for a manifest line that is not `SHA1(file)= hex` or
+ *         `SHA256(file)= hex` and for an unsafe member name.
  * @since 1.1
  */
 VMHI_EXTERN int vmhi_ovf_package_open(vmhi_ovf_package **out, const char *path,
@@ -173,12 +181,18 @@ VMHI_EXTERN int vmhi_ovf_package_get_report(const vmhi_ovf_package *pkg, size_t 
 VMHI_EXTERN int vmhi_ovf_export(const vmhi_vm_config *cfg, char **xml);
 /**
  * @brief Writes a VM description to @p path: an OVF 2.0 descriptor when the
- *        name ends in `.ovf`, an `.ova` (ustar, the descriptor as its only
- *        member, disk images not included) when it ends in `.ova`.  The
- *        file is created with mode 0600 and must not exist.
+ *        name ends in `.ovf`, an `.ova` when it ends in `.ova`: a ustar
+ *        archive of the descriptor, a manifest (`.mf`, SHA-256) and every
+ *        disk image that exists, converted by `qemu-img` to a
+ *        streamOptimized vmdk.  A disk whose image exists gets its virtual
+ *        size as its capacity (`qemu-img info`).  The file is created with
+ *        mode 0600 and must not exist; on failure nothing is left behind.
  * @param cfg A valid config.  @param path The file.
  * @return As vmhi_ovf_export(); #VMHI_E_INVALID_ARG for another suffix;
- *         #VMHI_E_EXISTS when the file exists; #VMHI_E_IO.
+ *         #VMHI_E_EXISTS when the file exists; #VMHI_E_IO;
+ *         #VMHI_E_NOT_FOUND when an `.ova` needs qemu-img and it is not
+ *         installed; #VMHI_E_BACKEND when qemu-img fails (its message
+ *         included).
  * @since 1.1
  */
 VMHI_EXTERN int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path);
@@ -189,6 +203,42 @@ VMHI_EXTERN int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path
  * @since 1.1
  */
 VMHI_EXTERN const char *vmhi_ovf_report_kind_name(vmhi_ovf_report_kind kind);
+
+/**
+ * @brief Puts the disk images of the package in place for @p conn.  Each
+ *        disk whose path is the disk directory joined with a File href
+ *        gets that file: from the `.ova`, else from beside the `.ovf`,
+ *        else the one already in the disk directory.  With a manifest, the
+ *        file must be listed and its digest (SHA-1 or SHA-256) must match.
+ *        The image is then read with its declared format (never probed;
+ *        one that names another file, such as a qcow2 backing file or a
+ *        vmdk extent elsewhere, is refused) and written into the disk
+ *        directory (created if missing) by `qemu-img convert`: in its own
+ *        format when vmhi_conn_get_value_caps() reports it, else as the
+ *        first reported of qcow2, vmdk (monolithicSparse) and raw.  A
+ *        streamOptimized vmdk is always converted.  The disk's path and
+ *        format then name the new file, and a #VMHI_OVF_REPORT_CONVERTED
+ *        line says so; an image already in place in an accepted format is
+ *        used as it is.  No existing file is ever replaced.  Call it
+ *        before vmhi_ovf_package_adapt().  Nothing is defined.
+ * @param pkg The package (from vmhi_ovf_package_open(), or from
+ *        vmhi_ovf_package_parse() with a disk_dir).
+ * @param conn The target connection (for its accepted disk formats).
+ * @param progress Called with an operation ("extracting F", "checking F",
+ *        "converting F") and a percentage; may be NULL.
+ * @param userdata Passed to @p progress.
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG; #VMHI_E_IO (a digest mismatch,
+ *         a file the manifest does not list, a read or write error);
+ *         #VMHI_E_NOT_FOUND (an image that is nowhere, or qemu-img not
+ *         installed); #VMHI_E_EXISTS (a file to write exists);
+ *         #VMHI_E_UNSUPPORTED (an image naming another file, no accepted
+ *         format); #VMHI_E_BACKEND (qemu-img failed: its message is
+ *         included); #VMHI_E_NOMEM.  On error the package is unchanged and
+ *         every file the call wrote is removed.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_import_disks(vmhi_ovf_package *pkg, vmhi_conn *conn,
+                                              vmhi_progress_cb progress, void *userdata);
 
 VMHI_END_DECLS
 

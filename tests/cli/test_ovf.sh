@@ -17,8 +17,14 @@ out_lacks 'defined'
 expect 0 -q list --all
 [ -s "$OUT" ] && fail "a dry run defined a VM"
 
-# --- import: report first, then the VM
-expect 0 import "$CORPUS/vmware-vmx13.ovf"
+# --- a descriptor whose image is nowhere: an error, nothing defined
+expect 1 import "$CORPUS/vmware-vmx13.ovf"
+err_has 'the image "web13-disk1.vmdk" is neither in the package nor at'
+expect 0 -q list --all
+[ -s "$OUT" ] && fail "an import without its image defined a VM"
+
+# --- import from the descriptor alone: report first, then the VM
+expect 0 import "$CORPUS/vmware-vmx13.ovf" --no-images
 CHECKS=$((CHECKS + 1))
 [ "$(grep -n 'unhonoured' "$OUT" | head -1 | cut -d: -f1)" -lt "$(grep -n "VM 'web13' defined" "$OUT" | cut -d: -f1)" ] ||
     fail "the report is not printed before the VM is defined"
@@ -30,27 +36,28 @@ out_has 'org.vmhi.ovf:system-type">vmx-13<'
 # --- export, undefine, re-import: the same description
 expect 0 dumpconfig web13
 cp "$OUT" "$TMP/before.xml"
-expect 0 export web13 -o "$TMP/web13.ova"
-out_has "exported to $TMP/web13.ova"
-expect 9 export web13 -o "$TMP/web13.ova"
+expect 1 export web13 -o "$TMP/web13.ova"
+err_has 'an .ova carries its images'
+[ -e "$TMP/web13.ova" ] && fail "a failed export left $TMP/web13.ova"
 expect 0 export web13 -o "$TMP/web13.ovf"
+out_has "exported to $TMP/web13.ovf"
+expect 9 export web13 -o "$TMP/web13.ovf"
 expect 0 undefine web13
-expect 0 import "$TMP/web13.ovf" --disk-dir "$CORPUS"
+expect 0 import "$TMP/web13.ovf" --disk-dir "$CORPUS" --no-images
 expect 0 dumpconfig web13
 CHECKS=$((CHECKS + 1))
 diff -u "$TMP/before.xml" "$OUT" >&2 || fail "export -> import changed the description"
-expect 0 undefine web13
-expect 0 import "$TMP/web13.ova" --disk-dir "$CORPUS"
-out_has "the archive holds no \"web13-disk1.vmdk\""
-expect 0 dumpconfig web13
-CHECKS=$((CHECKS + 1))
-diff -u "$TMP/before.xml" "$OUT" >&2 || fail "export .ova -> import changed the description"
 
 # --- a collection gives two VMs; an .ova; deployment options
-expect 0 import "$CORPUS/collection.ovf"
+expect 0 import "$CORPUS/collection.ovf" --no-images
 out_has "VM 'web' defined"
 out_has "VM 'db' defined"
-expect 0 import "$CORPUS/vbox-6.ova"
+# the corpus .ova's vmdk is a placeholder: qemu-img's own message, nothing left
+expect 1 import "$CORPUS/vbox-6.ova" --disk-dir "$TMP/vbox"
+err_has 'qemu-img info failed (exit status 1): qemu-img: .*Unsupported VMDK version'
+CHECKS=$((CHECKS + 1))
+[ -z "$(ls -A "$TMP/vbox")" ] || fail "a failed conversion left files: $(ls -A "$TMP/vbox")"
+expect 0 import "$CORPUS/vbox-6.ova" --no-images
 out_has "VM 'devbox6' defined"
 expect 0 import "$CORPUS/deploy-options.ovf" --option large --dry-run
 out_has '<vcpus max="8">8</vcpus>'
@@ -59,12 +66,48 @@ err_has 'no deployment option "huge"'
 
 # --- adaptation to what the connection accepts
 expect_raw 0 -c "test://$TMP/host2?refuse=nic-model:vmxnet3,disk-bus:pvscsi" import \
-    "$CORPUS/vmware-vmx19-multi.ovf"
+    "$CORPUS/vmware-vmx19-multi.ovf" --no-images
 out_has 'adapted: db19: NIC nic0: model vmxnet3 is not accepted by the test backend; using virtio'
 out_has 'adapted: db19: disk disk0: bus pvscsi is not accepted by the test backend; using scsi'
 expect_raw 0 -c "test://$TMP/host2" dumpconfig db19
 out_has 'model="virtio"'
 out_lacks 'pvscsi'
+
+# --- disk images: export with them (.ova: streamOptimized vmdk + SHA-256
+# manifest), import converts them into --disk-dir; a damaged one defines nothing
+mkdir "$TMP/img"
+head -c 4194304 /dev/urandom >"$TMP/img/root.img"
+cat >"$TMP/img.xml" <<XML
+<vm xmlns="urn:vmhi:vm:1">
+  <name>imgvm</name>
+  <devices><disk id="root"><path>$TMP/img/root.img</path></disk></devices>
+</vm>
+XML
+expect 0 define "$TMP/img.xml"
+expect 0 export imgvm -o "$TMP/imgvm.ova"
+expect 0 export imgvm -o "$TMP/imgvm.ovf"
+CHECKS=$((CHECKS + 1))
+grep -q 'ovf:capacity="4194304" ovf:capacityAllocationUnits="byte"' "$TMP/imgvm.ovf" ||
+    fail "the .ovf does not give the image's capacity"
+CHECKS=$((CHECKS + 1))
+[ "$(tar tf "$TMP/imgvm.ova" | tr '\n' ' ')" = "imgvm.ovf imgvm.mf root.vmdk " ] ||
+    fail "unexpected .ova members: $(tar tf "$TMP/imgvm.ova")"
+expect 0 undefine imgvm
+cp "$TMP/imgvm.ova" "$TMP/damaged.ova"
+printf X | dd of="$TMP/damaged.ova" bs=1 seek=$(($(stat -c %s "$TMP/damaged.ova") - 2048)) \
+    conv=notrunc status=none
+expect 1 import "$TMP/damaged.ova" --disk-dir "$TMP/out"
+err_has '"root.vmdk" does not match the package.s manifest'
+expect 3 dumpconfig imgvm
+expect 0 import "$TMP/imgvm.ova" --disk-dir "$TMP/out"
+out_has "converted: imgvm: disk root: image \"root.vmdk\" (vmdk, streamOptimized) converted to qcow2"
+expect 0 dumpconfig imgvm
+out_has "<path>$TMP/out/root.qcow2</path>"
+out_has 'format="qcow2"'
+CHECKS=$((CHECKS + 1))
+qemu-img compare -q -f raw -F qcow2 "$TMP/img/root.img" "$TMP/out/root.qcow2" ||
+    fail "the imported image differs from the exported one"
+expect 0 undefine imgvm
 
 # --- strict, malformed and unsafe packages define nothing
 expect 5 import "$CORPUS/vmware-vmx13.ovf" --strict

@@ -121,6 +121,27 @@ static inline vmhi_vm_state kvmtest_state(vmhi_vm *vm, vmhi_state_reason *reason
     return st;
 }
 
+/* Waits until the VM's console (kvm:///session) showed @text @count times. */
+static inline int kvmtest_wait_console(const char *uuid, const char *text, int count,
+                                       int timeout_ms)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/run/vmhi/kvm/%s.console", kvmtest_dir, uuid);
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+        FILE *f = fopen(path, "r");
+        char line[512];
+        int seen = 0;
+        while (f && fgets(line, sizeof(line), f))
+            seen += strstr(line, text) != NULL;
+        if (f)
+            fclose(f);
+        if (seen >= count)
+            return 1;
+        poll(NULL, 0, 50);
+    }
+    return 0;
+}
+
 /* ---- events ------------------------------------------------------------ */
 
 #define KVMTEST_EVENTS_MAX 64

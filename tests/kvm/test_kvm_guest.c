@@ -49,21 +49,7 @@ static vmhi_vm *define_guest(vmhi_conn *conn, const char *name)
 /* Waits until the guest printed VMHI-READY @count times on its console. */
 static int wait_ready(const char *uuid, int count, int timeout_ms)
 {
-    char path[700];
-    snprintf(path, sizeof(path), "%s/run/vmhi/kvm/%s.console", kvmtest_dir, uuid);
-    for (int waited = 0; waited < timeout_ms; waited += 50) {
-        FILE *f = fopen(path, "r");
-        char line[512];
-        int seen = 0;
-        while (f && fgets(line, sizeof(line), f))
-            seen += strstr(line, "VMHI-READY") != NULL;
-        if (f)
-            fclose(f);
-        if (seen >= count)
-            return 1;
-        poll(NULL, 0, 50);
-    }
-    return 0;
+    return kvmtest_wait_console(uuid, "VMHI-READY", count, timeout_ms);
 }
 
 static vmhi_vm *boot_guest(vmhi_conn *conn, const char *name)

@@ -8,6 +8,8 @@
 
 #include "testutil.h"
 
+#define VMHI_TEST_OVF_NS "http://schemas.dmtf.org/ovf/envelope/2"
+
 static char path_buf[4096];
 
 static const char *corpus(const char *name)
@@ -111,6 +113,7 @@ START_TEST(virtualbox_machine_is_kept_for_export)
     const char *raw = vmhi_vm_config_get_metadata(c, "org.vmhi.ovf:section.0.0");
     ck_assert_ptr_nonnull(raw);
     ck_assert_ptr_nonnull(strstr(raw, "<vbox:Machine"));
+    ck_assert(reported(p, VMHI_OVF_REPORT_UNHONOURED, "<OSType> in OperatingSystemSection"));
     char *xml = NULL;
     ck_vmhi_ok(vmhi_ovf_export(c, &xml));
     ck_assert_ptr_nonnull(strstr(xml, "<vbox:Machine"));
@@ -374,10 +377,12 @@ START_TEST(export_file_ovf_and_ova)
     snprintf(ova, sizeof(ova), "%s/vm.ova", dir);
     ck_vmhi_ok(vmhi_ovf_export_file(c, ovf));
     ck_vmhi(vmhi_ovf_export_file(c, ovf), VMHI_E_EXISTS);
-    ck_vmhi_ok(vmhi_ovf_export_file(c, ova));
+    /* An .ova carries the images, which do not exist here. */
+    ck_vmhi(vmhi_ovf_export_file(c, ova), VMHI_E_NOT_FOUND);
+    ck_assert_int_ne(access(ova, F_OK), 0);
     ck_vmhi(vmhi_ovf_export_file(c, "/tmp/x.xml"), VMHI_E_INVALID_ARG);
-    const char *files[] = { ovf, ova };
-    for (int i = 0; i < 2; i++) {
+    const char *files[] = { ovf };
+    for (int i = 0; i < 1; i++) {
         vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
         o.disk_dir = "/srv/images";
         vmhi_ovf_package *p = NULL;
@@ -389,6 +394,106 @@ START_TEST(export_file_ovf_and_ova)
     unlink(ova);
     rmdir(dir);
     vmhi_vm_config_free(c);
+}
+END_TEST
+
+/* OVF-10: a kept section is written only when it is one well-formed element. */
+START_TEST(raw_sections_must_be_one_element)
+{
+    static const struct {
+        const char *part0, *part1;
+        int rc;
+    } cases[] = {
+        { "<x:S xmlns:x=\"urn:x\" ovf:required=\"false\" xmlns:ovf=\"" VMHI_TEST_OVF_NS
+          "\"><x:I>", "kept</x:I></x:S>", VMHI_OK },
+        { "<x:S xmlns:x=\"urn:x\">", NULL, VMHI_E_INVALID_ARG },
+        { "<x:S xmlns:x=\"urn:x\"/>", "<x:T xmlns:x=\"urn:x\"/>", VMHI_E_INVALID_ARG },
+        { "<!DOCTYPE S [<!ENTITY e \"v\">]><S>&e;</S>", NULL, VMHI_E_INVALID_ARG },
+        { "not xml", NULL, VMHI_E_INVALID_ARG },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vmhi_vm_config *c = NULL;
+        ck_vmhi_ok(vmhi_vm_config_new(&c));
+        ck_vmhi_ok(vmhi_vm_config_set_name(c, "raw"));
+        ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:section.0.0", cases[i].part0));
+        if (cases[i].part1)
+            ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:section.0.1",
+                                                   cases[i].part1));
+        char *xml = NULL;
+        ck_vmhi(vmhi_ovf_export(c, &xml), cases[i].rc);
+        if (cases[i].rc == VMHI_OK) {
+            ck_assert_ptr_nonnull(strstr(xml, "<x:I>kept</x:I></x:S>"));
+            vmhi_ovf_package *p = NULL;
+            ck_vmhi_ok(vmhi_ovf_package_parse(&p, xml, strlen(xml), NULL));
+            const char *back = vmhi_vm_config_get_metadata(vmhi_ovf_package_get_vm(p, 0),
+                                                           "org.vmhi.ovf:section.0.0");
+            ck_assert_ptr_nonnull(back); /* re-serialized, so compare its content */
+            ck_assert_ptr_nonnull(strstr(back, "<x:I>kept</x:I></x:S>"));
+            vmhi_ovf_package_free(p);
+        } else {
+            ck_assert_ptr_null(xml);
+            ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "well-formed XML element"));
+        }
+        vmhi_free(xml);
+        vmhi_vm_config_free(c);
+    }
+}
+END_TEST
+
+START_TEST(unused_disks_are_reported)
+{
+    const char *xml =
+        "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+        "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" xmlns:rasd=\"http://schemas.dmtf"
+        ".org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData\">\n"
+        "<DiskSection><Info>d</Info>\n"
+        "<Disk ovf:diskId=\"used\" ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/>\n"
+        "<Disk ovf:diskId=\"spare\" ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/>\n"
+        "</DiskSection>\n"
+        "<VirtualSystem ovf:id=\"u\"><VirtualHardwareSection><Item>"
+        "<rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType>"
+        "<rasd:HostResource>ovf:/disk/used</rasd:HostResource></Item>"
+        "</VirtualHardwareSection></VirtualSystem></Envelope>";
+    vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
+    o.disk_dir = "/srv/images";
+    vmhi_ovf_package *p = NULL;
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, xml, strlen(xml), &o));
+    ck_assert_uint_eq(vmhi_vm_config_get_disk_count(vmhi_ovf_package_get_vm(p, 0)), 1);
+    ck_assert(reported(p, VMHI_OVF_REPORT_UNHONOURED, "Disk \"spare\" is used by no item"));
+    ck_assert(!reported(p, VMHI_OVF_REPORT_UNHONOURED, "Disk \"used\""));
+    vmhi_ovf_package_free(p);
+    o.flags = VMHI_OVF_STRICT;
+    ck_vmhi(vmhi_ovf_package_parse(&p, xml, strlen(xml), &o), VMHI_E_UNSUPPORTED);
+}
+END_TEST
+
+START_TEST(product_property_types_and_values_round_trip)
+{
+    const char *xml =
+        "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+        "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">\n"
+        "<VirtualSystem ovf:id=\"pp\"><ProductSection><Info>p</Info>"
+        "<Property ovf:key=\"port\" ovf:type=\"uint16\" ovf:value=\"8080\"/>"
+        "<Property ovf:key=\"motd\" ovf:type=\"string\" ovf:value=\"  two&#10;lines \"/>"
+        "<Property ovf:key=\"admin\" ovf:type=\"password\" ovf:value=\"\"/>"
+        "</ProductSection><VirtualHardwareSection/></VirtualSystem></Envelope>";
+    vmhi_ovf_package *p = NULL;
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, xml, strlen(xml), NULL));
+    const vmhi_vm_config *c = vmhi_ovf_package_get_vm(p, 0);
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(c, "org.vmhi.ovf:property.motd"),
+                     "  two\nlines ");
+    char *out = NULL;
+    ck_vmhi_ok(vmhi_ovf_export(c, &out));
+    ck_assert_ptr_nonnull(strstr(out, "ovf:key=\"port\" ovf:type=\"uint16\" ovf:value=\"8080\""));
+    ck_assert_ptr_nonnull(strstr(out, "ovf:key=\"admin\" ovf:type=\"password\""));
+    ck_assert_ptr_nonnull(strstr(out, "ovf:key=\"motd\" ovf:type=\"string\""));
+    ck_assert_ptr_null(strstr(out, "property-type"));
+    vmhi_ovf_package *back = NULL;
+    ck_vmhi_ok(vmhi_ovf_package_parse(&back, out, strlen(out), NULL));
+    assert_same(c, vmhi_ovf_package_get_vm(back, 0));
+    vmhi_ovf_package_free(back);
+    vmhi_free(out);
+    vmhi_ovf_package_free(p);
 }
 END_TEST
 
@@ -453,6 +558,9 @@ int main(void)
     tcase_add_test(tc, export_then_import_is_lossless);
     tcase_add_test(tc, corpus_round_trips_through_export);
     tcase_add_test(tc, export_file_ovf_and_ova);
+    tcase_add_test(tc, raw_sections_must_be_one_element);
+    tcase_add_test(tc, unused_disks_are_reported);
+    tcase_add_test(tc, product_property_types_and_values_round_trip);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
     suite_add_tcase(s, tc);

@@ -82,10 +82,10 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
     static const struct option opts[] = {
         { "option", required_argument, NULL, 'o' },   { "strict", no_argument, NULL, 's' },
         { "dry-run", no_argument, NULL, 'n' },        { "disk-dir", required_argument, NULL, 'd' },
-        { NULL, 0, NULL, 0 },
+        { "no-images", no_argument, NULL, 'I' },      { NULL, 0, NULL, 0 },
     };
     vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
-    bool dry = false;
+    bool dry = false, images = true;
     int c;
     while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:snd:", opts, NULL)) != -1) {
         switch (c) {
@@ -93,6 +93,7 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
         case 's': o.flags |= VMHI_OVF_STRICT; break;
         case 'n': dry = true; break;
         case 'd': o.disk_dir = optarg; break;
+        case 'I': images = false; break;
         default: return cli_option_error(ctx, argv[0], c, argv);
         }
     }
@@ -106,6 +107,15 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
         return cli_fail_parse(ctx, rc, file);
     if (rc != VMHI_OK)
         return cli_fail_vmhi(ctx, rc, "cannot import '%s'", file);
+    if (!dry && images) {
+        rc = vmhi_ovf_package_import_disks(pkg, ctx->conn, cli_progress_callback, ctx);
+        cli_progress_clear(ctx);
+        if (rc != VMHI_OK) {
+            rc = cli_fail_vmhi(ctx, rc, "cannot import the disk images of '%s'", file);
+            vmhi_ovf_package_free(pkg);
+            return rc;
+        }
+    }
     rc = vmhi_ovf_package_adapt(pkg, ctx->conn);
     if (rc != VMHI_OK) {
         rc = cli_fail_vmhi(ctx, rc, "cannot adapt '%s' to %s", file, ctx->uri);
@@ -170,24 +180,33 @@ static int cli_run_export(cli_ctx *ctx, int argc, char **argv)
 }
 
 const cli_command cli_ovf_commands[] = {
-    { "import", "FILE.ovf|FILE.ova [--option ID] [--strict] [--dry-run] [--disk-dir DIR]",
+    { "import", "FILE.ovf|FILE.ova [--option ID] [--strict] [--dry-run] [--disk-dir DIR] [--no-images]",
       "Define VMs from an OVF package",
       "Reads an OVF 1.x or 2.x descriptor, or an .ova archive, adapts every VM to what\n"
       "the connection accepts (a disk bus or NIC model it refuses becomes one it\n"
       "takes), prints the report (what was not honoured, converted or adapted, with\n"
-      "the line of the descriptor) and then defines the VMs.  Disk paths are the\n"
-      "package's file names in the directory of FILE (or --disk-dir); images are not\n"
-      "copied or converted.  A malformed package, a dangling reference or a required\n"
-      "section VMHI does not know defines nothing.",
+      "the line of the descriptor) and then defines the VMs.  The disk images (in the\n"
+      ".ova, or beside the .ovf) are checked against the package's manifest, then\n"
+      "copied or converted with qemu-img into the disk directory (--disk-dir, by\n"
+      "default the directory of FILE), in a format the connection accepts; a\n"
+      "streamOptimized vmdk always becomes qcow2 (or vmdk where qcow2 is refused).\n"
+      "A progress line shows on a terminal.  A malformed package, a digest that\n"
+      "does not match, a dangling reference or a required section VMHI does not\n"
+      "know defines nothing.  --dry-run and --no-images neither copy nor convert.",
       "  -o, --option ID     the DeploymentOptionSection configuration to use\n"
       "  -s, --strict        fail on anything the import would not honour\n"
       "  -n, --dry-run       print the report and the VM descriptions; define nothing\n"
-      "  -d, --disk-dir DIR  absolute directory that holds the disk images\n",
+      "  -d, --disk-dir DIR  absolute directory for the disk images (created if\n"
+      "                      missing; an existing file is never replaced)\n"
+      "      --no-images     define from the descriptor alone: the disks name the\n"
+      "                      package's files in the disk directory, unchecked\n",
       cli_run_import, CLI_NEEDS_CONN },
     { "export", "VM -o FILE.ovf|FILE.ova [--config]", "Write a VM's description as OVF 2.0",
       "Writes the VM's description as an OVF 2.0 descriptor (.ovf) or an .ova\n"
-      "archive holding it (disk images are not included).  Importing the result\n"
-      "with --disk-dir set to the images' directory gives the same description.\n"
+      "archive holding it, a SHA-256 manifest and the disk images, converted to\n"
+      "streamOptimized vmdk with qemu-img.  Disks carry their images' virtual\n"
+      "size.  Importing a .ovf with --disk-dir set to the images' directory gives\n"
+      "the same description.\n"
       "The file must not exist; it is created with mode 0600.",
       "  -o, --output FILE   the .ovf or .ova to write\n"
       "      --config        the persistent definition, also while the VM runs\n",
