@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,55 +12,17 @@
 #include <libxml/parser.h>
 
 #include "esx.h"
+#include "esx_fake_core.h"
 #include "testutil.h"
 
 #define UUID "50ee41db-9de7-51cb-896c-c26bea7bd6ff"
-
-static int fake_set_error(int code, const char *native, const char *fmt, ...)
-{
-    (void)native;
-    (void)fmt;
-    return code;
-}
-
-static int fake_set_error_v(int code, const char *native, const char *fmt, va_list ap)
-{
-    (void)native;
-    (void)fmt;
-    (void)ap;
-    return code;
-}
-
-static void *fake_alloc(size_t n)
-{
-    return malloc(n);
-}
-
-static void fake_free(void *p)
-{
-    free(p);
-}
-
-static size_t events;
-
-static void fake_emit(vmhi_conn *c, const vmhi_backend_event *ev)
-{
-    (void)c;
-    (void)ev;
-    events++;
-}
-
-static vmhi_core_services fake = { .set_error = fake_set_error, .alloc = fake_alloc,
-                                   .dealloc = fake_free, .set_error_v = fake_set_error_v,
-                                   .emit_event = fake_emit };
 
 static esx_conn conn;
 
 static void setup(void)
 {
-    esx_core = &fake;
+    esx_fake_core_setup();
     memset(&conn, 0, sizeof(conn));
-    events = 0;
     pthread_mutex_init(&conn.lock, NULL);
 }
 
@@ -137,7 +98,7 @@ START_TEST(a_uuid_from_a_report_newer_than_the_listing_is_indexed)
     update("enter", "vm-2", first_report, 200, &rr);
     ck_assert_ptr_eq(esx_cache_find_uuid(&conn.cache, UUID), vm);
     ck_assert_uint_eq(rr.count, 0);
-    ck_assert_uint_eq(events, 0); /* still running: no news */
+    ck_assert_uint_eq(esx_fake_events, 0); /* still running: no news */
 }
 END_TEST
 
