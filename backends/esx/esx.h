@@ -610,6 +610,16 @@ typedef struct esx_watch {
 /* Starts the watcher thread (after the scope is known). */
 int esx_watch_start(esx_conn *c);
 void esx_watch_stop(esx_conn *c);
+/* VMs whose update came too late to be trusted, to be read again. */
+#define ESX_MAX_REREAD 64
+typedef struct esx_reread {
+    char morefs[ESX_MAX_REREAD][ESX_MOREF_MAX + 1];
+    size_t count;
+    bool overflow;               /* too many: every entry is marked dirty */
+} esx_reread;
+/* Applies an UpdateSet sent at @sent_ns to the cache (takes the lock);
+ * @rr (zeroed) receives the VMs to read again. */
+void esx_watch_apply_updates(esx_conn *c, const xmlNode *set, uint64_t sent_ns, esx_reread *rr);
 /* Whether the cached entry @vm may answer without asking the server. */
 bool esx_cache_trusted(esx_conn *c, const esx_vm *vm);
 /* Events of our own operations.  With esx_conn.lock held: */

@@ -38,7 +38,6 @@
 #define WAIT_SECONDS 20u    /* the longest one WaitForUpdatesEx blocks */
 #define RETRY_MIN_MS 50u
 #define RETRY_MAX_MS 1000u
-#define MAX_REREAD 64       /* VMs read again after one reply, at most */
 
 static const char *const watched[] = { "name", "config.uuid", "runtime.powerState",
                                        "config.template", "config.extraConfig", NULL };
@@ -240,15 +239,9 @@ static int watch_setup(esx_conn *c)
 
 /* --------------------------------------------------------------- updates */
 
-typedef struct reread {
-    char morefs[MAX_REREAD][ESX_MOREF_MAX + 1];
-    size_t count;
-    bool overflow;              /* too many: a listing instead */
-} reread;
-
-static void want_reread(reread *rr, const char *moref)
+static void want_reread(esx_reread *rr, const char *moref)
 {
-    if (rr->count < MAX_REREAD)
+    if (rr->count < ESX_MAX_REREAD)
         esx_copy(rr->morefs[rr->count++], ESX_MOREF_MAX + 1, moref);
     else
         rr->overflow = true;
@@ -275,37 +268,11 @@ static void apply_unknown(esx_vm *vm, const xmlNode *ou)
         esx_vm_apply_prop(vm, "config.template", NULL);
 }
 
-/* Applies one ObjectUpdate (lock held). */
-static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, reread *rr)
+/* Applies every change of an ObjectUpdate; the first report of a VM
+ * leaves out what is not set. */
+static void apply_changes(esx_vm *vm, const xmlNode *ou, bool enter)
 {
-    char kind[16], moref[ESX_MOREF_MAX + 1], name[128];
-    esx_xml_child_text(ou, "kind", kind, sizeof(kind));
-    if (!esx_xml_child_text(ou, "obj", moref, sizeof(moref)) || !moref[0])
-        return;
-    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
-    if (strcmp(kind, "leave") == 0) {
-        if (vm && !vm->busy)
-            esx_cache_remove(&c->cache, vm);
-        return;
-    }
-    if (!vm) {
-        /* A VM this connection has not read yet (new, or before the first
-         * listing): only its next read will give all of it. */
-        if (esx_cache_upsert(&c->cache, moref, &vm) < 0)
-            return;
-        vm->dirty = true;
-    } else if (vm->refreshed_ns > sent_ns) {
-        /* Read after we asked: this may be older.  A change is worth a
-         * read; the first report of every VM only tells templates apart. */
-        if (strcmp(kind, "enter") != 0)
-            want_reread(rr, moref);
-        else
-            apply_unknown(vm, ou);
-        return;
-    }
-    char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
-    memcpy(old_name, vm->name, sizeof(old_name));
-    memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+    char name[128];
     bool extras = false, template = false;
     for (const xmlNode *ch = esx_xml_child(ou, "changeSet"); ch;
          ch = esx_xml_next(ch, "changeSet")) {
@@ -315,19 +282,53 @@ static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, rerea
         extras = extras || strcmp(name, "config.extraConfig") == 0;
         template = template || strcmp(name, "config.template") == 0;
     }
-    /* The first report of a VM leaves out what is not set. */
-    if (strcmp(kind, "enter") == 0 && !extras)
+    if (enter && !extras)
         esx_vm_apply_prop(vm, "config.extraConfig", NULL);
-    if (strcmp(kind, "enter") == 0 && !template)
+    if (enter && !template)
         esx_vm_apply_prop(vm, "config.template", NULL);
+}
+
+/* Applies one ObjectUpdate (lock held). */
+static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, esx_reread *rr)
+{
+    char kind[16], moref[ESX_MOREF_MAX + 1];
+    esx_xml_child_text(ou, "kind", kind, sizeof(kind));
+    if (!esx_xml_child_text(ou, "obj", moref, sizeof(moref)) || !moref[0])
+        return;
+    esx_vm *vm = esx_cache_find_moref(&c->cache, moref);
+    if (strcmp(kind, "leave") == 0) {
+        if (vm && !vm->busy)
+            esx_cache_remove(&c->cache, vm);
+        return;
+    }
+    /* A VM this connection has not read yet (new, or before the first
+     * listing): only its next read will give all of it. */
+    if (!vm && esx_cache_upsert(&c->cache, moref, &vm) < 0)
+        return;
+    bool enter = strcmp(kind, "enter") == 0, applied = vm->refreshed_ns <= sent_ns;
+    char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
+    memcpy(old_name, vm->name, sizeof(old_name));
+    memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
+    /* Read after we asked: this may be older.  A change is worth a read;
+     * the first report of every VM only fills in what no read told us
+     * (a listing brings no UUID). */
+    if (applied)
+        apply_changes(vm, ou, enter);
+    else if (enter)
+        apply_unknown(vm, ou);
+    else
+        want_reread(rr, moref);
+    /* Either way a UUID learnt here must reach the index: a lookup by
+     * UUID trusts it, and a listing that finds nothing renamed does not
+     * reindex (the NO_VM of esx.test_esx_events, issue #11). */
     if ((strcmp(old_name, vm->name) != 0 || strcmp(old_uuid, vm->uuid) != 0) &&
         esx_cache_reindex(&c->cache) < 0)
         c->cache.complete = false;
-    if (vm->known)
+    if (applied && vm->known)
         esx_event_observed(c, vm);
 }
 
-static void apply_update_set(esx_conn *c, const xmlNode *set, uint64_t sent_ns, reread *rr)
+void esx_watch_apply_updates(esx_conn *c, const xmlNode *set, uint64_t sent_ns, esx_reread *rr)
 {
     esx_lock(c);
     for (const xmlNode *fs = esx_xml_child(set, "filterSet"); fs;
@@ -339,7 +340,7 @@ static void apply_update_set(esx_conn *c, const xmlNode *set, uint64_t sent_ns, 
 }
 
 /* Reads VMs whose update came too late to be trusted, on our channel. */
-static void read_again(esx_conn *c, const reread *rr)
+static void read_again(esx_conn *c, const esx_reread *rr)
 {
     for (size_t i = 0; i < rr->count && !atomic_load(&c->watch.stop); i++) {
         esx_buf b;
@@ -389,12 +390,12 @@ static int wait_once(esx_conn *c)
     const xmlNode *set = esx_xml_child(r.result, "returnval");
     char version[sizeof(w->version)];
     if (set && esx_xml_child_text(set, "version", version, sizeof(version))) {
-        reread *rr = esx_alloc(sizeof(*rr));
+        esx_reread *rr = esx_alloc(sizeof(*rr));
         if (!rr) {
             esx_reply_free(&r);
             return VMHI_E_NOMEM;
         }
-        apply_update_set(c, set, sent, rr);
+        esx_watch_apply_updates(c, set, sent, rr);
         esx_copy(w->version, sizeof(w->version), version);
         esx_reply_free(&r);
         read_again(c, rr);

@@ -8,7 +8,6 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,39 +15,12 @@
 #include <libxml/parser.h>
 
 #include "esx.h"
+#include "esx_fake_core.h"
 #include "testutil.h"
-
-static int fake_set_error(int code, const char *native, const char *fmt, ...)
-{
-    (void)native;
-    (void)fmt;
-    return code;
-}
-
-static int fake_set_error_v(int code, const char *native, const char *fmt, va_list ap)
-{
-    (void)native;
-    (void)fmt;
-    (void)ap;
-    return code;
-}
-
-static void *fake_alloc(size_t n)
-{
-    return malloc(n);
-}
-
-static void fake_free(void *p)
-{
-    free(p);
-}
-
-static vmhi_core_services fake = { .set_error = fake_set_error, .alloc = fake_alloc,
-                                   .dealloc = fake_free, .set_error_v = fake_set_error_v };
 
 static void setup(void)
 {
-    esx_core = &fake;
+    esx_fake_core_setup();
 }
 
 /* Adds a device to @d, which has room for 4 (pointers stay valid). */
