@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     qmp_codec_parse((const char *)data, size, &msg);
     switch (msg.kind) {
     case QMP_MSG_INVALID:
-        FUZZ_CHECK(!msg.root);
+        /* An object of no known shape keeps its root: the caller clears it. */
+        FUZZ_CHECK(!msg.event && !msg.err_class && !msg.has_id);
         break;
     case QMP_MSG_GREETING:
     case QMP_MSG_RETURN:
