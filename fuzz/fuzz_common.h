@@ -31,4 +31,17 @@ static inline char *fuzz_strndup(const uint8_t *data, size_t size)
             abort();                                                                       \
     } while (0)
 
+/* Defines LLVMFuzzerInitialize(), which gives the backend layer linked
+ * into a target (its @core pointer: kvm_core, esx_core) the core services
+ * of vmhi_internal, as the module loader would.  Needs core.h. */
+#define FUZZ_BACKEND_CORE(core)                                                            \
+    int LLVMFuzzerInitialize(int *argc, char ***argv);                                     \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                                      \
+    {                                                                                      \
+        (void)argc;                                                                        \
+        (void)argv;                                                                        \
+        core = &vmhi__core_services;                                                       \
+        return 0;                                                                          \
+    }
+
 #endif

@@ -1,6 +1,6 @@
 /*
- * What the ESX fuzz targets share: the core services the backend reports
- * to (the real ones of vmhi_internal), set once.
+ * What the ESX fuzz targets share: the backend's headers and its core
+ * services set once (FUZZ_BACKEND_CORE).
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef VMHI_FUZZ_ESX_COMMON_H
@@ -10,14 +10,6 @@
 #include "esx.h"
 #include "fuzz_common.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    esx_core = &vmhi__core_services;
-    return 0;
-}
+FUZZ_BACKEND_CORE(esx_core)
 
 #endif

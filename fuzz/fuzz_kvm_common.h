@@ -1,23 +1,15 @@
 /*
- * What the KVM fuzz targets share: the core services the backend reports
- * to (the real ones of vmhi_internal), set once.
+ * What the KVM fuzz targets share: the backend's headers and its core
+ * services set once (FUZZ_BACKEND_CORE).
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef VMHI_FUZZ_KVM_COMMON_H
 #define VMHI_FUZZ_KVM_COMMON_H
 
 #include "core.h"
-#include "fuzz_common.h"
 #include "kvm.h"
+#include "fuzz_common.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    kvm_core = &vmhi__core_services;
-    return 0;
-}
+FUZZ_BACKEND_CORE(kvm_core)
 
 #endif

@@ -453,8 +453,9 @@ static void tar_header(unsigned char *h, const char *name, size_t size, char typ
     snprintf((char *)h + 148, 8, "%06o", sum);
 }
 
-/* Regression (seen reading ovf_tar.c, reproduced with fuzz_ovf_tar): a pax record whose length ("2 ") did not
- * cover its own length field made the key scan read past the header. */
+/* Regression (seen reading ovf_tar.c, reproduced with fuzz_ovf_tar): a pax
+ * record whose length ("2 ") did not cover its own length field made the
+ * key scan read past the header. */
 START_TEST(pax_record_shorter_than_its_length_field)
 {
     static unsigned char tar[512 * 6];
