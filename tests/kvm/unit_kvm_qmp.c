@@ -188,9 +188,11 @@ START_TEST(reader_limits_each_line_not_the_burst)
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
     qmp_reader r = { .line_max = 32 };
     char lines[8][64];
-    /* Six lines of 10 bytes (60 > 32 in all), then one of 40 (dropped). */
-    send_all(sv[1], "{\"e\": 1}\n{\"e\": 2}\n{\"e\": 3}\n{\"e\": 4}\n{\"e\": 5}\n{\"e\": 6}\n", 60);
-    send_all(sv[1], "{\"long\": \"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"e\": 7}\n", 48);
+    /* Six lines of 9 bytes (54 > 32 in all), then one of 39 (dropped). */
+    const char *burst = "{\"e\": 1}\n{\"e\": 2}\n{\"e\": 3}\n{\"e\": 4}\n{\"e\": 5}\n{\"e\": 6}\n";
+    const char *tail = "{\"long\": \"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"e\": 7}\n";
+    send_all(sv[1], burst, strlen(burst));
+    send_all(sv[1], tail, strlen(tail));
     int n = take_lines(&r, sv[0], lines, 8);
     ck_assert_int_eq(n, 7);
     ck_assert_str_eq(lines[0], "{\"e\": 1}");
