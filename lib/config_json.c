@@ -349,7 +349,9 @@ static int read_kernel(reader *r, json_object *obj)
 static int read_metadata(reader *r, json_object *obj)
 {
     int rc = get_object(r, obj);
-    if (rc == 0 && (size_t)json_object_object_length(obj) > VMHI_METADATA_MAX)
+    if (rc < 0)
+        return rc; /* not an object: there is nothing to walk */
+    if ((size_t)json_object_object_length(obj) > VMHI_METADATA_MAX)
         rc = fail(r, "has %d entries; at most %d are allowed", json_object_object_length(obj),
                   VMHI_METADATA_MAX);
     json_object_object_foreach(obj, key, value) {

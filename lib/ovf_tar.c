@@ -100,7 +100,9 @@ static void pax_records(char *text, size_t len, char *path, size_t path_cap, uin
     while (off < len) {
         char *end;
         unsigned long rec = strtoul(text + off, &end, 10);
-        if (rec == 0 || *end != ' ' || rec > len - off)
+        /* The record must hold its own "<length> " and the newline. */
+        if (rec == 0 || *end != ' ' || rec > len - off ||
+            (size_t)(end - (text + off)) + 2 > rec)
             return;
         char *kv = end + 1, *stop = text + off + rec - 1; /* the record's '\n' */
         char *eq = memchr(kv, '=', (size_t)(stop - kv));

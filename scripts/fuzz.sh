@@ -1,33 +1,60 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and runs each for a while.
-#   scripts/fuzz.sh [seconds-per-target]      (default 30)
-# Seeds come from tests/data; new corpus entries go to build/fuzz/corpus/.
+# Builds the libFuzzer targets (fuzz/fuzz_*.c) with clang and runs each in
+# turn, one at a time, for a bounded time; see fuzz/README.md.
+#
+#   scripts/fuzz.sh [seconds-per-target] [target...]     (default 30 s, all)
+#
+# VMHI_FUZZ_BUILD chooses the build tree (default build/fuzz).  Seeds come
+# from fuzz/corpus/<target>/ (read only); what a run learns goes to
+# <build>/corpus/<target>/ and is kept for the next run.  Prints one line
+# per target: "target  PASS|FAIL  N executions  crashes"; a crash fails the
+# run and prints the path of its reproducer (<build>/crashes/).
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 secs=${1:-30}
-build=$src/build/fuzz
-command -v clang >/dev/null || { echo "fuzz: clang not installed (apt-get install clang)"; exit 1; }
+shift || true
+[[ $secs =~ ^[0-9]+$ && $secs -gt 0 ]] || { echo "fuzz: seconds must be a positive number"; exit 2; }
+build=${VMHI_FUZZ_BUILD:-$src/build/fuzz}
+command -v clang >/dev/null || { echo "fuzz: clang not installed (scripts/setup.sh)"; exit 1; }
+mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S "$src" -B "$build" -DVMHI_FUZZ=ON -DVMHI_BUILD_TESTS=OFF \
-    -DVMHI_BUILD_DOCS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 ||
-    { cat "$build.configure.log"; exit 1; }
+    -DVMHI_BUILD_DOCS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/fuzz-configure.log" 2>&1 ||
+    { cat "$build/fuzz-configure.log"; exit 1; }
 # Only the fuzzers: the shared library is not linked against the sanitizer runtime.
-cmake --build "$build" -j2 --target fuzzers >"$build.build.log" 2>&1 ||
-    { grep -E 'error' "$build.build.log" | head -n 30; exit 1; }
+cmake --build "$build" -j2 --target fuzzers >"$build/fuzz-build.log" 2>&1 ||
+    { grep -E 'error' "$build/fuzz-build.log" | head -n 30; exit 1; }
+
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+    for f in "$build"/fuzz/fuzz_*; do
+        [[ -x $f && -f $f ]] && targets+=("$(basename "$f")")
+    done
+fi
 status=0
-for fuzzer in "$build"/fuzz/fuzz_*; do
-    [[ -x $fuzzer ]] || continue
-    name=$(basename "$fuzzer")
+printf '%-22s %-5s %14s  %s\n' target result executions crashes
+for name in "${targets[@]}"; do
+    fuzzer=$build/fuzz/$name
+    [[ -x $fuzzer ]] || { printf '%-22s FAIL  not built\n' "$name"; status=1; continue; }
     corpus=$build/corpus/$name
-    mkdir -p "$corpus"
-    case $name in
-        *xml*) cp -n "$src"/tests/data/config/*.xml "$corpus"/ 2>/dev/null || true ;;
-        *json*) cp -n "$src"/tests/data/config/*.json "$corpus"/ 2>/dev/null || true ;;
-    esac
-    if "$fuzzer" -max_total_time="$secs" -print_final_stats=1 "$corpus" >"$build/$name.log" 2>&1; then
-        execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$build/$name.log" | grep -oE '[0-9]+$')
-        printf '%-24s PASS  %s executions in %ss\n' "$name" "${execs:-?}" "$secs"
+    crashes=$build/crashes
+    log=$build/$name.log
+    mkdir -p "$corpus" "$crashes"
+    seeds=()
+    [[ -d $src/fuzz/corpus/$name ]] && seeds=("$src/fuzz/corpus/$name")
+    # -close_fd_mask=3: the CLI targets print usage errors; libFuzzer and
+    # the sanitizers keep a descriptor of their own for the report.
+    rc=0
+    "$fuzzer" -max_total_time="$secs" -print_final_stats=1 -close_fd_mask=3 -timeout=10 \
+        -rss_limit_mb=1024 -artifact_prefix="$crashes/$name-" "$corpus" "${seeds[@]}" \
+        >"$log" 2>&1 || rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+    repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n1)
+    if ((rc == 0)); then
+        printf '%-22s PASS  %14s  0\n' "$name" "${execs:-?}"
     else
-        printf '%-24s FAIL  see %s\n' "$name" "$build/$name.log"
+        printf '%-22s FAIL  %14s  1  reproducer: %s (log %s)\n' "$name" "${execs:-?}" \
+            "${repro:-none written}" "$log"
+        grep -m1 -E 'ERROR: |SUMMARY: ' "$log" | sed 's/^/    /' || true
         status=1
     fi
 done

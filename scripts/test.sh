@@ -4,7 +4,11 @@
 #      those that drive a real peer, the docs;
 #   2. the same with AddressSanitizer + UndefinedBehaviorSanitizer (with
 #      LeakSanitizer in every process), every test, the peers' included;
-#   3. ThreadSanitizer, for the unit tests and the conformance runs on
+#   3. every libFuzzer target (scripts/fuzz.sh, clang) for
+#      VMHI_CI_FUZZ_SECONDS each (default 10: 16 targets and their clang
+#      build stay within ~4 minutes of the run's 20-minute budget;
+#      scripts/fuzz.sh runs them longer);
+#   4. ThreadSanitizer, for the unit tests and the conformance runs on
 #      the test backend.
 # Installs missing dependencies first.  Build trees: build/ci-werror inside
 # the checkout, and two outside it for the sanitizer passes
@@ -108,6 +112,29 @@ run_stage() {
     check_sanitizer_reports "$name" "$reports"
 }
 
+# The fuzz stage: each target for a bounded time, one at a time (the CI
+# machine has two cores); a crash fails the stage and names its reproducer.
+run_fuzz_stage() { # <build-dir>
+    local build_dir=$1 secs=${VMHI_CI_FUZZ_SECONDS:-10} started=$SECONDS line name result execs
+    echo
+    echo "=============== fuzz ($build_dir, ${secs} s per target)"
+    mkdir -p "$build_dir"
+    VMHI_FUZZ_BUILD=$build_dir bash "$source_dir/scripts/fuzz.sh" "$secs" 2>&1 |
+        tee "$build_dir/ci-fuzz.log"
+    local rc=${PIPESTATUS[0]} ran=0
+    while read -r name result execs _ rest; do
+        [[ $name == fuzz_* ]] || continue
+        ran=$((ran + 1))
+        record "fuzz: $name" "$result" "$execs executions in ${secs} s${rest:+; $rest}"
+    done <"$build_dir/ci-fuzz.log"
+    if ((ran == 0)); then
+        record "fuzz: build" FAIL "no target ran; see $build_dir/ci-fuzz.log"
+    elif ((rc != 0)); then
+        record "fuzz: result" FAIL "see $build_dir/ci-fuzz.log"
+    fi
+    record "fuzz: wall time" INFO "$((SECONDS - started)) s (build, $ran targets)"
+}
+
 # The ThreadSanitizer stage runs the tests that drive the core and the
 # test backend from several threads: the unit tests (test_threads and
 # test_backend_threads among them) and the conformance runs on the test
@@ -155,6 +182,7 @@ else
     else
         record "werror: docs" FAIL "see build/ci-werror/ci-docs.log"
     fi
+    run_fuzz_stage "$source_dir/build/ci-fuzz"
     # The second build lives outside the source tree, as packagers' and
     # most users' builds do, so that nothing (the ABI gate once did) works
     # only for a build directory inside the checkout.

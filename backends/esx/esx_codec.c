@@ -357,10 +357,12 @@ int esx_codec_parse(const char *method, const char *data, size_t len, long statu
     char expected[96];
     snprintf(expected, sizeof(expected), "%sResponse", method);
     if (!esx_xml_name_is(first, expected) || status != 200) {
+        /* The message names the element: report it before the document goes. */
+        int rc = esx_error_native(VMHI_E_BACKEND, "BadReply", "esx: unexpected reply to %s "
+                                  "(HTTP %ld, element <%s>)", method, status,
+                                  (const char *)first->name);
         xmlFreeDoc(doc);
-        return esx_error_native(VMHI_E_BACKEND, "BadReply", "esx: unexpected reply to %s "
-                                "(HTTP %ld, element <%s>)", method, status,
-                                (const char *)first->name);
+        return rc;
     }
     int rc = check_missing_sets(method, first, fault_name);
     if (rc < 0) {

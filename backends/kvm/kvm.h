@@ -99,7 +99,9 @@ uint64_t kvm_now_ns(void);
 typedef struct qmp_reader {
     char *buf;
     size_t len, cap;
+    size_t partial;  /* bytes of the incomplete line at the end of buf */
     bool discarding; /* inside an over-long line: drop bytes up to its newline */
+    size_t line_max; /* longest line kept, newline included; 0: KVM_QMP_LINE_MAX */
 } qmp_reader;
 
 /* Connects to a unix socket at @path (non-blocking, close-on-exec). */
@@ -153,6 +155,8 @@ const char *kvm_json_str(json_object *obj, const char *key);
 bool kvm_json_int(json_object *obj, const char *key, int64_t *out);
 bool kvm_json_bool(json_object *obj, const char *key, bool *out);
 json_object *kvm_json_get(json_object *obj, const char *key);
+/* The "thread-id" of a query-cpus-fast entry, when it is a valid pid_t. */
+bool qmp_codec_thread_id(json_object *cpu, pid_t *tid);
 
 /* ---- kvm_proc.c -------------------------------------------------------- */
 

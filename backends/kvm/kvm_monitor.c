@@ -61,9 +61,9 @@ void kvm_run_set_vcpus(kvm_run *run, json_object *cpus)
     pid_t *tids = n ? kvm_alloc(n * sizeof(*tids)) : NULL;
     size_t got = 0;
     for (size_t i = 0; tids && i < n; i++) {
-        int64_t tid;
-        if (kvm_json_int(json_object_array_get_idx(cpus, i), "thread-id", &tid) && tid > 0)
-            tids[got++] = (pid_t)tid;
+        pid_t tid;
+        if (qmp_codec_thread_id(json_object_array_get_idx(cpus, i), &tid))
+            tids[got++] = tid;
     }
     if (n && !tids)
         return; /* out of memory: keep the old set */

@@ -404,14 +404,15 @@ int kvm_get_vcpus(void *priv, const char *uuid, vmhi_backend_vcpu_add add, void 
         info.id = idx;
         for (size_t i = 0; i < n; i++) {
             json_object *cpu = json_object_array_get_idx(cpus, i);
-            int64_t index, tid;
+            int64_t index;
+            pid_t tid;
             if (!kvm_json_int(cpu, "cpu-index", &index) || index != idx)
                 continue;
             info.online = 1;
-            if (kvm_json_int(cpu, "thread-id", &tid)) {
+            if (qmp_codec_thread_id(cpu, &tid)) {
                 info.thread_id = tid;
-                info.cpu_time_ns = kvm_proc_cpu_ns(vm->run->proc.pid, (pid_t)tid);
-                info.host_cpu = kvm_proc_last_cpu(vm->run->proc.pid, (pid_t)tid);
+                info.cpu_time_ns = kvm_proc_cpu_ns(vm->run->proc.pid, tid);
+                info.host_cpu = kvm_proc_last_cpu(vm->run->proc.pid, tid);
             }
         }
         rc = add(ctx, &info);

@@ -18,6 +18,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,21 +105,65 @@ static void parse_reason(const char *v, vmhi_state_reason *out)
         *out = VMHI_REASON_UNKNOWN;
 }
 
+/* A whole decimal number in [@min, @max]: no sign, no blanks, no
+ * trailing bytes (strtoull alone takes "-1" as its largest value). */
+static int parse_number(const char *v, unsigned long long min, unsigned long long max,
+                        unsigned long long *out)
+{
+    if (*v < '0' || *v > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* The process facts and counts: a value out of range would name another
+ * process (a pid_t is an int) or more root ports than a QEMU can have. */
+static int parse_numeric(const char *k, const char *v, record *rec)
+{
+    unsigned long long n;
+    if (strcmp(k, "pid") == 0) {
+        if (parse_number(v, 1, INT_MAX, &n) < 0)
+            return -1;
+        rec->pid = (long)n;
+    } else if (strcmp(k, "starttime") == 0) {
+        if (parse_number(v, 0, ULLONG_MAX, &n) < 0)
+            return -1;
+        rec->starttime = n;
+    } else {
+        if (parse_number(v, 0, KVM_MAX_PORTS, &n) < 0)
+            return -1;
+        rec->ports = (unsigned int)n;
+    }
+    return 0;
+}
+
 static int parse_dev(const char *v, record *rec)
 {
-    char kind[8], id[VMHI_DEVICE_ID_MAX + 1], flag[16] = "";
-    unsigned int port;
-    if (sscanf(v, "%7[a-z]:%u:%63[A-Za-z0-9_-]:%15s", kind, &port, id, flag) < 3 ||
-        port >= KVM_MAX_PORTS)
+    char kind[8], digits[16], id[VMHI_DEVICE_ID_MAX + 1];
+    unsigned long long port;
+    int used = -1;
+    /* kind:port:id, then nothing or :pending or :hidden; an id longer than
+     * any VMHI id stops the match before the end. */
+    if (sscanf(v, "%7[a-z]:%15[0-9]:%63[A-Za-z0-9_-]%n", kind, digits, id, &used) < 3 ||
+        used < 0 || (strcmp(kind, "disk") != 0 && strcmp(kind, "nic") != 0) ||
+        parse_number(digits, 0, KVM_MAX_PORTS - 1, &port) < 0)
+        return -1;
+    const char *flag = v + used;
+    if (flag[0] && strcmp(flag, ":pending") != 0 && strcmp(flag, ":hidden") != 0)
         return -1;
     kvm_dev *d = kvm_alloc(sizeof(*d));
     if (!d)
         return -1;
     d->type = strcmp(kind, "disk") == 0 ? VMHI_DEVICE_DISK : VMHI_DEVICE_NIC;
-    d->port = port;
+    d->port = (unsigned int)port;
     snprintf(d->id, sizeof(d->id), "%s", id);
-    d->hidden = strcmp(flag, "hidden") == 0;
-    d->pending = d->hidden || strcmp(flag, "pending") == 0;
+    d->hidden = strcmp(flag, ":hidden") == 0;
+    d->pending = d->hidden || strcmp(flag, ":pending") == 0;
     kvm_dev **tail = &rec->devs;
     while (*tail)
         tail = &(*tail)->next;
@@ -146,14 +191,11 @@ int kvm_record_parse(char *text, record *rec)
             bad = parse_state(v, &rec->state);
         else if (strcmp(k, "reason") == 0)
             parse_reason(v, &rec->reason);
-        else if (strcmp(k, "pid") == 0)
-            rec->pid = strtol(v, NULL, 10);
-        else if (strcmp(k, "starttime") == 0)
-            rec->starttime = strtoull(v, NULL, 10);
+        else if (strcmp(k, "pid") == 0 || strcmp(k, "starttime") == 0 ||
+                 strcmp(k, "ports") == 0)
+            bad = parse_numeric(k, v, rec);
         else if (strcmp(k, "boot_id") == 0)
             snprintf(rec->boot_id, sizeof(rec->boot_id), "%s", v);
-        else if (strcmp(k, "ports") == 0)
-            rec->ports = (unsigned int)strtoul(v, NULL, 10);
         else if (strcmp(k, "dev") == 0)
             bad = parse_dev(v, rec);
         else if (strcmp(k, "reset_echo") == 0)

@@ -9,6 +9,7 @@
  * anything that is not one JSON object of a known shape is QMP_MSG_INVALID
  * and the caller drops it.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,16 @@ bool kvm_json_bool(json_object *obj, const char *key, bool *out)
     if (!v || !json_object_is_type(v, json_type_boolean))
         return false;
     *out = json_object_get_boolean(v) != 0;
+    return true;
+}
+
+bool qmp_codec_thread_id(json_object *cpu, pid_t *tid)
+{
+    int64_t v;
+    /* A pid_t is an int: a larger number would name some other thread. */
+    if (!kvm_json_int(cpu, "thread-id", &v) || v <= 0 || v > INT_MAX)
+        return false;
+    *tid = (pid_t)v;
     return true;
 }
 

@@ -9,6 +9,8 @@
  * line longer than KVM_QMP_LINE_MAX is dropped up to its newline (the
  * buffer never grows past the limit), NUL bytes and garbage become lines
  * the codec classifies as invalid, and partial reads simply wait for more.
+ * The limit applies to each line: a burst of short lines (events) is never
+ * dropped because of how much of it is buffered.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,11 +49,60 @@ int qmp_io_connect(const char *path, int *fd)
     return VMHI_OK;
 }
 
+/* Appends @take bytes, growing the buffer; false when out of memory. */
+static bool append(qmp_reader *r, const char *data, size_t take)
+{
+    if (r->len + take > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + take)
+            cap *= 2;
+        char *grown = kvm_alloc(cap);
+        if (!grown)
+            return false;
+        if (r->len)
+            memcpy(grown, r->buf, r->len);
+        kvm_free(r->buf);
+        r->buf = grown;
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, data, take);
+    r->len += take;
+    return true;
+}
+
+/* Takes in one piece of a line (up to and with its newline, if any).  The
+ * limit is on each line alone: complete lines waiting in the buffer do
+ * not count against the one being read. */
+static bool take_piece(qmp_reader *r, const char *piece, size_t take, bool ends_line)
+{
+    size_t max = r->line_max ? r->line_max : KVM_QMP_LINE_MAX;
+    if (r->discarding) {
+        r->discarding = !ends_line;
+        return true;
+    }
+    if (r->partial + take > max) {
+        /* Drop the long line: what of it is buffered, and the rest up to its newline. */
+        r->len -= r->partial;
+        r->partial = 0;
+        r->discarding = !ends_line;
+        return true;
+    }
+    if (!append(r, piece, take))
+        return false;
+    r->partial = ends_line ? 0 : r->partial + take;
+    return true;
+}
+
 int qmp_io_fill(qmp_reader *r, int fd)
 {
     char chunk[16384];
     bool got = false;
+    size_t max = r->line_max ? r->line_max : KVM_QMP_LINE_MAX;
     for (;;) {
+        /* A peer that floods us with short lines is read a buffer at a
+         * time: the caller takes the lines out, then calls again. */
+        if (got && r->len >= max)
+            return 1;
         ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
         if (n < 0 && errno == EINTR)
             continue;
@@ -63,35 +114,8 @@ int qmp_io_fill(qmp_reader *r, int fd)
         for (ssize_t i = 0; i < n;) {
             char *nl = memchr(chunk + i, '\n', (size_t)(n - i));
             size_t take = nl ? (size_t)(nl - (chunk + i)) + 1 : (size_t)(n - i);
-            if (r->discarding) {
-                if (nl)
-                    r->discarding = false;
-                i += (ssize_t)take;
-                continue;
-            }
-            if (r->len + take > KVM_QMP_LINE_MAX) {
-                /* Drop the incomplete long line; keep complete ones before it. */
-                char *last = r->len ? memrchr(r->buf, '\n', r->len) : NULL;
-                r->len = last ? (size_t)(last - r->buf) + 1 : 0;
-                r->discarding = nl == NULL;
-                i += (ssize_t)take;
-                continue;
-            }
-            if (r->len + take > r->cap) {
-                size_t cap = r->cap ? r->cap : 4096;
-                while (cap < r->len + take)
-                    cap *= 2;
-                char *grown = kvm_alloc(cap);
-                if (!grown)
-                    return -1;
-                if (r->len)
-                    memcpy(grown, r->buf, r->len);
-                kvm_free(r->buf);
-                r->buf = grown;
-                r->cap = cap;
-            }
-            memcpy(r->buf + r->len, chunk + i, take);
-            r->len += take;
+            if (!take_piece(r, chunk + i, take, nl != NULL))
+                return -1;
             i += (ssize_t)take;
         }
     }

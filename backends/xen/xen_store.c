@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "xen.h"
+#include "xen_record.h"
 
 #define TMP_PREFIX ".tmp-"
 #define SUSPENDED_SUFFIX ".saved.xml" /* a suspended VM's live configuration */
@@ -206,8 +207,10 @@ int xen_store_save_run(xen_host *h, const xen_vm *vm)
     int rc = save_config(h->run_dir, vm->uuid, ".xml", vm->live);
     char name[VMHI_UUID_STRLEN + 8], text[96];
     snprintf(name, sizeof(name), "%s.dom", vm->uuid);
-    int n = snprintf(text, sizeof(text), "%u %d %d\n", vm->domid, (int)vm->state,
-                     (int)vm->reason);
+    xen_record rec = { vm->domid, vm->state, vm->reason };
+    int n = xen_record_format(&rec, text, sizeof(text));
+    if (rc == VMHI_OK && n < 0)
+        rc = xen_error(VMHI_E_INTERNAL, "xen: cannot format the record of VM %s", vm->name);
     if (rc == VMHI_OK)
         rc = write_atomic(h->run_dir, name, text, (size_t)n);
     if (rc < 0)
@@ -337,10 +340,9 @@ static void load_run(xen_host *h, const char *file)
     char *path = xen_asprintf("%s/%s.dom", h->run_dir, uuid);
     size_t len = 0;
     char *text = path ? read_text(path, &len) : NULL;
-    unsigned domid = 0;
-    int state = 0, reason = 0;
-    bool ok = text && sscanf(text, "%u %d %d", &domid, &state, &reason) == 3 &&
-              xen_state_active((vmhi_vm_state)state) && domain_matches(h, domid, uuid);
+    xen_record rec;
+    bool ok = text && xen_record_parse(text, len, &rec) == 0 &&
+              domain_matches(h, rec.domid, uuid);
     xen_free(text);
     xen_free(path);
     vmhi_vm_config *live = ok ? load_config(h, h->run_dir, file) : NULL;
@@ -355,9 +357,9 @@ static void load_run(xen_host *h, const char *file)
         return;
     }
     vm->live = live;
-    vm->domid = domid;
-    vm->state = (vmhi_vm_state)state;
-    vm->reason = (vmhi_state_reason)reason;
+    vm->domid = rec.domid;
+    vm->state = rec.state;
+    vm->reason = rec.reason;
     xen_watch_domain(h, vm);
 }
 

@@ -77,6 +77,21 @@ START_TEST(a_plain_reply_parses)
 }
 END_TEST
 
+/* Regression (fuzz_esx_soap): the error named the element after the
+ * document holding it was freed (a use after free under ASan). */
+START_TEST(a_reply_to_another_method_names_its_element)
+{
+    esx_reply r;
+    const char *other = "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/"
+                        "envelope/\"><soapenv:Body><LoginResponse xmlns=\"urn:vim25\">"
+                        "<returnval/></LoginResponse></soapenv:Body></soapenv:Envelope>";
+    ck_assert_int_eq(parse(other, &r), VMHI_E_BACKEND);
+    ck_assert_ptr_null(r.doc);
+    ck_assert_str_eq(last_native, "BadReply");
+    ck_assert_ptr_nonnull(strstr(last_message, "element <LoginResponse>"));
+}
+END_TEST
+
 START_TEST(a_reply_with_a_doctype_is_refused_unread)
 {
     char dir[] = "/tmp/vmhi-esx-xxe-XXXXXX";
@@ -142,6 +157,7 @@ int main(void)
     tcase_add_test(tc, a_plain_reply_parses);
     tcase_add_test(tc, a_reply_with_a_doctype_is_refused_unread);
     tcase_add_test(tc, entity_expansion_is_refused_before_it_starts);
+    tcase_add_test(tc, a_reply_to_another_method_names_its_element);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }

@@ -180,6 +180,51 @@ START_TEST(reader_drops_overlong_lines)
 }
 END_TEST
 
+/* Regression (fuzz_kvm_qmp_framing): the limit counted every buffered
+ * line, so a burst of short events read at once lost the ones past it. */
+START_TEST(reader_limits_each_line_not_the_burst)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    qmp_reader r = { .line_max = 32 };
+    char lines[8][64];
+    /* Six lines of 9 bytes (54 > 32 in all), then one of 39 (dropped). */
+    const char *burst = "{\"e\": 1}\n{\"e\": 2}\n{\"e\": 3}\n{\"e\": 4}\n{\"e\": 5}\n{\"e\": 6}\n";
+    const char *tail = "{\"long\": \"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"e\": 7}\n";
+    send_all(sv[1], burst, strlen(burst));
+    send_all(sv[1], tail, strlen(tail));
+    int n = take_lines(&r, sv[0], lines, 8);
+    ck_assert_int_eq(n, 7);
+    ck_assert_str_eq(lines[0], "{\"e\": 1}");
+    ck_assert_str_eq(lines[5], "{\"e\": 6}");
+    ck_assert_str_eq(lines[6], "{\"e\": 7}");
+    qmp_io_reader_free(&r);
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
+/* Regression (fuzz_kvm_vcpus): a thread id beyond a pid_t was cut down to
+ * the id of some other thread, whose CPU time was then reported. */
+START_TEST(vcpu_thread_ids_are_range_checked)
+{
+    json_object *cpus = json_tokener_parse(
+        "[{\"cpu-index\": 0, \"thread-id\": 4294967297}, {\"cpu-index\": 1, \"thread-id\": 0},"
+        " {\"cpu-index\": 2, \"thread-id\": -5}, {\"cpu-index\": 3, \"thread-id\": 2147483647},"
+        " {\"cpu-index\": 4, \"thread-id\": 1234}]");
+    ck_assert_ptr_nonnull(cpus);
+    kvm_run *run = kvm_run_new();
+    kvm_run_set_vcpus(run, cpus);
+    ck_assert_uint_eq(run->nvcpu_tids, 2);
+    ck_assert_int_eq(run->vcpu_tids[0], 2147483647);
+    ck_assert_int_eq(run->vcpu_tids[1], 1234);
+    pid_t tid = 0;
+    ck_assert(!qmp_codec_thread_id(json_object_array_get_idx(cpus, 0), &tid));
+    kvm_run_unref(run);
+    json_object_put(cpus);
+}
+END_TEST
+
 /* ------------------------------------------------------ command line, paths */
 
 START_TEST(escape_doubles_commas)
@@ -225,6 +270,8 @@ int main(void)
     tcase_add_test(tc, codec_builds_commands);
     tcase_add_test(tc, reader_handles_partial_lines);
     tcase_add_test(tc, reader_drops_overlong_lines);
+    tcase_add_test(tc, reader_limits_each_line_not_the_burst);
+    tcase_add_test(tc, vcpu_thread_ids_are_range_checked);
     tcase_add_test(tc, escape_doubles_commas);
     tcase_add_test(tc, paths_follow_xdg);
     suite_add_tcase(s, tc);

@@ -71,6 +71,37 @@ START_TEST(record_refuses_garbage)
 }
 END_TEST
 
+/* Regression (fuzz_kvm_runstate): numbers were read with strtol/strtoul
+ * unchecked, so "pid=-1" or a pid beyond a pid_t named another process,
+ * and any port count passed. */
+START_TEST(record_numbers_are_range_checked)
+{
+    static const char *const bad[] = {
+        "state=running\npid=-1\n\n",          "state=running\npid=4294967297\n\n",
+        "state=running\npid=12x\n\n",         "state=running\npid=\n\n",
+        "state=running\nstarttime=-3\n\n",    "state=running\nports=99999\n\n",
+        "state=running\nports=4294967296\n\n", "state=running\ndev=disk:-1:x\n\n",
+        "state=running\ndev=tape:1:x\n\n",    "state=running\ndev=disk:1:x:bogus\n\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[128];
+        kvm_record rec;
+        snprintf(text, sizeof(text), "%s", bad[i]);
+        ck_assert_msg(kvm_record_parse(text, &rec) != 0, "accepted: %s", bad[i]);
+        kvm_devs_free(rec.devs);
+    }
+    char good[] = "state=running\npid=2147483647\nstarttime=18446744073709551615\nports=56\n"
+                  "dev=nic:3:n1:pending\n\n";
+    kvm_record rec;
+    ck_assert_int_eq(kvm_record_parse(good, &rec), 0);
+    ck_assert_int_eq(rec.pid, 2147483647);
+    ck_assert(rec.starttime == 18446744073709551615ull);
+    ck_assert_uint_eq(rec.ports, 56);
+    ck_assert(rec.devs && rec.devs->pending && rec.devs->port == 3);
+    kvm_devs_free(rec.devs);
+}
+END_TEST
+
 static vmhi_vm_config *config_with_disks(void)
 {
     vmhi_vm_config *cfg = NULL;
@@ -146,6 +177,7 @@ int main(void)
     tcase_add_checked_fixture(tc, kvm_stub_core_setup, NULL);
     tcase_add_test(tc, record_round_trip);
     tcase_add_test(tc, record_refuses_garbage);
+    tcase_add_test(tc, record_numbers_are_range_checked);
     tcase_add_test(tc, restoring_qemu_matches_the_saved_one);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -258,6 +258,8 @@ static const bad_doc bad_json[] = {
     { "metadata-too-many.json", 4, 3, "/metadata: has 65 entries", false },
     { "pvh-uefi.json", 1, 1, "a pvh guest has no UEFI firmware", false },
     { "target-invalid.json", 5, 20, "/disks/0/target: disk target \"XVDA\"", false },
+    /* Regression (fuzz_config_json): read_metadata walked a non-object. */
+    { "metadata-not-object.json", 4, 3, "/metadata: must be an object", false },
 };
 
 static void check_rejection(const bad_doc *bad, bool json)

@@ -4,8 +4,10 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "ovf_internal.h"
 #include "testutil.h"
 
 #define VMHI_TEST_OVF_NS "http://schemas.dmtf.org/ovf/envelope/2"
@@ -541,6 +543,45 @@ START_TEST(damaged_ova_is_an_io_error)
 }
 END_TEST
 
+/* A ustar header of @type for a member of @size bytes, checksum filled in. */
+static void tar_header(unsigned char *h, const char *name, size_t size, char type)
+{
+    memset(h, 0, 512);
+    snprintf((char *)h, 100, "%s", name);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)size);
+    h[156] = (unsigned char)type;
+    memcpy(h + 257, "ustar", 6);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+/* Regression (seen reading ovf_tar.c, reproduced with fuzz_ovf_tar): a pax
+ * record whose length ("2 ") did not cover its own length field made the
+ * key scan read past the header. */
+START_TEST(pax_record_shorter_than_its_length_field)
+{
+    static unsigned char tar[512 * 6];
+    const char *pax = "2 xxxxxxxxxxxxxxxx";
+    memset(tar, 0, sizeof(tar));
+    tar_header(tar, "pax", strlen(pax), 'x');
+    memcpy(tar + 512, pax, strlen(pax));
+    tar_header(tar + 1024, "vm.ovf", 3, '0');
+    memcpy(tar + 1536, "abc", 3);
+    int fd = memfd_create("pax.ova", MFD_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, tar, sizeof(tar)), (int)sizeof(tar));
+    vmhi__tar_member m[4];
+    size_t count = 0;
+    ck_vmhi_ok(vmhi__tar_list(fd, m, 4, &count));
+    ck_assert_uint_eq(count, 1);
+    ck_assert_str_eq(m[0].name, "vm.ovf"); /* the bad record is ignored */
+    close(fd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ovf");
@@ -563,6 +604,7 @@ int main(void)
     tcase_add_test(tc, product_property_types_and_values_round_trip);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
+    tcase_add_test(tc, pax_record_shorter_than_its_length_field);
     suite_add_tcase(s, tc);
     return vmhi_test_run(s);
 }

@@ -2,8 +2,10 @@
  * VMHI - Virtual Machine Hypervisor Interface
  * SPDX-License-Identifier: Apache-2.0
  *
- * Command-line parsing helpers: strict numbers, sizes, durations, usage
- * errors and resolving a VM argument that may be a name or a UUID.
+ * Command-line parsing: the global options before the command, strict
+ * numbers, sizes, durations, usage errors and resolving a VM argument
+ * that may be a name or a UUID.  Kept apart from main() so that the
+ * parser can be linked alone (fuzz/fuzz_cli_args.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -161,4 +163,47 @@ int cli_bad_value(cli_ctx *ctx, const char *cmd, const char *option, const char 
 {
     return cli_usage(ctx, cmd, "%s: invalid value '%s' for %s: expected %s", cmd, value, option,
                      expected);
+}
+
+/* `vmhi CMD --help` anywhere before a "--" shows the command's help. */
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------ global options */
+
+int cli_parse_globals(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'J' },
+        { "quiet", no_argument, NULL, 'q' },         { "auth-file", required_argument, NULL, 'A' },
+        { "readonly", no_argument, NULL, 'r' },
+        { "verbose", no_argument, NULL, 'v' },       { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    cli_getopt_reset();
+    /* '+': stop at the command; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+:c:qrvVh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': ctx->uri = optarg; ctx->uri_explicit = true; break;
+        case 'J': ctx->json = true; break;
+        case 'q': ctx->quiet = true; break;
+        case 'r': ctx->readonly = true; break;
+        case 'A': ctx->auth_file = optarg; break;
+        case 'v': ctx->verbose++; break;
+        case 'V': return CLI_GLOBALS_VERSION;
+        case 'h': return CLI_GLOBALS_HELP;
+        default: return cli_option_error(ctx, NULL, c, argv);
+        }
+    }
+    return CLI_GLOBALS_COMMAND;
 }

@@ -154,6 +154,21 @@ static int cli_auth_read(cli_ctx *ctx, const char *path, FILE *f, cli_auth *auth
     return rc;
 }
 
+int cli_auth_parse(cli_ctx *ctx, const char *path, FILE *f, cli_auth **out)
+{
+    cli_auth *auth = calloc(1, sizeof(*auth));
+    int rc = auth ? cli_auth_read(ctx, path, f, auth)
+                  : cli_fail(ctx, CLI_EXIT_GENERIC, "out of memory");
+
+    *out = NULL;
+    if (rc != CLI_EXIT_OK) {
+        cli_auth_free(auth);
+        return rc;
+    }
+    *out = auth;
+    return CLI_EXIT_OK;
+}
+
 /* From the first secret on, the process is not dumpable: a crash writes
  * no core file holding the passwords, and other processes of the same
  * user cannot ptrace it or read its memory through /proc. */
@@ -165,7 +180,6 @@ static void cli_keep_secrets_private(void)
 int cli_auth_load(cli_ctx *ctx, const char *path, cli_auth **out)
 {
     int fd;
-    cli_auth *auth;
     FILE *f;
     int rc;
 
@@ -181,15 +195,9 @@ int cli_auth_load(cli_ctx *ctx, const char *path, cli_auth **out)
         close(fd);
         return rc != CLI_EXIT_OK ? rc : cli_fail(ctx, CLI_EXIT_GENERIC, "out of memory");
     }
-    auth = calloc(1, sizeof(*auth));
-    rc = auth ? cli_auth_read(ctx, path, f, auth) : cli_fail(ctx, CLI_EXIT_GENERIC, "out of memory");
+    rc = cli_auth_parse(ctx, path, f, out);
     fclose(f);
-    if (rc != CLI_EXIT_OK) {
-        cli_auth_free(auth);
-        return rc;
-    }
-    *out = auth;
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 /* The entry with the longest prefix of @uri wins: "esx://10.0.0.5" beats "esx://". */

@@ -160,6 +160,15 @@ void cli_getopt_reset(void);
 int cli_usage(cli_ctx *ctx, const char *cmd, const char *fmt, ...) CLI_PRINTF(3, 4);
 /* Checks the number of positional arguments left after options. */
 int cli_expect_args(cli_ctx *ctx, const char *cmd, int have, int min, int max);
+/* What cli_parse_globals() found besides an exit code (>= 0). */
+#define CLI_GLOBALS_COMMAND (-1) /* go on: the command is argv[optind], if any */
+#define CLI_GLOBALS_VERSION (-2) /* --version */
+#define CLI_GLOBALS_HELP (-3)    /* --help */
+/* Parses the global options before the command into @ctx (getopt: optind
+ * is left at the command); an exit code after a usage error. */
+int cli_parse_globals(cli_ctx *ctx, int argc, char **argv);
+/* `vmhi CMD --help` anywhere before a "--" shows the command's help. */
+bool cli_wants_help(int argc, char **argv);
 /* Reports getopt's '?' (unknown option) or ':' (missing value). */
 int cli_option_error(cli_ctx *ctx, const char *cmd, int c, char **argv);
 /* Reports an option value that does not parse. */
@@ -175,6 +184,8 @@ int cli_lookup_vm(cli_ctx *ctx, const char *spec, vmhi_vm **out);
 /* Loads @path; refuses files readable by group or others.  Returns an
  * exit code and reports errors itself. */
 int cli_auth_load(cli_ctx *ctx, const char *path, cli_auth **out);
+/* The lines of an auth file already open as @f (@path names it in errors). */
+int cli_auth_parse(cli_ctx *ctx, const char *path, FILE *f, cli_auth **out);
 void cli_auth_free(cli_auth *auth);
 /* The vmhi_auth_cb installed on connections; @userdata is the cli_ctx. */
 int cli_auth_callback(vmhi_cred_type type, const char *uri, const char *prompt, char *buf,

@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * vmhi: a command-line front end to every call of the public API.
- * This file parses the global options, finds the subcommand, opens the
- * connection it needs and prints help.  Each command group lives in its
+ * This file finds the subcommand after the global options (args.c),
+ * opens the connection it needs and prints help.  Each command group lives in its
  * own cmd_*.c file.
  */
 #include <getopt.h>
@@ -126,50 +126,6 @@ int cli_help_run(cli_ctx *ctx, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-/* `vmhi CMD --help` anywhere before a "--" shows the command's help. */
-static bool cli_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            return false;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return true;
-    }
-    return false;
-}
-
-/* ------------------------------------------------------ global options */
-
-/* Returns -1 to go on, else an exit code. */
-static int cli_parse_globals(cli_ctx *ctx, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        { "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'J' },
-        { "quiet", no_argument, NULL, 'q' },         { "auth-file", required_argument, NULL, 'A' },
-        { "readonly", no_argument, NULL, 'r' },
-        { "verbose", no_argument, NULL, 'v' },       { "version", no_argument, NULL, 'V' },
-        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
-    };
-    int c;
-
-    cli_getopt_reset();
-    /* '+': stop at the command; its options are its own. */
-    while ((c = getopt_long(argc, argv, "+:c:qrvVh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': ctx->uri = optarg; ctx->uri_explicit = true; break;
-        case 'J': ctx->json = true; break;
-        case 'q': ctx->quiet = true; break;
-        case 'r': ctx->readonly = true; break;
-        case 'A': ctx->auth_file = optarg; break;
-        case 'v': ctx->verbose++; break;
-        case 'V': return -2;
-        case 'h': cli_print_main_help(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error(ctx, NULL, c, argv);
-        }
-    }
-    return -1;
-}
-
 static void cli_log(int level, const char *domain, const char *message, void *userdata)
 {
     static const char *const names[] = { "", "error", "warning", "info", "debug" };
@@ -243,14 +199,17 @@ int main(int argc, char **argv)
 
     rc = cli_parse_globals(&ctx, argc, argv);
     cli_progress_init(&ctx);
-    if (rc == -2) {
+    if (rc == CLI_GLOBALS_HELP) {
+        cli_print_main_help(stdout);
+        rc = CLI_EXIT_OK;
+    } else if (rc == CLI_GLOBALS_VERSION) {
         static char version_name[] = "version";
         char *vargv[] = { version_name, NULL };
         cmd = cli_find_command(version_name);
         rc = cli_run(&ctx, cmd, 1, vargv);
-    } else if (rc == -1 && optind >= argc) {
+    } else if (rc == CLI_GLOBALS_COMMAND && optind >= argc) {
         rc = cli_usage(&ctx, NULL, "no command given");
-    } else if (rc == -1) {
+    } else if (rc == CLI_GLOBALS_COMMAND) {
         cmd = cli_find_command(argv[optind]);
         if (!cmd)
             rc = cli_usage(&ctx, NULL, "unknown command '%s'", argv[optind]);

@@ -1,0 +1,15 @@
+/*
+ * What the ESX fuzz targets share: the backend's headers and its core
+ * services set once (FUZZ_BACKEND_CORE).
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef VMHI_FUZZ_ESX_COMMON_H
+#define VMHI_FUZZ_ESX_COMMON_H
+
+#include "core.h"
+#include "esx.h"
+#include "fuzz_common.h"
+
+FUZZ_BACKEND_CORE(esx_core)
+
+#endif
