@@ -251,7 +251,7 @@ static int place(importer *im, size_t vm, vmhi_disk *d, const char *src, bool sr
                  const char *href)
 {
     vmhi__img_info info;
-    vmhi_disk_format to;
+    vmhi_disk_format to = VMHI_DISK_FORMAT_RAW; /* set by choose() before use */
     int rc = vmhi__img_info_get(src, d->format, &info);
     if (rc == 0)
         rc = choose(im, d, &info, &to);

@@ -42,8 +42,10 @@ static void create_images(const vmhi_ovf_package *p, const char *ds)
             const char *rel = strstr(path, "/ovf/");
             char cmd[1600];
             ck_assert_ptr_nonnull(rel);
-            snprintf(cmd, sizeof(cmd), "mkdir -p '%s/ovf' && qemu-img create -q -f vmdk '%s%s' 1M "
-                     "&& f='%s%s' && touch \"${f%%.vmdk}-flat.vmdk\"", ds, ds, rel, ds, rel);
+            int n = snprintf(cmd, sizeof(cmd), "mkdir -p '%s/ovf' && qemu-img create -q -f vmdk "
+                             "'%s%s' 1M && f='%s%s' && touch \"${f%%.vmdk}-flat.vmdk\"", ds, ds,
+                             rel, ds, rel);
+            ck_assert_int_lt(n, (int)sizeof(cmd));
             ck_assert_int_eq(system(cmd), 0);
         }
     }
