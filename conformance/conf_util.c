@@ -187,11 +187,16 @@ void conf_vm_name(char *buf, size_t size)
     snprintf(buf, size, CONF_NAME_PREFIX "%ld-%u", conf->run_id, n);
 }
 
+static bool starts_with(const char *name, const char *prefix)
+{
+    return name && strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
 bool conf_is_own_name(const char *name)
 {
     char prefix[64];
     snprintf(prefix, sizeof(prefix), CONF_NAME_PREFIX "%ld-", conf->run_id);
-    return name && strncmp(name, prefix, strlen(prefix)) == 0;
+    return starts_with(name, prefix);
 }
 
 #define CONF_KEPT_INFIX "keep-"
@@ -205,7 +210,7 @@ bool conf_is_kept_name(const char *name)
 {
     char prefix[64];
     kept_name(prefix, sizeof(prefix), "");
-    return name && strncmp(name, prefix, strlen(prefix)) == 0;
+    return starts_with(name, prefix);
 }
 
 vmhi_vm *conf_kept_lookup(vmhi_conn *conn, const char *key)

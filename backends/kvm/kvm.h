@@ -418,10 +418,9 @@ int kvm_record_parse(char *text, kvm_record *rec);
 
 /* ---- kvm_host.c -------------------------------------------------------- */
 
-void kvm_lock(kvm_host *h);
-/* kvm_lock() of the connection's host, for an operation of that
- * connection: its QMP calls wait as long as the connection's timeout
- * (vmhi_conn_options.timeout_ms; KVM_CALL_TIMEOUT_MS when 0). */
+/* Locks the connection's host for an operation of that connection (and
+ * begins its error): its QMP calls wait as long as the connection's
+ * timeout (vmhi_conn_options.timeout_ms; KVM_CALL_TIMEOUT_MS when 0). */
 void kvm_lock_conn(void *priv);
 /* How long the calling thread's operation waits for a QMP reply. */
 unsigned int kvm_call_timeout_ms(void);

@@ -136,12 +136,6 @@ uint64_t kvm_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void kvm_lock(kvm_host *h)
-{
-    kvm_error_begin();
-    pthread_mutex_lock(&h->lock);
-}
-
 /* Set by each operation as it takes the lock: the monitor thread makes
  * no synchronous QMP calls, so a thread's operation owns its value. */
 static _Thread_local unsigned int call_timeout_ms;
@@ -150,7 +144,8 @@ void kvm_lock_conn(void *priv)
 {
     kvm_conn *c = priv;
     call_timeout_ms = kvm_core->timeout_ms(c->conn);
-    kvm_lock(c->host);
+    kvm_error_begin();
+    pthread_mutex_lock(&c->host->lock);
 }
 
 unsigned int kvm_call_timeout_ms(void)
