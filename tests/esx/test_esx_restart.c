@@ -9,7 +9,6 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <check.h>
-#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 
 #include "esx_sim.h"
+#include "testproc.h"
 #include "testutil.h"
 
 START_TEST(a_restarted_server_is_survived_by_relogin)
@@ -100,53 +100,6 @@ static long since_ms(const struct timespec *t0)
     return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Whether every thread of @pid is in group stop.  /proc/<pid>/stat shows
- * the main thread only: each task's own stat is read. */
-static bool all_threads_stopped(long pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%ld/task", pid);
-    DIR *d = opendir(path);
-    if (!d)
-        return false;
-    bool stopped = true;
-    int tasks = 0;
-    struct dirent *e;
-    while (stopped && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char stat_path[384], line[512];
-        snprintf(stat_path, sizeof(stat_path), "/proc/%ld/task/%s/stat", pid, e->d_name);
-        FILE *f = fopen(stat_path, "r");
-        if (!f)
-            continue; /* a thread that just ended */
-        size_t n = fread(line, 1, sizeof(line) - 1, f);
-        fclose(f);
-        line[n] = '\0';
-        const char *state = strrchr(line, ')'); /* after the command name, which may hold ')' */
-        stopped = state && state[1] == ' ' && (state[2] == 'T' || state[2] == 't');
-        tasks++;
-    }
-    closedir(d);
-    return stopped && tasks > 0;
-}
-
-/* SIGSTOP takes effect when a thread of the target next handles signals,
- * not when kill() returns: the kernel wakes one thread to start the group
- * stop, and until that thread runs, the others go on.  On a loaded 2-core
- * machine that took long enough for the simulator's network thread to
- * answer the very call that was meant to find it stopped (the
- * esx.test_esx_restart flake of issue #11, 2 runs in 8 at load 10-13).
- * So the tests wait until every thread is stopped. */
-static void stop_server(long pid)
-{
-    ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
-    for (int i = 0; i < 1000 && !all_threads_stopped(pid); i++)
-        poll(NULL, 0, 10);
-    ck_assert_msg(all_threads_stopped(pid), "the simulator (pid %ld) did not stop within 10 s",
-                  pid);
-}
-
 static vmhi_conn *open_with_timeout(unsigned int ms)
 {
     vmhi_conn_options o = esx_options();
@@ -163,7 +116,7 @@ START_TEST(a_stopped_server_times_out_and_answers_after_sigcont)
     ck_vmhi_ok(vmhi_vm_lookup_by_name(&vm, conn, "ha-host_VM0"));
     long pid = sim_pid();
     ck_assert_int_gt(pid, 0);
-    stop_server(pid);
+    testproc_stop(pid);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     vmhi_vm_state st = 0;
@@ -205,7 +158,7 @@ START_TEST(a_server_killed_mid_call_fails_it_and_a_restart_is_survived)
     ck_vmhi_ok(vmhi_vm_lookup_by_name(&f.vm, conn, "ha-host_VM0"));
     long pid = sim_pid();
     ck_assert_int_gt(pid, 0);
-    stop_server(pid); /* the call surely waits for it */
+    testproc_stop(pid); /* the call surely waits for it */
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, power_off, &f), 0);
     poll(NULL, 0, 300);

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 
 #include "kvmtest.h"
+#include "testproc.h"
 #include "store_faults.h"
 
 #define URI "kvm:///session"
@@ -134,7 +135,7 @@ static void kill_during(fault_op op)
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
     ck_assert_int_gt(pid, 0);
-    ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
+    testproc_stop(pid);
     call c = { .vm = vm, .op = op };
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, run_call, &c), 0);
@@ -359,7 +360,7 @@ START_TEST(stopped_qemu_times_out_and_recovers)
     ck_vmhi_ok(vmhi_vm_start(vm, 0));
     long pid = kvmtest_qemu_pid(vmhi_vm_get_uuid(vm));
     ck_assert_int_gt(pid, 0);
-    ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
+    testproc_stop(pid);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ck_vmhi(vmhi_vm_pause(vm, 0), VMHI_E_TIMEOUT);
