@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vmhi host commands, help, the auth file and events:
-# capabilities, hostinfo, version (also without a connection), --help and
+# capabilities (operations, accepted values, limits), hostinfo, version
+# (also without a connection), --help and
 # `help CMD` for every subcommand, auth-file permission checks,
 # events --count / --timeout / -- COMMAND.
 # SPDX-License-Identifier: Apache-2.0
@@ -44,6 +45,34 @@ json_check 'd["operations"]["detach-disk"]["async"] is True'
 json_check 'len(d["operations"]) == 25 and d["limits"]["max-vcpus"] > 0'
 json_check 'len(d["profiles"]) > 0 and d["host"]["cpus"] > 0'
 expect 2 capabilities extra
+
+# --- the accepted-values table (vmhi_conn_get_value_caps): every 1.0 value
+# on the test backend, and exactly those left when refuse= takes some away
+expect_raw 0 -c test:///default capabilities
+out_has '^VALUE KIND  *ACCEPTED$'
+out_has '^disk-bus  *default, virtio, scsi, sata, ide, xen, pvscsi$'
+out_has '^disk-format  *raw, qcow2, vmdk$'
+out_has '^disk-access  *read-write, read-only$'
+out_has '^nic-model  *default, virtio, e1000, vmxnet3, rtl8139, xen$'
+out_has '^network-kind  *named, user, bridge$'
+out_has '^firmware  *bios, uefi$'
+out_has '^guest-type  *default, hvm, pv, pvh$'
+out_has '^boot-method  *firmware, kernel$'
+out_has '^shutdown-method  *default, acpi, guest-agent, pv$'
+expect_raw 0 --json -c test:///default capabilities
+json_check 'len(d["values"]) == 9 and d["values"]["firmware"] == ["bios", "uefi"]'
+json_check 'd["values"]["disk-bus"] == ["default", "virtio", "scsi", "sata", "ide", "xen", "pvscsi"]'
+refused='test:///default?refuse=disk-bus:ide,firmware:uefi,shutdown-method:acpi'
+expect_raw 0 -c "$refused" capabilities
+out_has '^disk-bus  *default, virtio, scsi, sata, xen, pvscsi$'
+out_has '^firmware  *bios$'
+out_has '^shutdown-method  *default, guest-agent, pv$'
+out_has '^disk-format  *raw, qcow2, vmdk$'
+expect_raw 0 --json -c "$refused" capabilities
+json_check '"ide" not in d["values"]["disk-bus"] and d["values"]["firmware"] == ["bios"]'
+json_check 'd["values"]["shutdown-method"] == ["default", "guest-agent", "pv"]'
+# A default cannot be refused: the core accepts it whatever is declared.
+expect_raw 8 -c 'test:///default?refuse=disk-bus:default' capabilities
 
 # --- help: every subcommand has a synopsis, a description and --help
 expect_raw 0 --help
