@@ -13,8 +13,8 @@
  * Each public call that returns a status (an int #vmhi_error_code) clears
  * the last error before it starts, so after it succeeds the last error is
  * #VMHI_OK.  Calls that cannot fail - getters, name lookups returning a
- * string, the _free() calls and the vmhi_error_last_*() readers - never
- * touch it.  Messages never contain passwords or other secrets.
+ * string, the _free() calls - and the vmhi_error_last_*() readers (also
+ * vmhi_error_last_location(), which returns a status) never touch it.  Messages never contain passwords or other secrets.
  */
 #ifndef VMHI_ERROR_H
 #define VMHI_ERROR_H
