@@ -110,6 +110,9 @@ typedef struct conf_context {
     /* --kernel: a real kernel image for direct-boot values, or NULL (the
      * suite then uses a stub file, with which no VM is ever started). */
     const char *kernel;
+    /* --initrd: an initrd for that kernel, or NULL (the kernel then boots
+     * without one, and define-only cases use a stub file). */
+    const char *initrd;
     /* --bridge: a host bridge for the bridge network kind, or NULL. */
     const char *bridge;
 } conf_context;
@@ -313,9 +316,9 @@ unsigned int conf_value_pick(vmhi_conn *conn, vmhi_value_kind kind);
 unsigned int conf_value_concrete(vmhi_conn *conn, vmhi_value_kind kind);
 /* A network name of @kind: "default", "user" or "bridge:<--bridge>". */
 void conf_network_of_kind(vmhi_network_kind kind, char *buf, size_t size);
-/* A path for direct kernel boot: for @tag "kernel" the --kernel image if
- * given, otherwise a small stub file under --disk-dir (define only: never
- * start a VM with it). */
+/* A path for direct kernel boot: for @tag "kernel" the --kernel image and
+ * for "initrd" the --initrd image if given, otherwise a small stub file
+ * under --disk-dir (define only: never start a VM with it). */
 void conf_kernel_path(char *buf, size_t size, const char *tag);
 
 #endif /* VMHI_CONF_H */

@@ -156,7 +156,7 @@ typedef struct conf_options {
     const char *json, *junit, *markdown, *spec_file, *coverage_file, *disk_dir;
     const char *only;           /* --only substring of case names */
     const char *crash_command;  /* --crash-command, or NULL */
-    const char *kernel, *bridge; /* --kernel, --bridge, or NULL */
+    const char *kernel, *initrd, *bridge; /* --kernel, --initrd, --bridge, or NULL */
     double timeout_scale;
     unsigned int memory_mib;
     bool list, verbose;

@@ -27,7 +27,7 @@
 #include "conf_internal.h"
 
 enum { OPT_JSON = 256, OPT_JUNIT, OPT_MD, OPT_SCALE, OPT_DISK, OPT_SPEC, OPT_COVERAGE,
-       OPT_ONLY, OPT_AUTH, OPT_CRASH, OPT_KERNEL, OPT_BRIDGE,
+       OPT_ONLY, OPT_AUTH, OPT_CRASH, OPT_KERNEL, OPT_INITRD, OPT_BRIDGE,
        OPT_MEMORY };
 
 static void usage(FILE *out)
@@ -56,6 +56,8 @@ static void usage(FILE *out)
             "  --kernel FILE         a kernel image on the backend's host for the direct\n"
             "                        kernel boot cases (default: a stub file; VMs are only\n"
             "                        defined with it, never started)\n"
+            "  --initrd FILE         an initrd for that kernel (default: none to boot\n"
+            "                        with, a stub file for the defined-only cases)\n"
             "  --memory MIB          memory of the VMs the suite makes (default 64, a\n"
             "                        multiple of 64): their maximum is twice it and every\n"
             "                        other size scales with it, for guests that need more\n"
@@ -129,6 +131,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         { "auth-file", required_argument, NULL, OPT_AUTH },
         { "crash-command", required_argument, NULL, OPT_CRASH },
         { "kernel", required_argument, NULL, OPT_KERNEL },
+        { "initrd", required_argument, NULL, OPT_INITRD },
         { "bridge", required_argument, NULL, OPT_BRIDGE },
         { "memory", required_argument, NULL, OPT_MEMORY },
         { "list", no_argument, NULL, 'l' },
@@ -155,6 +158,7 @@ static int parse_options(int argc, char **argv, conf_options *opt)
         case OPT_AUTH: rc = conf_auth_load(optarg); break;
         case OPT_CRASH: opt->crash_command = optarg; break;
         case OPT_KERNEL: opt->kernel = optarg; break;
+        case OPT_INITRD: opt->initrd = optarg; break;
         case OPT_BRIDGE: opt->bridge = optarg; break;
         case OPT_MEMORY: rc = parse_memory(opt, optarg); break;
         case 'l': opt->list = true; break;
@@ -304,6 +308,7 @@ static int certify(conf_run *run, conf_options *opt)
     context.disk_dir = opt->disk_dir;
     context.crash_command = opt->crash_command;
     context.kernel = opt->kernel;
+    context.initrd = opt->initrd;
     context.bridge = opt->bridge;
     context.claimed = claimed;
     if (opt->requested && !(opt->requested & VMHI_PROFILE_CORE)) {

@@ -86,8 +86,11 @@ void conf_network_of_kind(vmhi_network_kind kind, char *buf, size_t size)
 
 void conf_kernel_path(char *buf, size_t size, const char *tag)
 {
-    if (conf->kernel && strcmp(tag, "kernel") == 0) {
-        snprintf(buf, size, "%s", conf->kernel);
+    const char *given = strcmp(tag, "kernel") == 0   ? conf->kernel
+                        : strcmp(tag, "initrd") == 0 ? conf->initrd
+                                                     : NULL;
+    if (given) {
+        snprintf(buf, size, "%s", given);
         return;
     }
     /* A few bytes are enough to define a VM with; none is ever started. */

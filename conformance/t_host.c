@@ -160,6 +160,14 @@ VMHI_CONF_TEST(application_reaps_every_child, VMHI_PROFILE_CORE, "THR-8")
     signal(SIGCHLD, SIG_DFL);
 }
 
+/* The running VM reports the boot file it was given (@want NULL: none). */
+static void expect_boot_file(const char *what, const char *got, const char *want)
+{
+    ck_assert_msg(want ? got && strcmp(got, want) == 0 : got == NULL,
+                  "the running VM reports %s '%s', not '%s'", what, got ? got : "(none)",
+                  want ? want : "(none)");
+}
+
 VMHI_CONF_TEST(kernel_boot_starts, VMHI_PROFILE_CORE, "CFG-11")
 {
     vmhi_conn *conn = conf_open();
@@ -171,6 +179,8 @@ VMHI_CONF_TEST(kernel_boot_starts, VMHI_PROFILE_CORE, "CFG-11")
                        "no real kernel: give --kernel FILE to start a VM from one");
     vmhi_vm_config *cfg = conf_config_new();
     conf_ok(vmhi_vm_config_set_kernel(cfg, conf->kernel));
+    if (conf->initrd)
+        conf_ok(vmhi_vm_config_set_initrd(cfg, conf->initrd));
     conf_ok(vmhi_vm_config_set_cmdline(cfg, "console=ttyS0 panic=-1"));
     vmhi_vm *vm = conf_define_cfg(conn, cfg);
     conf_req("CFG-11");
@@ -178,11 +188,8 @@ VMHI_CONF_TEST(kernel_boot_starts, VMHI_PROFILE_CORE, "CFG-11")
     expect_state(vm, VMHI_STATE_RUNNING, VMHI_REASON_BOOTED, "start from a kernel");
     vmhi_vm_config *live = NULL;
     conf_ok(vmhi_vm_get_config(vm, &live, 0));
-    ck_assert_msg(vmhi_vm_config_get_kernel(live) &&
-                      strcmp(vmhi_vm_config_get_kernel(live), conf->kernel) == 0,
-                  "the running VM reports kernel '%s', not '%s'",
-                  vmhi_vm_config_get_kernel(live) ? vmhi_vm_config_get_kernel(live) : "(none)",
-                  conf->kernel);
+    expect_boot_file("kernel", vmhi_vm_config_get_kernel(live), conf->kernel);
+    expect_boot_file("initrd", vmhi_vm_config_get_initrd(live), conf->initrd);
     vmhi_vm_config_free(live);
     vmhi_vm_config_free(cfg);
     conf_discard(vm);

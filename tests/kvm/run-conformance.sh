@@ -6,7 +6,10 @@
 #   run-conformance.sh CONFORMANCE-BINARY WORKDIR [--guest DIR] [suite arguments...]
 # --guest DIR: VMs boot the tiny Linux guest of scripts/kvm/build-guest.sh
 # (DIR/vmlinux, DIR/initramfs.cpio.gz) under TCG, so that shutdown, reboot
-# and unplug requests have a guest that acts on them.
+# and unplug requests have a guest that acts on them: VMs without a kernel
+# of their own through the URI's kernel= defaults, and the suite's direct
+# kernel boot case (CFG-11) from the same files named in the VM's own
+# description (--kernel, --initrd).
 set -uo pipefail
 conf=$1 work=$2
 shift 2
@@ -21,6 +24,7 @@ if [[ ${1:-} == --guest ]]; then
     # The kernel's console on the serial port (kept in <uuid>.console), quiet.
     uri="kvm:///session?accel=tcg&kernel=$guest/vmlinux&initrd=$guest/initramfs.cpio.gz"
     uri+="&append=console%3DttyS0%20quiet%20panic%3D-1"
+    set -- --kernel "$guest/vmlinux" --initrd "$guest/initramfs.cpio.gz" "$@"
 fi
 if [[ ! -x /usr/bin/qemu-system-x86_64 ]]; then
     echo "SKIP: /usr/bin/qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
