@@ -168,13 +168,11 @@ static int tb_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
         return VMHI_OK;
     case VMHI_OP_GET_CONFIG: /* the live config and the definition, see tb_get_config() */
     case VMHI_OP_SET_MEMORY:
+    case VMHI_OP_SET_MAX_MEMORY: /* live: MEM-12, as libxl raises a running domain's */
     case VMHI_OP_SET_VCPUS:
     case VMHI_OP_ATTACH_DISK:
     case VMHI_OP_ATTACH_NIC:
         *caps = both;
-        return VMHI_OK;
-    case VMHI_OP_SET_MAX_MEMORY:
-        *caps = sup | VMHI_CAP_CONFIG;
         return VMHI_OK;
     case VMHI_OP_DETACH_DISK:
     case VMHI_OP_DETACH_NIC:

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Runtime facts, configs, memory and vCPUs.  A change with
- * VMHI_AFFECT_LIVE edits the running VM's config (balloon, vCPU hotplug)
- * and emits VMHI_EVENT_MEMORY / VMHI_EVENT_VCPU; one with
+ * VMHI_AFFECT_LIVE edits the running VM's config (balloon, vCPU hotplug,
+ * the maximum memory) and emits VMHI_EVENT_MEMORY / VMHI_EVENT_VCPU (a
+ * new maximum emits nothing: the memory itself is unchanged); one with
  * VMHI_AFFECT_CONFIG rewrites the definition and emits VMHI_EVENT_DEFINED.
  * Both are checked before either is applied, so a call changes all it was
  * asked to or nothing.
@@ -159,46 +160,66 @@ int tb_set_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags
     return tb_unlock(h, VMHI_OK);
 }
 
-static int check_max_memory_args(const tb_vm *vm, uint64_t mib, unsigned int flags)
+/* MEM-7: CURRENT means the definition even on an active VM (a new
+ * maximum there waits for the next start); LIVE (MEM-12) is the running
+ * VM's own maximum, which the simulated hypervisor can raise at once. */
+static int resolve_max_memory_affect(const tb_vm *vm, unsigned int flags, unsigned int *f)
 {
-    if (flags & ~(unsigned int)(VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG))
-        return tb_error(VMHI_E_INVALID_ARG, "test backend: unknown flags 0x%x for a maximum "
-                        "memory change; use VMHI_AFFECT_CONFIG", flags);
-    if (flags & VMHI_AFFECT_LIVE)
-        return tb_error(VMHI_E_UNSUPPORTED, "test backend: the maximum memory of a running VM "
-                        "cannot change; use VMHI_AFFECT_CONFIG (it applies at the next start)");
-    if (!vm->def)
-        return tb_error(VMHI_E_INVALID_STATE, "VM '%s' is transient; its maximum memory can "
-                        "only change in a definition (define it first)", vm->name);
+    return tb_resolve_affect(vm, flags ? flags : VMHI_AFFECT_CONFIG, "maximum memory change", f);
+}
+
+/* A maximum below the memory of a configuration it targets is refused
+ * (MEM-8): memory <= maximum always holds. */
+static int check_max_not_below(const tb_vm *vm, const vmhi_vm_config *cfg, uint64_t mib,
+                               const char *which)
+{
+    uint64_t current = vmhi_vm_config_get_memory_mib(cfg);
+    if (mib < current)
+        return tb_error(VMHI_E_INVALID_ARG, "%llu MiB is below the %s memory of VM '%s' "
+                        "(%llu MiB); lower that first with vmhi_vm_set_memory()",
+                        (unsigned long long)mib, which, vm->name, (unsigned long long)current);
+    return VMHI_OK;
+}
+
+static int check_max_memory_args(const tb_vm *vm, uint64_t mib, unsigned int f)
+{
     if (mib > TB_MAX_MEMORY_MIB)
         return tb_error(VMHI_E_LIMIT, "%llu MiB is above the test host's per-VM maximum of "
                         "%u MiB", (unsigned long long)mib, TB_MAX_MEMORY_MIB);
-    uint64_t current = vmhi_vm_config_get_memory_mib(vm->def);
-    if (mib < current)
-        return tb_error(VMHI_E_INVALID_ARG, "%llu MiB is below the configured memory of VM "
-                        "'%s' (%llu MiB); lower that first with vmhi_vm_set_memory()",
-                        (unsigned long long)mib, vm->name, (unsigned long long)current);
-    return VMHI_OK;
+    int rc = VMHI_OK;
+    if (f & VMHI_AFFECT_LIVE)
+        rc = check_max_not_below(vm, vm->live, mib, "live");
+    if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG))
+        rc = check_max_not_below(vm, vm->def, mib, "configured");
+    return rc;
 }
 
 int tb_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int flags)
 {
     tb_host *h = ((tb_conn *)priv)->host;
     vmhi_vm_config *def = NULL;
+    unsigned int f = 0;
     tb_vm *vm;
     tb_lock(h);
     int rc = tb_host_get_vm(h, uuid, &vm);
     if (rc == VMHI_OK)
-        rc = check_max_memory_args(vm, mib, flags);
+        rc = resolve_max_memory_affect(vm, flags, &f);
     if (rc == VMHI_OK)
+        rc = check_max_memory_args(vm, mib, f);
+    if (rc == VMHI_OK && (f & VMHI_AFFECT_CONFIG))
         rc = edited_def(vm, set_max_memory_field, mib, &def);
-    if (rc == VMHI_OK)
+    if (rc == VMHI_OK && def)
         rc = tb_vm_replace_def(h, vm, def);
     if (rc < 0) {
         vmhi_vm_config_free(def);
         return tb_unlock(h, rc);
     }
-    tb_emit(h, vm, VMHI_EVENT_DEFINED, NULL, 0);
+    if (f & VMHI_AFFECT_LIVE) {
+        vmhi_vm_config_set_max_memory_mib(vm->live, mib); /* checked above */
+        tb_store_save_state(h, vm);
+    }
+    if (f & VMHI_AFFECT_CONFIG)
+        tb_emit(h, vm, VMHI_EVENT_DEFINED, NULL, 0);
     return tb_unlock(h, VMHI_OK);
 }
 

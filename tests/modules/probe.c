@@ -229,6 +229,17 @@ static int probe_set_memory(void *p, const char *uuid, uint64_t mib, unsigned in
     return VMHI_OK;
 }
 
+/* Set-max-memory keeps the core's default caps: config only, no LIVE. */
+static int probe_set_max_memory(void *p, const char *uuid, uint64_t mib, unsigned int flags)
+{
+    (void)uuid;
+    (void)mib;
+    (void)flags;
+    check_priv(p);
+    atomic_fetch_add(&stats.set_max_memory_calls, 1);
+    return VMHI_OK;
+}
+
 /* Reset is implemented but reported absent; set-memory is config-only. */
 static int probe_get_op_caps(void *p, vmhi_op op, unsigned int *caps)
 {
@@ -284,6 +295,7 @@ static const vmhi_backend_ops ops = {
     .pause = probe_pause,
     .get_info = probe_get_info,
     .set_memory = probe_set_memory,
+    .set_max_memory = probe_set_max_memory,
     .events_enable = probe_events_enable,
     .get_profiles = probe_get_profiles,
     .get_value_caps = probe_get_value_caps,

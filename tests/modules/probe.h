@@ -25,6 +25,7 @@ struct probe_stats {
     atomic_int define_calls;
     atomic_int attach_calls;
     atomic_int value_caps_calls;
+    atomic_int set_max_memory_calls;
 };
 
 #endif

@@ -109,6 +109,7 @@ START_TEST(live_change_of_inactive_vm_is_invalid_state)
     vmhi_conn *conn = bt_open("test:///default");
     vmhi_vm *vm = bt_define(conn, "vm", 64);
     ck_vmhi(vmhi_vm_set_memory(vm, 32, VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_set_max_memory(vm, 256, VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
     vmhi_memory_stats stats = VMHI_MEMORY_STATS_INIT;
     ck_vmhi(vmhi_vm_get_memory_stats(vm, &stats), VMHI_E_INVALID_STATE);
@@ -127,6 +128,8 @@ START_TEST(config_change_of_transient_vm_is_invalid_state)
     ck_vmhi_ok(vmhi_vm_create(&vm, conn, cfg, 0));
     ck_vmhi(vmhi_vm_set_memory(vm, 32, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_STATE);
     ck_vmhi(vmhi_vm_set_max_memory(vm, 256, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_STATE);
+    ck_vmhi(vmhi_vm_set_max_memory(vm, 256, VMHI_AFFECT_CURRENT), VMHI_E_INVALID_STATE);
+    ck_vmhi_ok(vmhi_vm_set_max_memory(vm, 256, VMHI_AFFECT_LIVE));
     ck_vmhi(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_CONFIG), VMHI_E_INVALID_STATE);
     ck_vmhi_ok(vmhi_vm_set_vcpus(vm, 2, VMHI_AFFECT_LIVE));
     vmhi_vm_config_free(cfg);
@@ -153,18 +156,81 @@ START_TEST(balloon_may_not_exceed_host_memory)
 }
 END_TEST
 
-START_TEST(max_memory_is_config_only)
+/* MEM-7: CONFIG and CURRENT change the definition only, also while the VM
+ * runs; the running VM keeps its maximum until the next start. */
+START_TEST(max_memory_current_changes_the_definition)
 {
     fixture f;
     running_vm(&f);
-    ck_vmhi(vmhi_vm_set_max_memory(f.vm, 1024, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
     ck_vmhi_ok(vmhi_vm_set_max_memory(f.vm, 1024, VMHI_AFFECT_CONFIG));
     ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 512); /* live maximum unchanged */
     ck_vmhi_ok(vmhi_vm_set_max_memory(f.vm, 2048, VMHI_AFFECT_CURRENT));
+    ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 512);
     ck_vmhi_ok(vmhi_vm_poweroff(f.vm, 0));
     ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 2048);
     bt_wait_events(f.conn, &f.rec, 2);
     ck_assert_int_eq(f.rec.ev[0].type, VMHI_EVENT_DEFINED);
+    done(&f);
+}
+END_TEST
+
+static uint64_t defined_max_memory(vmhi_vm *vm)
+{
+    vmhi_vm_config *cfg = NULL;
+    ck_vmhi_ok(vmhi_vm_get_config(vm, &cfg, VMHI_AFFECT_CONFIG));
+    uint64_t mib = vmhi_vm_config_get_max_memory_mib(cfg);
+    vmhi_vm_config_free(cfg);
+    return mib;
+}
+
+/* MEM-12: the test backend declares VMHI_CAP_LIVE for set-max-memory; a
+ * live maximum applies at once, bounds the balloon, never goes below the
+ * live memory, and leaves the definition alone. */
+START_TEST(live_max_memory_changes_the_running_vm_only)
+{
+    fixture f;
+    running_vm(&f);
+    unsigned int caps = 0;
+    ck_vmhi_ok(vmhi_conn_get_op_caps(f.conn, VMHI_OP_SET_MAX_MEMORY, &caps));
+    ck_assert_uint_eq(caps, VMHI_CAP_SUPPORTED | VMHI_CAP_LIVE | VMHI_CAP_CONFIG);
+    ck_vmhi_ok(vmhi_vm_set_max_memory(f.vm, 1024, VMHI_AFFECT_LIVE));
+    ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 1024);
+    ck_vmhi_ok(vmhi_vm_set_memory(f.vm, 1024, VMHI_AFFECT_LIVE));
+    ck_vmhi(vmhi_vm_set_max_memory(f.vm, 512, VMHI_AFFECT_LIVE), VMHI_E_INVALID_ARG);
+    ck_assert_msg(strstr(vmhi_error_last_message(), "live memory") != NULL, "%s",
+                  vmhi_error_last_message());
+    ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 1024);
+    /* Lowered down to the memory, it bounds the balloon again. */
+    ck_vmhi_ok(vmhi_vm_set_memory(f.vm, 128, VMHI_AFFECT_LIVE));
+    ck_vmhi_ok(vmhi_vm_set_max_memory(f.vm, 128, VMHI_AFFECT_LIVE));
+    ck_vmhi(vmhi_vm_set_memory(f.vm, 256, VMHI_AFFECT_LIVE), VMHI_E_INVALID_ARG);
+    ck_assert_uint_eq(defined_max_memory(f.vm), 512);
+    /* Only the balloon changes emitted (EV-8); a new maximum is no event. */
+    bt_wait_events(f.conn, &f.rec, 2);
+    ck_assert_int_eq(vmhi_conn_dispatch_events(f.conn, 0), 0);
+    ck_assert_uint_eq(f.rec.count, 2);
+    ck_assert_int_eq(f.rec.ev[0].type, VMHI_EVENT_MEMORY);
+    ck_assert_int_eq(f.rec.ev[1].type, VMHI_EVENT_MEMORY);
+    ck_vmhi_ok(vmhi_vm_poweroff(f.vm, 0));
+    ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 512);
+    ck_vmhi(vmhi_vm_set_max_memory(f.vm, 1024, VMHI_AFFECT_LIVE), VMHI_E_INVALID_STATE);
+    done(&f);
+}
+END_TEST
+
+/* LIVE | CONFIG changes both or, when either is refused, neither. */
+START_TEST(live_and_config_max_memory_both_or_neither)
+{
+    fixture f;
+    running_vm(&f);
+    ck_vmhi_ok(vmhi_vm_set_memory(f.vm, 400, VMHI_AFFECT_CONFIG));
+    ck_vmhi(vmhi_vm_set_max_memory(f.vm, 300, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG),
+            VMHI_E_INVALID_ARG); /* the live 256 fits, the configured 400 does not */
+    ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 512);
+    ck_assert_uint_eq(defined_max_memory(f.vm), 512);
+    ck_vmhi_ok(vmhi_vm_set_max_memory(f.vm, 2048, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG));
+    ck_assert_uint_eq(info_of(f.vm).max_memory_mib, 2048);
+    ck_assert_uint_eq(defined_max_memory(f.vm), 2048);
     done(&f);
 }
 END_TEST
@@ -286,7 +352,9 @@ int main(void)
     tcase_add_test(tc, live_change_of_inactive_vm_is_invalid_state);
     tcase_add_test(tc, config_change_of_transient_vm_is_invalid_state);
     tcase_add_test(tc, balloon_may_not_exceed_host_memory);
-    tcase_add_test(tc, max_memory_is_config_only);
+    tcase_add_test(tc, max_memory_current_changes_the_definition);
+    tcase_add_test(tc, live_max_memory_changes_the_running_vm_only);
+    tcase_add_test(tc, live_and_config_max_memory_both_or_neither);
     tcase_add_test(tc, max_memory_bounds);
     tcase_add_test(tc, memory_stats_are_plausible);
     suite_add_tcase(s, tc);

@@ -213,6 +213,15 @@ START_TEST(cap_3_5_caps_are_enforced_before_the_slot)
     ck_assert_int_eq(atomic_load(&probe->set_memory_calls), 0);
     ck_vmhi_ok(vmhi_vm_set_memory(vm, 64, VMHI_AFFECT_CONFIG));
     ck_assert_int_eq(atomic_load(&probe->set_memory_calls), 1);
+    /* MEM-8: a live maximum needs VMHI_CAP_LIVE, which the probe leaves out. */
+    ck_vmhi_ok(vmhi_conn_get_op_caps(c, VMHI_OP_SET_MAX_MEMORY, &caps));
+    ck_assert_uint_eq(caps, VMHI_CAP_SUPPORTED | VMHI_CAP_CONFIG);
+    ck_vmhi(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE), VMHI_E_UNSUPPORTED);
+    ck_vmhi(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG),
+            VMHI_E_UNSUPPORTED);
+    ck_assert_int_eq(atomic_load(&probe->set_max_memory_calls), 0);
+    ck_vmhi_ok(vmhi_vm_set_max_memory(vm, 128, VMHI_AFFECT_CONFIG));
+    ck_assert_int_eq(atomic_load(&probe->set_max_memory_calls), 1);
     vmhi_vm_free(vm);
     vmhi_conn_close(c);
 }
