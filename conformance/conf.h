@@ -150,6 +150,14 @@ void conf_note_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Adds a remark to the row's result (shown in the reports). */
 void conf_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Records that requirement @id, which the test cites, does not apply on
+ * this backend, and why (also added as a note): the row still passes or
+ * fails on the other requirements it checks, but does not count as a
+ * pass of @id, which the reports show not tested ("not applicable: why")
+ * unless another row shows it. */
+void conf_req_not_applicable(const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* ------------------------------------------------------------ assertions */
 
 /* Asserts that @call returned @expected, with the library's message. */

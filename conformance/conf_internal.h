@@ -44,6 +44,9 @@ typedef struct conf_shared {
     char current[CONF_ID_MAX + 1];             /* last conf_req() */
     char reached[CONF_MAX_IDS][CONF_ID_MAX + 1];/* conf_req()s before it */
     unsigned int nreached;
+    char not_applicable[CONF_MAX_IDS][CONF_ID_MAX + 1]; /* conf_req_not_applicable() */
+    unsigned int nnot_applicable;
+    char not_applicable_why[CONF_NOTE_MAX];    /* the first one's reason */
 } conf_shared;
 
 extern conf_shared *conf_shm;
@@ -74,6 +77,9 @@ typedef struct conf_case {
     char failed_id[CONF_ID_MAX + 1]; /* the requirement charged, "" = every cited one */
     char passed_ids[CONF_MAX_IDS][CONF_ID_MAX + 1]; /* checked before the failure */
     unsigned int npassed;
+    char na_ids[CONF_MAX_IDS][CONF_ID_MAX + 1]; /* cited, but found not to apply */
+    unsigned int nna;
+    char *na_reason;               /* why (the first of them), or NULL */
     double seconds;
 } conf_case;
 

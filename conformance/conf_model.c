@@ -88,9 +88,19 @@ static bool passed_before_failure(const conf_case *c, const char *id)
     return false;
 }
 
+static bool found_not_applicable(const conf_case *c, const char *id)
+{
+    for (unsigned int i = 0; i < c->nna; i++)
+        if (strcmp(c->na_ids[i], id) == 0)
+            return true;
+    return false;
+}
+
 /* What @c says about requirement @id. */
 static conf_req_status case_verdict_on(const conf_case *c, const char *id)
 {
+    if (found_not_applicable(c, id) && strcmp(c->failed_id, id) != 0)
+        return CONF_REQ_NOT_TESTED;
     switch (c->status) {
     case CONF_PASS:
         return CONF_REQ_PASS;
@@ -136,6 +146,8 @@ static void judge_requirement(conf_run *run, conf_requirement *r)
         pass |= v == CONF_REQ_PASS;
         if (c->status == CONF_SKIP && !skip_reason)
             skip_reason = c->message;
+        if (found_not_applicable(c, r->id) && !skip_reason)
+            skip_reason = c->na_reason;
     }
     if (r->status == CONF_REQ_FAIL)
         return;

@@ -124,6 +124,7 @@ void conf_cases_free(conf_case *cases, size_t count)
     for (size_t i = 0; i < count; i++) {
         free(cases[i].message);
         free(cases[i].notes);
+        free(cases[i].na_reason);
     }
     free(cases);
 }

@@ -44,6 +44,8 @@ static void reset_shared(void)
     conf_shm->notes[0] = '\0';
     conf_shm->current[0] = '\0';
     conf_shm->nreached = 0;
+    conf_shm->nnot_applicable = 0;
+    conf_shm->not_applicable_why[0] = '\0';
 }
 
 static char *dup_or_null(const char *s)
@@ -74,6 +76,9 @@ static void collect(conf_case *c, SRunner *sr)
         memcpy(c->passed_ids, conf_shm->reached, sizeof(c->passed_ids));
     }
     c->notes = dup_or_null(conf_shm->notes);
+    c->nna = conf_shm->nnot_applicable;
+    memcpy(c->na_ids, conf_shm->not_applicable, sizeof(c->na_ids));
+    c->na_reason = dup_or_null(conf_shm->not_applicable_why);
     free(results);
 }
 

@@ -46,6 +46,24 @@ void conf_note_skip(const char *fmt, ...)
     conf_shm->skipped = 1;
 }
 
+void conf_req_not_applicable(const char *id, const char *fmt, ...)
+{
+    ck_assert_msg(conf_current_case && conf_case_cites(conf_current_case, id),
+                  "suite bug: conf_req_not_applicable(\"%s\") in a test that does not cite it",
+                  id);
+    char why[CONF_NOTE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (conf_shm->nnot_applicable < CONF_MAX_IDS)
+        snprintf(conf_shm->not_applicable[conf_shm->nnot_applicable++], CONF_ID_MAX + 1, "%s",
+                 id);
+    if (!conf_shm->not_applicable_why[0])
+        snprintf(conf_shm->not_applicable_why, sizeof(conf_shm->not_applicable_why), "%s", why);
+    conf_note("%s does not apply: %s", id, why);
+}
+
 void conf_note(const char *fmt, ...)
 {
     size_t used = strlen(conf_shm->notes);

@@ -349,13 +349,18 @@ VMHI_CONF_TEST(live_max_memory_change, VMHI_PROFILE_MEMORY, "MEM-12", "MEM-8")
         vmhi_vm_info info = VMHI_VM_INFO_INIT;
         conf_ok(vmhi_vm_get_info(vm, &info));
         ck_assert_uint_eq(info.max_memory_mib, CONF_MIB(128));
-        conf_note("VMHI_OP_SET_MAX_MEMORY has no live form: MEM-12 does not apply");
+        conf_req_not_applicable("MEM-12", "VMHI_OP_SET_MAX_MEMORY has no live form "
+                                "(no VMHI_CAP_LIVE)");
         conf_discard(vm);
         vmhi_conn_close(conn);
         return;
     }
     CONF_SKIP_CLEAN_IF(max <= CONF_MIB(128), (conf_discard(vm), vmhi_conn_close(conn)),
                        "the host allows no maximum above 128 MiB");
+    /* MEM-8: the live form too stays at or above the live memory. */
+    conf_req("MEM-8");
+    conf_fail(vmhi_vm_set_max_memory(vm, CONF_MIB(64) - granularity(conn), VMHI_AFFECT_LIVE),
+              VMHI_E_INVALID_ARG);
     conf_req("MEM-12");
     conf_ok(vmhi_vm_set_max_memory(vm, max, VMHI_AFFECT_LIVE));
     vmhi_vm_info info = VMHI_VM_INFO_INIT;
