@@ -172,3 +172,17 @@ const char *vmhi_ovf_report_kind_name(vmhi_ovf_report_kind kind)
     }
     return NULL;
 }
+
+int vmhi_ovf_report_kind_from_name(const char *name, vmhi_ovf_report_kind *out)
+{
+    vmhi__error_reset();
+    if (!name || !out)
+        return vmhi__error(VMHI_E_INVALID_ARG, "OVF report kind name or output pointer is NULL");
+    for (int k = VMHI_OVF_REPORT_UNHONOURED; k < VMHI_OVF_REPORT_KIND_COUNT_1_1; k++) {
+        if (strcmp(vmhi_ovf_report_kind_name((vmhi_ovf_report_kind)k), name) == 0) {
+            *out = (vmhi_ovf_report_kind)k;
+            return VMHI_OK;
+        }
+    }
+    return vmhi__error(VMHI_E_INVALID_ARG, "\"%.64s\" is not an OVF report kind", name);
+}

@@ -240,6 +240,18 @@ VMHI_EXTERN const char *vmhi_ovf_report_kind_name(vmhi_ovf_report_kind kind);
 VMHI_EXTERN int vmhi_ovf_package_import_disks(vmhi_ovf_package *pkg, vmhi_conn *conn,
                                               vmhi_progress_cb progress, void *userdata);
 
+/**
+ * @brief The report kind named @p name (the reverse of
+ *        vmhi_ovf_report_kind_name()).  Valid at any time; needs no
+ *        connection or package.
+ * @param name "unhonoured", "converted" or "adapted" (case-sensitive).
+ * @param[out] out The kind; unchanged on error.
+ * @return #VMHI_OK, or #VMHI_E_INVALID_ARG for a NULL @p name or @p out or
+ *         an unknown name.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_report_kind_from_name(const char *name, vmhi_ovf_report_kind *out);
+
 VMHI_END_DECLS
 
 #endif /* VMHI_OVF_H */

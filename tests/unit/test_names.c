@@ -68,6 +68,18 @@ START_TEST(vm_and_conn_enums_round_trip)
 }
 END_TEST
 
+/* The 1.1 enum of vmhi/ovf.h, against its own bound. */
+START_TEST(ovf_enums_round_trip)
+{
+    CHECK_ENUM(vmhi_ovf_report_kind, vmhi_ovf_report_kind, 1, VMHI_OVF_REPORT_KIND_COUNT_1_1);
+    ck_assert_ptr_null(vmhi_ovf_report_kind_name((vmhi_ovf_report_kind)0));
+    vmhi_ovf_report_kind k = VMHI_OVF_REPORT_ADAPTED;
+    ck_vmhi(vmhi_ovf_report_kind_from_name("Adapted", &k), VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(k, VMHI_OVF_REPORT_ADAPTED);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "OVF report kind"));
+}
+END_TEST
+
 /* Bit-valued enums: every bit of the _ALL_1_0 mask has a name and only those. */
 START_TEST(bit_enums_round_trip)
 {
@@ -231,6 +243,7 @@ int main(void)
     TCase *tc = tcase_create("names");
     tcase_add_test(tc, config_enums_round_trip);
     tcase_add_test(tc, vm_and_conn_enums_round_trip);
+    tcase_add_test(tc, ovf_enums_round_trip);
     tcase_add_test(tc, bit_enums_round_trip);
     tcase_add_test(tc, value_names_follow_their_kind);
     tcase_add_test(tc, error_codes_have_names);
