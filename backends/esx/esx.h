@@ -604,6 +604,7 @@ typedef struct esx_watch {
     uint64_t session_gen;        /* session the collector belongs to */
     char collector[ESX_MOREF_MAX + 1];
     char version[256];
+    uint64_t last_sent_ns;       /* send time of the last answered wait */
     unsigned int mask;           /* event types with subscribers */
 } esx_watch;
 
@@ -617,9 +618,15 @@ typedef struct esx_reread {
     size_t count;
     bool overflow;               /* too many: every entry is marked dirty */
 } esx_reread;
-/* Applies an UpdateSet sent at @sent_ns to the cache (takes the lock);
- * @rr (zeroed) receives the VMs to read again. */
-void esx_watch_apply_updates(esx_conn *c, const xmlNode *set, uint64_t sent_ns, esx_reread *rr);
+/* How old the changes of a WaitForUpdatesEx answer sent at @sent_ns may
+ * be: a server may queue changes, each with the values of its moment,
+ * from the previous answer on (@w->last_sent_ns); the first answer after
+ * the filter (no version yet) is the state when it was asked for. */
+uint64_t esx_watch_changes_since(const esx_watch *w, uint64_t sent_ns);
+/* Applies an UpdateSet whose changes are no older than @since_ns to the
+ * cache (takes the lock); @rr (zeroed) receives the VMs to read again. */
+void esx_watch_apply_updates(esx_conn *c, const xmlNode *set, uint64_t since_ns,
+                             esx_reread *rr);
 /* Whether the cached entry @vm may answer without asking the server. */
 bool esx_cache_trusted(esx_conn *c, const esx_vm *vm);
 /* Events of our own operations.  With esx_conn.lock held: */

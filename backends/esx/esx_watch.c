@@ -22,10 +22,18 @@
  * not reported, and each VM remembers the state and reason last reported,
  * so that whoever sees a change first reports it once.
  *
- * Freshness: an update applies to a cached entry only when its request
- * was sent after the entry was last read; otherwise the server's answer
- * may be older than what the cache holds, and the watcher reads that VM
- * again instead.  Entries read by a listing answer lookups and get_info
+ * Freshness: an update applies to a cached entry only when the change
+ * it carries is known to be newer than the entry's last read; otherwise
+ * it may be older than what the cache holds, and the watcher reads that
+ * VM again instead.  A change is not as new as the request that brought
+ * it: servers may queue changes between two waits, each with the values
+ * of its moment (the vSphere simulator does, and hands them over in one
+ * batch), so what an answer brings is only known to be no older than the
+ * previous wait's request (esx_watch_changes_since()).  Taking the
+ * request's own send time let a start's queued "poweredOn" arrive after
+ * the following poweroff was reported and report the VM running, then
+ * off, again: two events too many in conformance many_threads_one_connection
+ * under load (issue #11).  Entries read by a listing answer lookups and get_info
  * for cache_ms (configuration changes of other clients reach the cache
  * only through reads: not every server pushes them).
  */
@@ -289,7 +297,7 @@ static void apply_changes(esx_vm *vm, const xmlNode *ou, bool enter)
 }
 
 /* Applies one ObjectUpdate (lock held). */
-static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, esx_reread *rr)
+static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t since_ns, esx_reread *rr)
 {
     char kind[16], moref[ESX_MOREF_MAX + 1];
     esx_xml_child_text(ou, "kind", kind, sizeof(kind));
@@ -305,11 +313,11 @@ static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, esx_r
      * listing): only its next read will give all of it. */
     if (!vm && esx_cache_upsert(&c->cache, moref, &vm) < 0)
         return;
-    bool enter = strcmp(kind, "enter") == 0, applied = vm->refreshed_ns <= sent_ns;
+    bool enter = strcmp(kind, "enter") == 0, applied = vm->refreshed_ns <= since_ns;
     char old_name[VMHI_NAME_MAX + 1], old_uuid[VMHI_UUID_STRLEN + 1];
     memcpy(old_name, vm->name, sizeof(old_name));
     memcpy(old_uuid, vm->uuid, sizeof(old_uuid));
-    /* Read after we asked: this may be older.  A change is worth a read;
+    /* Read since the change: this may be older.  A change is worth a read;
      * the first report of every VM only fills in what no read told us
      * (a listing brings no UUID). */
     if (applied)
@@ -328,14 +336,20 @@ static void apply_update(esx_conn *c, const xmlNode *ou, uint64_t sent_ns, esx_r
         esx_event_observed(c, vm);
 }
 
-void esx_watch_apply_updates(esx_conn *c, const xmlNode *set, uint64_t sent_ns, esx_reread *rr)
+uint64_t esx_watch_changes_since(const esx_watch *w, uint64_t sent_ns)
+{
+    return w->version[0] ? w->last_sent_ns : sent_ns;
+}
+
+void esx_watch_apply_updates(esx_conn *c, const xmlNode *set, uint64_t since_ns,
+                             esx_reread *rr)
 {
     esx_lock(c);
     for (const xmlNode *fs = esx_xml_child(set, "filterSet"); fs;
          fs = esx_xml_next(fs, "filterSet"))
         for (const xmlNode *ou = esx_xml_child(fs, "objectSet"); ou;
              ou = esx_xml_next(ou, "objectSet"))
-            apply_update(c, ou, sent_ns, rr);
+            apply_update(c, ou, since_ns, rr);
     esx_unlock(c);
 }
 
@@ -395,7 +409,7 @@ static int wait_once(esx_conn *c)
             esx_reply_free(&r);
             return VMHI_E_NOMEM;
         }
-        esx_watch_apply_updates(c, set, sent, rr);
+        esx_watch_apply_updates(c, set, esx_watch_changes_since(w, sent), rr);
         esx_copy(w->version, sizeof(w->version), version);
         esx_reply_free(&r);
         read_again(c, rr);
@@ -403,6 +417,8 @@ static int wait_once(esx_conn *c)
     } else {
         esx_reply_free(&r);
     }
+    /* The server has handed over what it queued until after this. */
+    w->last_sent_ns = sent;
     atomic_store(&w->live, true);
     return VMHI_OK;
 }

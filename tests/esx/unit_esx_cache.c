@@ -131,6 +131,57 @@ START_TEST(a_change_older_than_the_last_read_is_read_again)
 }
 END_TEST
 
+static const char power_on[] = "<changeSet><name>runtime.powerState</name><op>assign</op>"
+                               "<val>poweredOn</val></changeSet>";
+static const char power_off[] = "<changeSet><name>runtime.powerState</name><op>assign</op>"
+                                "<val>poweredOff</val></changeSet>";
+
+/* The server queued a start's "poweredOn" while the watcher was busy; the
+ * following poweroff then ran and reported the VM off (read at 300).  The
+ * next wait, asked at 400, brings the queued change: it is no proof of
+ * anything after the previous wait (asked at 100), so it is read again
+ * rather than reported as the VM running again (the two extra events of
+ * conformance many_threads_one_connection, issue #11). */
+START_TEST(a_queued_change_older_than_the_last_read_is_not_reported)
+{
+    esx_reread rr;
+    esx_vm *vm = listed("vm-2", "ha-host_VM1", 50);
+    update("enter", "vm-2", first_report, 60, &rr);
+    vm->power = ESX_POWER_OFF;          /* what the poweroff reported */
+    vm->w_state = esx_vm_state(vm);
+    vm->w_reason = esx_vm_reason(vm);
+    vm->refreshed_ns = 300;
+    esx_watch w;
+    memset(&w, 0, sizeof(w));
+    strcpy(w.version, "7");
+    w.last_sent_ns = 100;
+    ck_assert_uint_eq(esx_watch_changes_since(&w, 400), 100);
+    update("modify", "vm-2", power_on, esx_watch_changes_since(&w, 400), &rr);
+    ck_assert_int_eq(vm->power, ESX_POWER_OFF);
+    ck_assert_uint_eq(rr.count, 1);
+    ck_assert_uint_eq(esx_fake_events, 0);
+    /* A change queued after the read is newer than it and reported once. */
+    w.last_sent_ns = 400;
+    update("modify", "vm-2", power_on, esx_watch_changes_since(&w, 500), &rr);
+    ck_assert_int_eq(vm->power, ESX_POWER_ON);
+    ck_assert_uint_eq(rr.count, 0);
+    ck_assert_uint_eq(esx_fake_events, 1);
+    update("modify", "vm-2", power_off, esx_watch_changes_since(&w, 500), &rr);
+    ck_assert_uint_eq(esx_fake_events, 2);
+}
+END_TEST
+
+/* The first answer after a new filter (no version yet) is the state when
+ * it was asked for, not a queue. */
+START_TEST(the_first_answer_is_as_new_as_its_request)
+{
+    esx_watch w;
+    memset(&w, 0, sizeof(w));
+    w.last_sent_ns = 100;
+    ck_assert_uint_eq(esx_watch_changes_since(&w, 400), 400);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("esx-cache");
@@ -140,6 +191,8 @@ int main(void)
     tcase_add_test(tc, a_uuid_from_a_report_newer_than_the_listing_is_indexed);
     tcase_add_test(tc, a_vm_first_seen_by_the_watcher_is_indexed);
     tcase_add_test(tc, a_change_older_than_the_last_read_is_read_again);
+    tcase_add_test(tc, a_queued_change_older_than_the_last_read_is_not_reported);
+    tcase_add_test(tc, the_first_answer_is_as_new_as_its_request);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
