@@ -186,3 +186,26 @@ int vmhi_ovf_report_kind_from_name(const char *name, vmhi_ovf_report_kind *out)
     }
     return vmhi__error(VMHI_E_INVALID_ARG, "\"%.64s\" is not an OVF report kind", name);
 }
+
+const char *vmhi_ovf_flag_name(vmhi_ovf_flag flag)
+{
+    switch (flag) {
+    case VMHI_OVF_STRICT:
+        return "strict";
+    }
+    return NULL;
+}
+
+int vmhi_ovf_flag_from_name(const char *name, vmhi_ovf_flag *out)
+{
+    vmhi__error_reset();
+    if (!name || !out)
+        return vmhi__error(VMHI_E_INVALID_ARG, "OVF flag name or output pointer is NULL");
+    for (unsigned bit = 1; bit & VMHI_OVF_FLAG_ALL_1_1; bit <<= 1) {
+        if (strcmp(vmhi_ovf_flag_name((vmhi_ovf_flag)bit), name) == 0) {
+            *out = (vmhi_ovf_flag)bit;
+            return VMHI_OK;
+        }
+    }
+    return vmhi__error(VMHI_E_INVALID_ARG, "\"%.64s\" is not an OVF import flag", name);
+}

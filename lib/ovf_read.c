@@ -654,7 +654,7 @@ int vmhi__ovf_check_options(const vmhi_ovf_import_options *opts)
         return vmhi__error(VMHI_E_INVALID_ARG, "vmhi_ovf_import_options version %u is not "
                                                "supported (1..%d)", opts->version,
                            VMHI_OVF_IMPORT_OPTIONS_VERSION);
-    if (opts->flags & ~(unsigned)VMHI_OVF_STRICT)
+    if (opts->flags & ~VMHI_OVF_FLAG_ALL_1_1)
         return vmhi__error(VMHI_E_INVALID_ARG, "unknown OVF import flags 0x%x", opts->flags);
     if (opts->disk_dir && (opts->disk_dir[0] != '/' || strlen(opts->disk_dir) > 2048))
         return vmhi__error(VMHI_E_INVALID_ARG, "disk_dir must be an absolute directory");

@@ -35,6 +35,8 @@ typedef enum vmhi_ovf_flag {
     /** Any item or section the import cannot honour fails the import. */
     VMHI_OVF_STRICT = 1 << 0
 } vmhi_ovf_flag;
+/** @brief Every #vmhi_ovf_flag bit of VMHI 1.1.  @since 1.1 */
+#define VMHI_OVF_FLAG_ALL_1_1 0x1u
 
 /** @brief The #vmhi_ovf_import_options layout this header describes. */
 #define VMHI_OVF_IMPORT_OPTIONS_VERSION 1
@@ -251,6 +253,26 @@ VMHI_EXTERN int vmhi_ovf_package_import_disks(vmhi_ovf_package *pkg, vmhi_conn *
  * @since 1.1
  */
 VMHI_EXTERN int vmhi_ovf_report_kind_from_name(const char *name, vmhi_ovf_report_kind *out);
+
+/**
+ * @brief The name of an import flag: "strict".  Valid at any time.
+ * @param flag One bit of #VMHI_OVF_FLAG_ALL_1_1.
+ * @return A static string, or NULL for any other value (0, several bits,
+ *         an unknown bit).
+ * @since 1.1
+ */
+VMHI_EXTERN const char *vmhi_ovf_flag_name(vmhi_ovf_flag flag);
+
+/**
+ * @brief The import flag named @p name (the reverse of
+ *        vmhi_ovf_flag_name()).  Valid at any time.
+ * @param name "strict" (case-sensitive).
+ * @param[out] out The flag; unchanged on error.
+ * @return #VMHI_OK, or #VMHI_E_INVALID_ARG for a NULL @p name or @p out or
+ *         an unknown name.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_flag_from_name(const char *name, vmhi_ovf_flag *out);
 
 VMHI_END_DECLS
 

@@ -77,6 +77,23 @@ START_TEST(ovf_enums_round_trip)
     ck_vmhi(vmhi_ovf_report_kind_from_name("Adapted", &k), VMHI_E_INVALID_ARG);
     ck_assert_int_eq(k, VMHI_OVF_REPORT_ADAPTED);
     ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "OVF report kind"));
+    /* The bit set: every bit of its _ALL_1_1 mask named, and only those. */
+    for (unsigned bit = 1; bit != 0; bit <<= 1) {
+        const char *name = vmhi_ovf_flag_name((vmhi_ovf_flag)bit);
+        ck_assert_int_eq(name != NULL, (bit & VMHI_OVF_FLAG_ALL_1_1) != 0);
+        if (name) {
+            vmhi_ovf_flag f = 0;
+            ck_vmhi_ok(vmhi_ovf_flag_from_name(name, &f));
+            ck_assert_uint_eq((unsigned)f, bit);
+        }
+    }
+    ck_assert_ptr_null(vmhi_ovf_flag_name((vmhi_ovf_flag)0));
+    ck_assert_str_eq(vmhi_ovf_flag_name(VMHI_OVF_STRICT), "strict");
+    vmhi_ovf_flag f = VMHI_OVF_STRICT;
+    ck_vmhi(vmhi_ovf_flag_from_name("Strict", &f), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_flag_from_name(NULL, &f), VMHI_E_INVALID_ARG);
+    ck_assert_int_eq(f, VMHI_OVF_STRICT);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "OVF flag"));
 }
 END_TEST
 
@@ -231,6 +248,8 @@ START_TEST(abi_15_versioned_bounds_never_change)
     ck_assert_uint_eq(VMHI_EVENT_ALL_1_0, 0x7fu);
     ck_assert_uint_eq(VMHI_PROFILE_ALL_1_0, 0x7fu);
     ck_assert_uint_eq(VMHI_CAP_ALL_1_0, 0xfu);
+    ck_assert_int_eq(VMHI_OVF_REPORT_KIND_COUNT_1_1, 4);
+    ck_assert_uint_eq(VMHI_OVF_FLAG_ALL_1_1, 0x1u);
     ck_assert_int_eq(VMHI_METADATA_MAX, 64);
     ck_assert_int_eq(VMHI_METADATA_KEY_MAX, 128);
     ck_assert_int_eq(VMHI_METADATA_VALUE_MAX, 4095);
