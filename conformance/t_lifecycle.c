@@ -325,6 +325,15 @@ VMHI_CONF_TABLE(poweroff_cancels_guest_requests, VMHI_PROFILE_LIFECYCLE_FULL, 2,
         conf_recorder_settle(rec, conf_ms(CONF_SETTLE_MS));
         char seen[512];
         conf_recorder_describe(rec, seen, sizeof(seen));
+        /* A reboot done between the look above and the power-off left no
+         * request to cancel (seen on Xen once its guests booted faster). */
+        conf_event first = conf_recorder_count(rec) == 3 ? conf_recorder_get(rec, 0)
+                                                         : (conf_event){ 0 };
+        CONF_SKIP_CLEAN_IF(reboot && first.type == VMHI_EVENT_LIFECYCLE &&
+                           first.state == VMHI_STATE_RUNNING &&
+                           first.reason == VMHI_REASON_REBOOTED,
+                           (conf_recorder_free(rec), conf_discard(vm), vmhi_conn_close(conn)),
+                           "the guest complied before the suite could power the VM off");
         ck_assert_msg(conf_recorder_count(rec) == 2, "expected shutoff/poweroff and "
                       "running/booted only, got: %s", seen);
     }

@@ -163,6 +163,10 @@ int xen_set_max_memory(void *priv, const char *uuid, uint64_t mib, unsigned int 
     xen_vm *vm = NULL;
     unsigned f = 0;
     int rc = xen_get_vm(h, uuid, &vm);
+    /* CURRENT always means the definition here (MEM-7): that the domain's
+     * maximum can also be raised live must not change what it does. */
+    if ((flags & (VMHI_AFFECT_LIVE | VMHI_AFFECT_CONFIG)) == VMHI_AFFECT_CURRENT)
+        flags |= VMHI_AFFECT_CONFIG;
     if (rc == VMHI_OK)
         rc = xen_resolve_affect(vm, flags, "maximum memory change", &f);
     vmhi_vm_config *live = NULL, *def = NULL;

@@ -26,7 +26,7 @@
 #define BENCH_XL_NAME "bench-xl"
 #define BENCH_VMHI_NAME "bench-vmhi"
 #define BENCH_URI "xen:///"
-#define BENCH_KERNEL "/guest/vmlinuz"
+#define BENCH_KERNEL "/guest/vmlinux"
 #define BENCH_INITRD "/guest/initrd.gz"
 #define BENCH_CMDLINE "console=hvc0 quiet"
 #define BENCH_MIB 128       /* memory = maximum: no boot-time balloon either way */

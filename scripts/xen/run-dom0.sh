@@ -26,9 +26,9 @@
 # the conformance suite runs up to six guests of 128 MiB at once, and
 # libxl builds a PV guest with its maximum (256 MiB) before ballooning it
 # down.  QEMU allocates guest memory as Xen touches it (bootscrub=0), so
-# the host pays for what the guests use.  It has the
-# PV guest in /guest (vmlinuz, initrd.gz), a bridge xenbr0 without uplink,
-# a writable /var/lib/vmhi, tmpfs /tmp and /run.
+# the host pays for what the guests use.  It has the PV guest in /guest
+# (vmlinuz, which /init unpacks to vmlinux, and initrd.gz), a bridge xenbr0
+# without uplink, a writable /var/lib/vmhi, tmpfs /tmp and /run.
 #
 # Progress lines with the seconds since start go to stdout.  For
 # debugging: VMHI_XEN_CONSOLE=1 streams the console to stdout too;
