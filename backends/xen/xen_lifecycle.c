@@ -170,6 +170,30 @@ static int check_free_memory(xen_host *h, libxl_domain_config *dc, const char *n
                      (unsigned long long)(free_kb / 1024));
 }
 
+/* libxl starts the hotplug scripts of a new domain's disks all at once,
+ * each with LIBXL_HOTPLUG_TIMEOUT (40 s) from its start, and Linux's block
+ * script does most of its work under one lock: the scripts run one after
+ * the other, so on a slow or busy dom0 the last ones time out and the
+ * whole start fails (16 disks at ~4 s a script in the test bed's TCG dom0:
+ * conformance attach_beyond_device_limit[disk/live]; NetBSD's pkgsrc
+ * raises that timeout for the same reason).  So a domain is built with its
+ * first XEN_DISKS_AT_BUILD disks and gets the others one at a time, each
+ * with a timeout of its own, while it is still paused: the guest finds
+ * them all when it starts, and libxl records them as the domain's own
+ * (a reboot rebuilds it with all of them, and does the same). */
+#define XEN_DISKS_AT_BUILD 4
+
+static int create_paused(xen_host *h, libxl_domain_config *dc, uint32_t *domid)
+{
+    int all = dc->num_disks;
+    dc->num_disks = all < XEN_DISKS_AT_BUILD ? all : XEN_DISKS_AT_BUILD;
+    int lrc = libxl_domain_create_new(h->ctx, dc, domid, NULL, NULL);
+    dc->num_disks = all; /* disposed of with the rest */
+    for (int i = XEN_DISKS_AT_BUILD; lrc == 0 && i < all; i++)
+        lrc = libxl_device_disk_add(h->ctx, *domid, &dc->disks[i], NULL);
+    return lrc;
+}
+
 static int build_domain(xen_conn *c, xen_vm *vm, libxl_domain_config *dc, bool paused)
 {
     xen_host *h = c->host;
@@ -177,7 +201,7 @@ static int build_domain(xen_conn *c, xen_vm *vm, libxl_domain_config *dc, bool p
     int rc = check_free_memory(h, dc, vm->name);
     if (rc < 0)
         return rc;
-    int lrc = libxl_domain_create_new(h->ctx, dc, &domid, NULL, NULL);
+    int lrc = create_paused(h, dc, &domid);
     if (lrc) {
         if (domid != XEN_NO_DOMID)
             libxl_domain_destroy(h->ctx, domid, NULL); /* half-built */
@@ -221,7 +245,7 @@ static int rebuild_domain(xen_host *h, xen_vm *vm, bool paused)
     if (rc == VMHI_OK) {
         uint32_t domid = XEN_NO_DOMID;
         dc.b_info.target_memkb = dc.b_info.max_memkb;
-        lrc = libxl_domain_create_new(h->ctx, &dc, &domid, NULL, NULL);
+        lrc = create_paused(h, &dc, &domid);
         if (lrc) {
             if (domid != XEN_NO_DOMID)
                 libxl_domain_destroy(h->ctx, domid, NULL);
