@@ -38,6 +38,9 @@ void vmhi_ovf_package_free(vmhi_ovf_package *pkg)
     vmhi__free(pkg->members);
     vmhi__free(pkg->hrefs);
     vmhi__free(pkg->manifest);
+    for (size_t i = 0; i < pkg->written_count; i++)
+        vmhi__free(pkg->written[i]); /* kept on disk: the defined VMs use them */
+    vmhi__free(pkg->written);
     vmhi__free(pkg);
 }
 

@@ -384,15 +384,39 @@ int vmhi_ovf_package_import_disks(vmhi_ovf_package *pkg, vmhi_conn *conn,
             vmhi_vm_config_free(copies[i]);
         }
     }
+    /* On success the package keeps the list (vmhi_ovf_package_discard_disks;
+     * without memory for it a file is only not discarded later). */
     for (size_t i = 0; i < im.created_count; i++) {
+        if (rc == 0 && vmhi__array_reserve(&pkg->written, &pkg->written_cap,
+                                           pkg->written_count, sizeof(pkg->written[0])) == 0) {
+            pkg->written[pkg->written_count++] = im.created[i];
+            continue;
+        }
         if (rc)
             unlink(im.created[i]);
         vmhi__free(im.created[i]);
     }
+    if (rc == 0)
+        vmhi__error_reset(); /* a failed reserve above is no error of the call */
     while (rc != 0 && pkg->line_count > lines)
         vmhi__free(pkg->lines[--pkg->line_count].message);
     vmhi__free(im.created);
     vmhi__free(copies);
     vmhi__free(im.buf);
+    return rc;
+}
+
+int vmhi_ovf_package_discard_disks(vmhi_ovf_package *pkg)
+{
+    vmhi__error_reset();
+    if (!pkg)
+        return vmhi__error(VMHI_E_INVALID_ARG, "package is NULL");
+    int rc = VMHI_OK;
+    for (size_t i = 0; i < pkg->written_count; i++) {
+        if (unlink(pkg->written[i]) != 0 && errno != ENOENT && rc == VMHI_OK)
+            rc = io_fail("remove the imported image", pkg->written[i]);
+        vmhi__free(pkg->written[i]);
+    }
+    pkg->written_count = 0;
     return rc;
 }

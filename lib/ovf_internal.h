@@ -89,6 +89,10 @@ struct vmhi_ovf_package {
     size_t href_cap;
     vmhi__mf_entry *manifest; /* NULL: the package has no manifest */
     size_t manifest_count;
+    /* Files vmhi_ovf_package_import_disks() wrote (for discard_disks). */
+    char **written;
+    size_t written_count;
+    size_t written_cap;
 };
 
 /* What one import needs while it walks the document. */

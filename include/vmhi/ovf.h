@@ -243,6 +243,24 @@ VMHI_EXTERN int vmhi_ovf_package_import_disks(vmhi_ovf_package *pkg, vmhi_conn *
                                               vmhi_progress_cb progress, void *userdata);
 
 /**
+ * @brief Removes the image files vmhi_ovf_package_import_disks() wrote for
+ *        @p pkg, for an import that cannot go on (adaptation or a define
+ *        failed): a file that was in the disk directory before is never
+ *        removed.  The package's descriptions still name the removed
+ *        files; a later vmhi_ovf_package_import_disks() has nothing to
+ *        remove and writes none (the descriptions no longer name a File
+ *        href), so open the package again to retry.
+ * @param pkg The package.
+ * @return #VMHI_OK (also when there was nothing to remove, or a file was
+ *         already gone); #VMHI_E_INVALID_ARG for a NULL @p pkg; the first
+ *         #VMHI_E_IO or #VMHI_E_PERMISSION of a file that could not be
+ *         removed (the others are removed all the same).  Either way the
+ *         package forgets every file.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_discard_disks(vmhi_ovf_package *pkg);
+
+/**
  * @brief The report kind named @p name (the reverse of
  *        vmhi_ovf_report_kind_name()).  Valid at any time; needs no
  *        connection or package.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vmhi import/export: OVF corpus packages into test:///<dir>, the report
 # (printed before anything is defined), --dry-run, --option, --strict,
-# adaptation to refused values, malformed packages defining nothing, and
+# adaptation to refused values, malformed packages defining nothing, a
+# failed define undoing the import (VMs and converted images), and
 # export -> import giving the same description (issue #12).
 # SPDX-License-Identifier: Apache-2.0
 source "$(dirname "$0")/lib.sh"
@@ -52,6 +53,16 @@ diff -u "$TMP/before.xml" "$OUT" >&2 || fail "export -> import changed the descr
 expect 0 import "$CORPUS/collection.ovf" --no-images
 out_has "VM 'web' defined"
 out_has "VM 'db' defined"
+# a VM that cannot be defined undoes the import: web is defined first, db
+# exists, so web is undefined again
+expect 0 undefine web
+expect 9 import "$CORPUS/collection.ovf" --no-images
+err_has "cannot define VM 'db'"
+err_has "the import was undone: 1 of 1 VM(s) it defined undefined again"
+out_lacks "VM 'web' defined"
+expect 3 dumpconfig web
+expect 0 undefine db
+expect 0 import "$CORPUS/collection.ovf" --no-images
 # the corpus .ova's vmdk is a placeholder: qemu-img's own message, nothing left
 expect 1 import "$CORPUS/vbox-6.ova" --disk-dir "$TMP/vbox"
 err_has 'qemu-img info failed (exit status 1): qemu-img: .*Unsupported VMDK version'
@@ -107,6 +118,17 @@ out_has 'format="qcow2"'
 CHECKS=$((CHECKS + 1))
 qemu-img compare -q -f raw -F qcow2 "$TMP/img/root.img" "$TMP/out/root.qcow2" ||
     fail "the imported image differs from the exported one"
+# a define that fails after the images were converted removes them again
+# (the package's UUID would redefine imgvm: a VM of that name and another
+# UUID makes the define fail)
+expect 0 undefine imgvm
+expect 0 define "$TMP/img.xml"
+expect 9 import "$TMP/imgvm.ova" --disk-dir "$TMP/out2"
+err_has "cannot define VM 'imgvm'"
+CHECKS=$((CHECKS + 1))
+[ -e "$TMP/out2/root.qcow2" ] && fail "a failed import left its converted image"
+CHECKS=$((CHECKS + 1))
+[ -e "$TMP/out/root.qcow2" ] || fail "a failed import removed an image it did not write"
 expect 0 undefine imgvm
 
 # --- strict, malformed and unsafe packages define nothing

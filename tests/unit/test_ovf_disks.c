@@ -218,6 +218,16 @@ START_TEST(ova_export_import_converts_images)
     ck_vmhi(vmhi_ovf_package_import_disks(again, conn, NULL, NULL), VMHI_E_EXISTS);
     snprintf(cmd, sizeof(cmd), "%s/root.qcow2", out);
     ck_assert(exists(cmd));
+    /* The failed import wrote nothing, so it discards nothing; the first
+     * one discards what it wrote, once. */
+    ck_vmhi_ok(vmhi_ovf_package_discard_disks(again));
+    ck_assert(exists(cmd));
+    ck_vmhi_ok(vmhi_ovf_package_discard_disks(p));
+    ck_assert(!exists(cmd));
+    snprintf(cmd, sizeof(cmd), "%s/data.qcow2", out);
+    ck_assert(!exists(cmd));
+    ck_vmhi_ok(vmhi_ovf_package_discard_disks(p));
+    ck_vmhi(vmhi_ovf_package_discard_disks(NULL), VMHI_E_INVALID_ARG);
     vmhi_ovf_package_free(again);
     vmhi_ovf_package_free(p);
     vmhi_conn_close(conn);

@@ -118,6 +118,8 @@ int cli_fail_parse(cli_ctx *ctx, int rc, const char *source);
 int cli_exit_for(int rc);
 /* Informational message on stdout unless --quiet or --json. */
 void cli_info(const cli_ctx *ctx, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* A line on stderr about what a failed command left or undid. */
+void cli_warn(const cli_ctx *ctx, const char *fmt, ...) CLI_PRINTF(2, 3);
 
 typedef struct cli_table cli_table;
 cli_table *cli_table_new(size_t ncols, const char *const *headers);

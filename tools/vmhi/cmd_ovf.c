@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -43,21 +44,53 @@ static void print_report(const cli_ctx *ctx, const vmhi_ovf_package *pkg, json_o
         json_object_object_add(doc, "report", lines);
 }
 
-static int define_all(cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object *names)
+/* An import that cannot finish leaves nothing behind (the help's "defines
+ * nothing"): the VMs it defined are undefined again and the images it
+ * wrote removed.  What cannot be undone is said. */
+static void undo_import(cli_ctx *ctx, vmhi_ovf_package *pkg, vmhi_vm **defined, size_t n)
 {
-    for (size_t i = 0; i < vmhi_ovf_package_get_vm_count(pkg); i++) {
-        const vmhi_vm_config *cfg = vmhi_ovf_package_get_vm(pkg, i);
-        vmhi_vm *vm = NULL;
-        int rc = vmhi_vm_define(&vm, ctx->conn, cfg, 0);
-        if (rc != VMHI_OK)
-            return cli_fail_vmhi(ctx, rc, "cannot define VM '%s'", vmhi_vm_config_get_name(cfg));
-        if (names)
-            json_object_array_add(names, cli_json_str(vmhi_vm_get_name(vm)));
+    size_t undone = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (vmhi_vm_undefine(defined[i], 0) == VMHI_OK)
+            undone++;
         else
-            cli_info(ctx, "VM '%s' defined (%s).", vmhi_vm_get_name(vm), vmhi_vm_get_uuid(vm));
-        vmhi_vm_free(vm);
+            cli_warn(ctx, "VM '%s' stays defined: %s", vmhi_vm_get_name(defined[i]),
+                     vmhi_error_last_message());
     }
-    return CLI_EXIT_OK;
+    if (vmhi_ovf_package_discard_disks(pkg) != VMHI_OK)
+        cli_warn(ctx, "%s", vmhi_error_last_message());
+    if (n)
+        cli_warn(ctx, "the import was undone: %zu of %zu VM(s) it defined undefined again", undone,
+                 n);
+}
+
+static int define_all(cli_ctx *ctx, vmhi_ovf_package *pkg, json_object *names)
+{
+    size_t count = vmhi_ovf_package_get_vm_count(pkg), n = 0;
+    vmhi_vm **defined = calloc(count ? count : 1, sizeof(*defined));
+    if (!defined)
+        return cli_fail(ctx, CLI_EXIT_GENERIC, "out of memory");
+    int rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < count && rc == CLI_EXIT_OK; i++) {
+        const vmhi_vm_config *cfg = vmhi_ovf_package_get_vm(pkg, i);
+        int vrc = vmhi_vm_define(&defined[n], ctx->conn, cfg, 0);
+        if (vrc != VMHI_OK)
+            rc = cli_fail_vmhi(ctx, vrc, "cannot define VM '%s'", vmhi_vm_config_get_name(cfg));
+        else
+            n++;
+    }
+    if (rc != CLI_EXIT_OK)
+        undo_import(ctx, pkg, defined, n);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == CLI_EXIT_OK && names)
+            json_object_array_add(names, cli_json_str(vmhi_vm_get_name(defined[i])));
+        else if (rc == CLI_EXIT_OK)
+            cli_info(ctx, "VM '%s' defined (%s).", vmhi_vm_get_name(defined[i]),
+                     vmhi_vm_get_uuid(defined[i]));
+        vmhi_vm_free(defined[i]);
+    }
+    free(defined);
+    return rc;
 }
 
 static int print_configs(cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object *names)
@@ -119,6 +152,7 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
     rc = vmhi_ovf_package_adapt(pkg, ctx->conn);
     if (rc != VMHI_OK) {
         rc = cli_fail_vmhi(ctx, rc, "cannot adapt '%s' to %s", file, ctx->uri);
+        undo_import(ctx, pkg, NULL, 0);
         vmhi_ovf_package_free(pkg);
         return rc;
     }
@@ -192,7 +226,9 @@ const cli_command cli_ovf_commands[] = {
       "streamOptimized vmdk always becomes qcow2 (or vmdk where qcow2 is refused).\n"
       "A progress line shows on a terminal.  A malformed package, a digest that\n"
       "does not match, a dangling reference or a required section VMHI does not\n"
-      "know defines nothing.  --dry-run and --no-images neither copy nor convert.",
+      "know defines nothing; a VM that cannot be defined undoes the import (the\n"
+      "VMs it defined and the images it wrote).  --dry-run and --no-images neither\n"
+      "copy nor convert.",
       "  -o, --option ID     the DeploymentOptionSection configuration to use\n"
       "  -s, --strict        fail on anything the import would not honour\n"
       "  -n, --dry-run       print the report and the VM descriptions; define nothing\n"

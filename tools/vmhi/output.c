@@ -177,6 +177,18 @@ void cli_info(const cli_ctx *ctx, const char *fmt, ...)
     putchar('\n');
 }
 
+void cli_warn(const cli_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    (void)ctx; /* shown with --quiet and --json too: it says what was left */
+    fputs("vmhi: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
 /* ------------------------------------------------------------ tables */
 
 struct cli_table {
