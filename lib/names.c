@@ -49,7 +49,9 @@ static int value_of(const name_entry *table, size_t count, const char *name, boo
             return VMHI_OK;
         }
     }
-    return vmhi__error(VMHI_E_INVALID_ARG, "\"%.64s\" is not a %s", name, what);
+    bool vowel = strchr("AEIOUaeiou", what[0]) != NULL;
+    return vmhi__error(VMHI_E_INVALID_ARG, "\"%.64s\" is not %s %s", name, vowel ? "an" : "a",
+                       what);
 }
 
 /* One enum's pair of public functions over its table. */
@@ -345,6 +347,20 @@ static const name_entry event_type_names[] = {
 };
 
 NAME_PAIR(vmhi_event_type, vmhi_event_type, event_type_names, "event type")
+
+/* ---- ovf.h (1.1) ----------------------------------------------------- */
+
+static const name_entry ovf_report_kind_names[] = {
+    { VMHI_OVF_REPORT_UNHONOURED, "unhonoured" },
+    { VMHI_OVF_REPORT_CONVERTED, "converted" },
+    { VMHI_OVF_REPORT_ADAPTED, "adapted" },
+};
+static const name_entry ovf_flag_names[] = {
+    { VMHI_OVF_STRICT, "strict" },
+};
+
+NAME_PAIR(vmhi_ovf_report_kind, vmhi_ovf_report_kind, ovf_report_kind_names, "OVF report kind")
+NAME_PAIR(vmhi_ovf_flag, vmhi_ovf_flag, ovf_flag_names, "OVF flag")
 
 /* ---- error.h --------------------------------------------------------- */
 
