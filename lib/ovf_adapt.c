@@ -8,6 +8,7 @@
  * hypervisor's default last), and the change is a report line.  Disk
  * formats are never relabelled: a format needs the image converted.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ovf_internal.h"
@@ -167,4 +168,82 @@ int vmhi_ovf_package_adapt(vmhi_ovf_package *pkg, vmhi_conn *conn)
         vmhi__free(pkg->lines[--pkg->line_count].message);
     vmhi__free(copies);
     return rc;
+}
+
+/* ---- networks ---- */
+
+/* Whether any NIC of @pkg is on @network (NULL: any NIC at all). */
+static bool some_nic_on(const vmhi_ovf_package *pkg, const char *network)
+{
+    for (size_t i = 0; i < pkg->vm_count; i++)
+        for (size_t k = 0; k < pkg->vms[i]->nic_count; k++)
+            if (!network || strcmp(pkg->vms[i]->nics[k]->network, network) == 0)
+                return true;
+    return false;
+}
+
+/* "'a', 'b'": the networks the package's NICs are on, for an error. */
+static void network_names(const vmhi_ovf_package *pkg, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < pkg->vm_count; i++)
+        for (size_t k = 0; k < pkg->vms[i]->nic_count; k++) {
+            const char *net = pkg->vms[i]->nics[k]->network;
+            char quoted[VMHI__NETWORK_MAX + 4];
+            snprintf(quoted, sizeof(quoted), "'%s'", net);
+            if (strstr(buf, quoted))
+                continue;
+            int n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", quoted);
+            if (n < 0 || (size_t)n >= size - len) {
+                buf[len] = '\0';
+                return;
+            }
+            len += (size_t)n;
+        }
+}
+
+int vmhi_ovf_package_map_network(vmhi_ovf_package *pkg, const char *from, const char *to)
+{
+    vmhi__error_reset();
+    if (!pkg)
+        return vmhi__error(VMHI_E_INVALID_ARG, "package is NULL");
+    /* The same rules as a NIC's network (vmhi_nic_set_network()). */
+    int rc = vmhi__check_network(to);
+    if (rc < 0)
+        return rc;
+    if (from && from[0] == '\0')
+        return vmhi__error(VMHI_E_INVALID_ARG, "the network to map from is empty");
+    if (!some_nic_on(pkg, from)) {
+        char names[512];
+        network_names(pkg, names, sizeof(names));
+        if (!from)
+            return vmhi__error(VMHI_E_NOT_FOUND, "the package has no NIC to put on network '%s'",
+                               to);
+        return vmhi__error(VMHI_E_NOT_FOUND, "no NIC of the package is on network '%s'%s%s",
+                           from, names[0] ? "; its NICs are on " : "", names);
+    }
+    /* Lines first, then the change: a failed line (out of memory) leaves
+     * every NIC as it was. */
+    size_t lines = pkg->line_count;
+    for (size_t i = 0; rc == 0 && i < pkg->vm_count; i++)
+        for (size_t k = 0; rc == 0 && k < pkg->vms[i]->nic_count; k++) {
+            const vmhi_nic *n = pkg->vms[i]->nics[k];
+            if (from && strcmp(n->network, from) != 0)
+                continue;
+            rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, i,
+                                    "NIC %s: network '%s' mapped to '%s'", n->id, n->network, to);
+        }
+    if (rc != 0) {
+        while (pkg->line_count > lines)
+            vmhi__free(pkg->lines[--pkg->line_count].message);
+        return rc;
+    }
+    for (size_t i = 0; i < pkg->vm_count; i++)
+        for (size_t k = 0; k < pkg->vms[i]->nic_count; k++) {
+            vmhi_nic *n = pkg->vms[i]->nics[k];
+            if (!from || strcmp(n->network, from) == 0)
+                vmhi__strlcpy(n->network, to, sizeof(n->network));
+        }
+    return VMHI_OK;
 }

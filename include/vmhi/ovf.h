@@ -145,6 +145,28 @@ VMHI_EXTERN const vmhi_vm_config *vmhi_ovf_package_get_vm(const vmhi_ovf_package
  */
 VMHI_EXTERN int vmhi_ovf_package_adapt(vmhi_ovf_package *pkg, vmhi_conn *conn);
 /**
+ * @brief Puts the NICs that are on network @p from onto network @p to.  An
+ *        OVF names its networks as its source host did ("VM Network",
+ *        "Pool-wide network associated with eth0"), and the target rarely
+ *        has them; VMHI cannot list a host's networks, so the caller says
+ *        where each goes.  Every NIC changed adds a
+ *        #VMHI_OVF_REPORT_ADAPTED line.  Call it before
+ *        vmhi_ovf_package_adapt() and defining, as many times as needed.
+ * @param pkg The package.
+ * @param from A network as the package's NICs name it (vmhi_nic_get_network()
+ *        of a VM of the package), or NULL for every NIC of every VM.
+ * @param to The target network, under the rules of vmhi_nic_set_network()
+ *        ("default", "bridge:xenbr0", "user", "VM Network"...).
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG (NULL @p pkg, @p from empty, @p to
+ *         NULL, empty, too long or not valid text); #VMHI_E_NOT_FOUND (no
+ *         NIC is on @p from, or the package has no NIC; the message names
+ *         the networks its NICs are on); #VMHI_E_NOMEM.  On error the
+ *         package is unchanged.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_map_network(vmhi_ovf_package *pkg, const char *from,
+                                             const char *to);
+/**
  * @brief Number of report lines.
  * @param pkg The package.
  * @return The count, 0 for NULL.

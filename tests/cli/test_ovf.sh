@@ -131,6 +131,27 @@ CHECKS=$((CHECKS + 1))
 [ -e "$TMP/out/root.qcow2" ] || fail "a failed import removed an image it did not write"
 expect 0 undefine imgvm
 
+# --- --network: the package's network names mapped to the target's
+expect 0 import "$CORPUS/vmware-vmx19-multi.ovf" --dry-run --network Frontend=bridge:br-front \
+    --network 'Backend=VM Network'
+out_has "network 'Frontend' mapped to 'bridge:br-front'"
+out_has "network 'Backend' mapped to 'VM Network'"
+out_has '<network>bridge:br-front</network>'
+out_has '<network>VM Network</network>'
+out_lacks '<network>Frontend</network>'
+expect 0 import "$CORPUS/collection.ovf" --dry-run --network default
+out_has "web: NIC eth0: network 'app-net' mapped to 'default'"
+out_has "db: NIC eth0: network 'app-net' mapped to 'default'"
+out_lacks '<network>app-net</network>'
+# a name no NIC is on fails before any image is touched, naming the
+# networks there are; a bad target is bad input; nothing is defined
+expect 1 import "$CORPUS/vmware-vmx19-multi.ovf" --network Nowhere=default
+err_has "no NIC of the package is on network 'Nowhere'; its NICs are on 'Frontend', 'Backend'"
+expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --network ''
+err_has 'network name is empty'
+expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --network =default
+err_has 'the network to map from is empty'
+expect 2 import "$CORPUS/vmware-vmx19-multi.ovf" --network
 # --- strict, malformed and unsafe packages define nothing
 expect 5 import "$CORPUS/vmware-vmx13.ovf" --strict
 err_has 'strict import'

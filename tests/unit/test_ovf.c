@@ -44,17 +44,25 @@ static int open_rc(const char *name, unsigned flags)
 }
 
 /* Whether a report line of @kind contains @text. */
-static bool reported(const vmhi_ovf_package *p, vmhi_ovf_report_kind kind, const char *text)
+/* Whether a report line of @kind says @text (on a line of the descriptor
+ * unless @anywhere: adaptations concern no line). */
+static bool reported_at(const vmhi_ovf_package *p, vmhi_ovf_report_kind kind, const char *text,
+                        bool anywhere)
 {
     for (size_t i = 0; i < vmhi_ovf_package_get_report_count(p); i++) {
         vmhi_ovf_report_kind k;
         unsigned line;
         const char *m;
         ck_vmhi_ok(vmhi_ovf_package_get_report(p, i, &k, &line, NULL, &m));
-        if (k == kind && strstr(m, text) && line > 0)
+        if (k == kind && strstr(m, text) && (line > 0 || anywhere))
             return true;
     }
     return false;
+}
+
+static bool reported(const vmhi_ovf_package *p, vmhi_ovf_report_kind kind, const char *text)
+{
+    return reported_at(p, kind, text, false);
 }
 
 START_TEST(vmware_vmx13_maps_firmware_bus_and_nic)
@@ -520,6 +528,66 @@ START_TEST(adapt_to_test_backend_and_bad_arguments)
 }
 END_TEST
 
+static const char *nic_network(const vmhi_ovf_package *p, size_t vm, size_t nic)
+{
+    return vmhi_nic_get_network(vmhi_vm_config_get_nic(vmhi_ovf_package_get_vm(p, vm), nic));
+}
+
+START_TEST(networks_are_mapped_by_name_or_all_at_once)
+{
+    /* Two NICs on two networks: each name moves its own NIC only. */
+    vmhi_ovf_package *p = open_ok("vmware-vmx19-multi.ovf", NULL, 0);
+    size_t lines = vmhi_ovf_package_get_report_count(p);
+    const char *front = strcmp(nic_network(p, 0, 0), "Frontend") == 0 ? "Frontend" : "Backend";
+    const char *back = strcmp(front, "Frontend") == 0 ? "Backend" : "Frontend";
+    ck_assert_str_eq(nic_network(p, 0, 1), back);
+    ck_vmhi_ok(vmhi_ovf_package_map_network(p, front, "bridge:br-front"));
+    ck_assert_str_eq(nic_network(p, 0, 0), "bridge:br-front");
+    ck_assert_str_eq(nic_network(p, 0, 1), back);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 1);
+    ck_assert(reported_at(p, VMHI_OVF_REPORT_ADAPTED, "mapped to 'bridge:br-front'", true));
+    /* A name no NIC is on (any more): NOT_FOUND naming the networks there
+     * are, and nothing changes. */
+    ck_vmhi(vmhi_ovf_package_map_network(p, front, "default"), VMHI_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), back));
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "bridge:br-front"));
+    ck_assert_str_eq(nic_network(p, 0, 0), "bridge:br-front");
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 1);
+    /* Bad arguments change nothing either. */
+    ck_vmhi(vmhi_ovf_package_map_network(NULL, NULL, "default"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_network(p, NULL, NULL), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_network(p, NULL, ""), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_network(p, "", "default"), VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_network(p, back, "bad\001name"), VMHI_E_INVALID_ARG);
+    ck_assert_str_eq(nic_network(p, 0, 1), back);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 1);
+    /* NULL moves every NIC, one line each. */
+    ck_vmhi_ok(vmhi_ovf_package_map_network(p, NULL, "default"));
+    ck_assert_str_eq(nic_network(p, 0, 0), "default");
+    ck_assert_str_eq(nic_network(p, 0, 1), "default");
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 3);
+    vmhi_ovf_package_free(p);
+
+    /* In a collection, every VM's NICs on that network move. */
+    p = open_ok("collection.ovf", NULL, 0);
+    ck_vmhi_ok(vmhi_ovf_package_map_network(p, "app-net", "bridge:xenbr0"));
+    ck_assert_str_eq(nic_network(p, 0, 0), "bridge:xenbr0");
+    ck_assert_str_eq(nic_network(p, 1, 0), "bridge:xenbr0");
+    vmhi_ovf_package_free(p);
+
+    /* A package without NICs has nothing to map. */
+    static const char no_nics[] =
+        "<Envelope xmlns='http://schemas.dmtf.org/ovf/envelope/1'><VirtualSystem "
+        "xmlns:ovf='http://schemas.dmtf.org/ovf/envelope/1' ovf:id='quiet'>"
+        "<VirtualHardwareSection/></VirtualSystem></Envelope>";
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, no_nics, strlen(no_nics), NULL));
+    ck_assert_uint_eq(vmhi_vm_config_get_nic_count(vmhi_ovf_package_get_vm(p, 0)), 0);
+    ck_vmhi(vmhi_ovf_package_map_network(p, NULL, "default"), VMHI_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "no NIC"));
+    vmhi_ovf_package_free(p);
+}
+END_TEST
+
 START_TEST(damaged_ova_is_an_io_error)
 {
     char dir[] = "/tmp/vmhi-ova-XXXXXX";
@@ -603,6 +671,7 @@ int main(void)
     tcase_add_test(tc, unused_disks_are_reported);
     tcase_add_test(tc, product_property_types_and_values_round_trip);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
+    tcase_add_test(tc, networks_are_mapped_by_name_or_all_at_once);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
     tcase_add_test(tc, pax_record_shorter_than_its_length_field);
     suite_add_tcase(s, tc);

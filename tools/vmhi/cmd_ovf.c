@@ -110,23 +110,53 @@ static int print_configs(cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object 
     return CLI_EXIT_OK;
 }
 
+/* The --network options, in order: "NAME=TARGET" puts the NICs on OVF
+ * network NAME onto TARGET, a bare "TARGET" puts every NIC there.  NAME
+ * ends at the first '=' (a name with '=' needs the API). */
+#define CLI_NETWORK_MAPS_MAX 64
+
+static int map_networks(cli_ctx *ctx, vmhi_ovf_package *pkg, const char *const *maps,
+                        size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const char *eq = strchr(maps[i], '=');
+        char *from = eq ? strndup(maps[i], (size_t)(eq - maps[i])) : NULL;
+        if (eq && !from)
+            return cli_fail(ctx, CLI_EXIT_GENERIC, "out of memory");
+        int rc = vmhi_ovf_package_map_network(pkg, from, eq ? eq + 1 : maps[i]);
+        free(from);
+        if (rc != VMHI_OK)
+            return cli_fail_vmhi(ctx, rc, "import: --network '%s'", maps[i]);
+    }
+    return CLI_EXIT_OK;
+}
+
 static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "option", required_argument, NULL, 'o' },   { "strict", no_argument, NULL, 's' },
         { "dry-run", no_argument, NULL, 'n' },        { "disk-dir", required_argument, NULL, 'd' },
-        { "no-images", no_argument, NULL, 'I' },      { NULL, 0, NULL, 0 },
+        { "no-images", no_argument, NULL, 'I' },      { "network", required_argument, NULL, 'N' },
+        { NULL, 0, NULL, 0 },
     };
     vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
     bool dry = false, images = true;
+    const char *networks[CLI_NETWORK_MAPS_MAX];
+    size_t network_count = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:snd:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:snd:N:", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o.option = optarg; break;
         case 's': o.flags |= VMHI_OVF_STRICT; break;
         case 'n': dry = true; break;
         case 'd': o.disk_dir = optarg; break;
         case 'I': images = false; break;
+        case 'N':
+            if (network_count == CLI_NETWORK_MAPS_MAX)
+                return cli_usage(ctx, argv[0], "%s: at most %d --network options", argv[0],
+                                 CLI_NETWORK_MAPS_MAX);
+            networks[network_count++] = optarg;
+            break;
         default: return cli_option_error(ctx, argv[0], c, argv);
         }
     }
@@ -140,6 +170,12 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
         return cli_fail_parse(ctx, rc, file);
     if (rc != VMHI_OK)
         return cli_fail_vmhi(ctx, rc, "cannot import '%s'", file);
+    /* Before the images: a mapping that names no NIC costs no conversion. */
+    rc = map_networks(ctx, pkg, networks, network_count);
+    if (rc != CLI_EXIT_OK) {
+        vmhi_ovf_package_free(pkg);
+        return rc;
+    }
     if (!dry && images) {
         rc = vmhi_ovf_package_import_disks(pkg, ctx->conn, cli_progress_callback, ctx);
         cli_progress_clear(ctx);
@@ -214,7 +250,8 @@ static int cli_run_export(cli_ctx *ctx, int argc, char **argv)
 }
 
 const cli_command cli_ovf_commands[] = {
-    { "import", "FILE.ovf|FILE.ova [--option ID] [--strict] [--dry-run] [--disk-dir DIR] [--no-images]",
+    { "import", "FILE.ovf|FILE.ova [--option ID] [--strict] [--dry-run] [--disk-dir DIR] [--no-images]"
+      " [--network [NAME=]TARGET]...",
       "Define VMs from an OVF package",
       "Reads an OVF 1.x or 2.x descriptor, or an .ova archive, adapts every VM to what\n"
       "the connection accepts (a disk bus or NIC model it refuses becomes one it\n"
@@ -235,7 +272,13 @@ const cli_command cli_ovf_commands[] = {
       "  -d, --disk-dir DIR  absolute directory for the disk images (created if\n"
       "                      missing; an existing file is never replaced)\n"
       "      --no-images     define from the descriptor alone: the disks name the\n"
-      "                      package's files in the disk directory, unchecked\n",
+      "                      package's files in the disk directory, unchecked\n"
+      "  -N, --network [NAME=]TARGET\n"
+      "                      put the NICs on the package's network NAME (as the\n"
+      "                      report and --dry-run show it; NAME ends at the first\n"
+      "                      '=') on the connection's network TARGET (\"default\",\n"
+      "                      \"bridge:xenbr0\", \"VM Network\"...); without NAME,\n"
+      "                      every NIC; may be repeated, applied in order\n",
       cli_run_import, CLI_NEEDS_CONN },
     { "export", "VM -o FILE.ovf|FILE.ova [--config]", "Write a VM's description as OVF 2.0",
       "Writes the VM's description as an OVF 2.0 descriptor (.ovf) or an .ova\n"
