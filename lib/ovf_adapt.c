@@ -72,12 +72,13 @@ static int adapt_disk(vmhi_ovf_package *pkg, size_t vm, vmhi_disk *d, const caps
                       const char *backend)
 {
     if (!has(c->format, d->format))
-        return vmhi__error(VMHI_E_UNSUPPORTED, "VM %zu disk %s: the %s backend does not read "
+        return vmhi__error(VMHI_E_UNSUPPORTED, "VM '%s' disk %s: the %s backend does not read "
                                                "%s images; the image needs converting first",
-                           vm, d->id, backend, vmhi_disk_format_name(d->format));
+                           pkg->vms[vm]->name, d->id, backend, vmhi_disk_format_name(d->format));
     if (!has(c->access, d->readonly ? 1 : 0))
-        return vmhi__error(VMHI_E_UNSUPPORTED, "VM %zu disk %s: the %s backend has no %s disks",
-                           vm, d->id, backend, d->readonly ? "read-only" : "read-write");
+        return vmhi__error(VMHI_E_UNSUPPORTED, "VM '%s' disk %s: the %s backend has no %s disks",
+                           pkg->vms[vm]->name, d->id, backend,
+                           d->readonly ? "read-only" : "read-write");
     if (has(c->bus, d->bus))
         return VMHI_OK;
     int to = pick(bus_prefs[d->bus], c->bus);

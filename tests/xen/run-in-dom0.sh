@@ -57,4 +57,12 @@ for f in "$build"/lib/libvmhi.so*; do copy_if "$f" "$stage/lib"; done
 copy_if "$build/modules/vmhi-xen.so" "$stage/modules"
 copy_if "$build/tools/vmhi/vmhi" "$stage/bin"
 copy_if "$build/conformance/vmhi-conformance" "$stage/bin"
+# The "ovf" part converts images with the host's qemu-img (run-dom0.sh adds
+# the libraries it needs) and imports the OVF corpus.
+if [[ " $parts " == *" ovf "* ]]; then
+    qemu_img=$(command -v qemu-img) || { echo "run-in-dom0.sh: the ovf part needs qemu-img (qemu-utils)" >&2; exit 94; }
+    cp "$qemu_img" "$stage/bin/"
+    mkdir -p "$stage/ovf-corpus"
+    cp "$src"/tests/data/ovf/*.ovf "$stage/ovf-corpus/"
+fi
 exec "$src/scripts/xen/run-dom0.sh" --testbed "$tb" --payload "$stage" --out "$out" --timeout "$timeout"
