@@ -112,6 +112,40 @@ expect 0 --json devices web
 json_check 'sorted(x["id"] for x in d["devices"]) == ["lan", "root"]'
 
 # --- undefine; a running VM becomes transient and ends at shutoff
+# OVF through the CLI: web exported as an .ovf (its images stay on the
+# datastore), undefined and imported back gives the same description; a
+# VMware vmx-13 export from the corpus, its network mapped, defined.
+expect 0 dumpconfig web --xml
+cp "$OUT" "$TMP/web-before-ovf.xml"
+expect 0 export web -o "$TMP/web.ovf"
+out_has "exported to $TMP/web.ovf"
+expect 0 undefine web
+# undefine keeps the images; the description asks for a new 16 MiB root
+# disk (size-mib), so web comes back on a datastore without it, as on
+# another host
+ds_dir=$(find "$state/tmp" -maxdepth 3 -type d -name '*LocalDS_0*' | head -1)
+CHECKS=$((CHECKS + 1))
+[[ -d $ds_dir ]] || fail "no directory behind LocalDS_0 under $state/tmp"
+rm -f "$ds_dir"/web/root*.vmdk
+# the vmx-13 export's image, as the simulator's datastore holds one
+mkdir -p "$ds_dir/ovf"
+qemu-img create -q -f vmdk "$ds_dir/ovf/web13-disk1.vmdk" 1M && touch "$ds_dir/ovf/web13-disk1-flat.vmdk" ||
+    fail "cannot make web13's image"
+expect 0 import "$TMP/web.ovf" --disk-dir "$DS/web" --no-images
+out_has "VM 'web' defined"
+expect 0 dumpconfig web --xml
+CHECKS=$((CHECKS + 1))
+diff -u "$TMP/web-before-ovf.xml" "$OUT" >&2 || fail "export -> import changed web's description"
+expect 0 import "$(dirname "${BASH_SOURCE[0]}")/../data/ovf/vmware-vmx13.ovf" --no-images \
+    --disk-dir "$DS/ovf" --network 'VM Network=default'
+out_has "adapted: web13: NIC nic0: network 'VM Network' mapped to 'default'"
+out_has "VM 'web13' defined"
+expect 0 dumpconfig web13 --xml
+out_has 'model="vmxnet3"'
+out_has '<network>default</network>'
+out_has "<path>$DS/ovf/web13-disk1.vmdk</path>"
+expect 0 undefine web13
+
 expect 0 undefine api
 expect 3 state api
 expect 0 start web
