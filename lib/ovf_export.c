@@ -67,7 +67,20 @@ typedef struct ova {
     char hex[VMHI__DISKS_MAX][2 * VMHI__DIGEST_MAX + 1];
     int fd;
     char *buf;
+    vmhi_progress_cb progress; /* NULL: none */
+    void *userdata;
 } ova;
+
+/* Reports @done of @total bytes of @operation, when the percentage moved. */
+static void report(const ova *o, const char *operation, uint64_t done, uint64_t total,
+                   int *last)
+{
+    int percent = total ? (int)(done * 100 / total) : 100;
+    if (o->progress && percent != *last) {
+        *last = percent;
+        o->progress(operation, percent, o->userdata);
+    }
+}
 
 static int write_all(ova *o, const void *data, size_t len)
 {
@@ -101,8 +114,9 @@ static int write_member(ova *o, const char *name, const char *data, size_t len)
 }
 
 /* Reads @path whole: into the archive when @into is set, else into its
- * SHA-256 @hex. */
-static int stream_file(ova *o, const char *path, const char *name, char *hex, bool into)
+ * SHA-256 @hex; progress is reported as @operation. */
+static int stream_file(ova *o, const char *path, const char *name, char *hex, bool into,
+                       const char *operation)
 {
     int in = open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -117,6 +131,9 @@ static int stream_file(ova *o, const char *path, const char *name, char *hex, bo
     vmhi__digest d;
     vmhi__digest_init(&d, VMHI__SHA256);
     uint64_t done = 0;
+    int last = -1;
+    if (rc == 0)
+        report(o, operation, 0, (uint64_t)st.st_size, &last);
     while (rc == 0 && done < (uint64_t)st.st_size) {
         ssize_t n = read(in, o->buf, CHUNK);
         if (n < 0 && errno == EINTR)
@@ -129,6 +146,7 @@ static int stream_file(ova *o, const char *path, const char *name, char *hex, bo
         rc = into ? write_all(o, o->buf, (size_t)n) : VMHI_OK;
         vmhi__digest_update(&d, o->buf, (size_t)n);
         done += (uint64_t)n;
+        report(o, operation, done, (uint64_t)st.st_size, &last);
     }
     close(in);
     if (rc == 0 && into)
@@ -166,10 +184,15 @@ static int convert_images(ova *o)
             return rc;
         if (!(o->members[i] = vmhi__asprintf("%s/%s", o->tmpdir, o->names[i])))
             return vmhi__error_oom();
+        /* The operations name the image as the .ova will ("converting
+         * root.vmdk"), like the import's ("extracting F", "converting F"). */
+        char operation[VMHI__OVF_HREF_MAX + 16];
+        snprintf(operation, sizeof(operation), "converting %s", o->names[i]);
         rc = vmhi__img_convert(d->path, d->format, o->members[i], VMHI_DISK_FORMAT_VMDK,
-                               "streamOptimized", "converting", NULL, NULL);
+                               "streamOptimized", operation, o->progress, o->userdata);
+        snprintf(operation, sizeof(operation), "hashing %s", o->names[i]);
         if (rc == 0)
-            rc = stream_file(o, o->members[i], o->names[i], o->hex[i], false);
+            rc = stream_file(o, o->members[i], o->names[i], o->hex[i], false, operation);
         if (rc)
             return rc;
     }
@@ -207,8 +230,11 @@ static int write_archive(ova *o)
     if (rc == 0)
         rc = write_member(o, mf_name, mf.data, mf.len);
     for (size_t i = 0; rc == 0 && i < o->cfg->disk_count; i++)
-        if (o->members[i])
-            rc = stream_file(o, o->members[i], o->names[i], NULL, true);
+        if (o->members[i]) {
+            char operation[VMHI__OVF_HREF_MAX + 16];
+            snprintf(operation, sizeof(operation), "writing %s", o->names[i]);
+            rc = stream_file(o, o->members[i], o->names[i], NULL, true, operation);
+        }
     if (rc == 0) {
         static const char zeros[2 * BLOCK] = { 0 };
         rc = write_all(o, zeros, sizeof(zeros));
@@ -228,7 +254,8 @@ static int make_tmpdir(ova *o)
     return VMHI_OK;
 }
 
-int vmhi__ovf_write_ova(const vmhi_vm_config *cfg, const char *path)
+int vmhi__ovf_write_ova(const vmhi_vm_config *cfg, const char *path, vmhi_progress_cb progress,
+                        void *userdata)
 {
     if (cfg->disk_count > VMHI__DISKS_MAX)
         return vmhi__error(VMHI_E_LIMIT, "too many disks");
@@ -240,6 +267,8 @@ int vmhi__ovf_write_ova(const vmhi_vm_config *cfg, const char *path)
     o->cfg = cfg;
     o->path = path;
     o->fd = -1;
+    o->progress = progress;
+    o->userdata = userdata;
     int rc = vmhi__config_validate(cfg);
     if (rc == 0) {
         o->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

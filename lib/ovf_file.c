@@ -271,6 +271,12 @@ static int write_all(const char *path, const char *data, size_t len)
 
 int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path)
 {
+    return vmhi_ovf_export_file_progress(cfg, path, NULL, NULL);
+}
+
+int vmhi_ovf_export_file_progress(const vmhi_vm_config *cfg, const char *path,
+                                  vmhi_progress_cb progress, void *userdata)
+{
     vmhi__error_reset();
     if (!cfg || !path)
         return vmhi__error(VMHI_E_INVALID_ARG, "config or path is NULL");
@@ -279,7 +285,7 @@ int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path)
         return vmhi__error(VMHI_E_INVALID_ARG, "\"%.256s\": the file name must end in .ovf or "
                                                ".ova", path);
     if (ova)
-        return vmhi__ovf_write_ova(cfg, path);
+        return vmhi__ovf_write_ova(cfg, path, progress, userdata);
     uint64_t capacity[VMHI__DISKS_MAX] = { 0 };
     vmhi__buf xml = { 0 };
     int rc = cfg->disk_count <= VMHI__DISKS_MAX ? vmhi__ovf_capacities(cfg, capacity)

@@ -175,7 +175,8 @@ int vmhi__ovf_io_fail(const char *what, const char *path);
 /* Per disk: the virtual size in bytes of an existing image, 0 otherwise. */
 int vmhi__ovf_capacities(const vmhi_vm_config *cfg, uint64_t *capacity);
 /* Writes @cfg as an .ova at @path (which must not exist), images included. */
-int vmhi__ovf_write_ova(const vmhi_vm_config *cfg, const char *path);
+int vmhi__ovf_write_ova(const vmhi_vm_config *cfg, const char *path, vmhi_progress_cb progress,
+                        void *userdata);
 
 /* ---- ovf_manifest.c ---- */
 /* Parses a manifest into pkg->manifest (VMHI_E_PARSE with the line). */

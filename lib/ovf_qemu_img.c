@@ -289,8 +289,10 @@ int vmhi__img_convert(const char *src, vmhi_disk_format from, const char *dst,
     argv[n++] = src;
     argv[n++] = dst;
     argv[n] = NULL;
-    if (cb)
+    if (cb) {
         cb(operation, 0, userdata);
+        r.last_percent = 0; /* qemu-img's first line is 0% again */
+    }
     int rc = run(argv, &r);
     if (rc) {
         unlink(dst);

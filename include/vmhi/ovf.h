@@ -221,6 +221,21 @@ VMHI_EXTERN int vmhi_ovf_export(const vmhi_vm_config *cfg, char **xml);
  */
 VMHI_EXTERN int vmhi_ovf_export_file(const vmhi_vm_config *cfg, const char *path);
 /**
+ * @brief vmhi_ovf_export_file() with progress: for an `.ova`, @p progress
+ *        is called with "converting F" (qemu-img's own percentage),
+ *        "hashing F" and "writing F" (bytes of the converted image F), each
+ *        from 0 to 100 with no percentage twice; a `.ovf` has no images
+ *        to carry and reports nothing.  There is no cancellation: the call
+ *        returns when the file is written or has failed.
+ * @param cfg A valid config.  @param path The file.
+ * @param progress Called as above, on the calling thread; may be NULL.
+ * @param userdata Passed to @p progress.
+ * @return As vmhi_ovf_export_file().
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_export_file_progress(const vmhi_vm_config *cfg, const char *path,
+                                              vmhi_progress_cb progress, void *userdata);
+/**
  * @brief Name of a report kind ("unhonoured", "converted", "adapted").
  * @param kind A #vmhi_ovf_report_kind.
  * @return A static string, or NULL if unknown.

@@ -131,6 +131,23 @@ CHECKS=$((CHECKS + 1))
 [ -e "$TMP/out/root.qcow2" ] || fail "a failed import removed an image it did not write"
 expect 0 undefine imgvm
 
+# --- export --from: a description file, no VM and no connection needed
+cat >"$TMP/fromfile.xml" <<XML
+<vm xmlns="urn:vmhi:vm:1"><name>fromfile</name><vcpus max="2">1</vcpus><memory max="256">128</memory></vm>
+XML
+expect 0 export --from "$TMP/fromfile.xml" -o "$TMP/fromfile.ovf"
+out_has "$TMP/fromfile.xml exported to $TMP/fromfile.ovf"
+expect 0 import "$TMP/fromfile.ovf" --dry-run
+out_has '<name>fromfile</name>'
+expect 0 --json export --from "$TMP/fromfile.xml" -o "$TMP/fromfile2.ovf"
+json_check 'd["action"] == "export" and d["name"] == "fromfile"'
+expect 2 export --from "$TMP/fromfile.xml" -o "$TMP/x.ovf" --config
+err_has '--config is for a VM'
+expect 2 export -o "$TMP/x.ovf"
+expect 8 export --from "$TMP/web13.ovf" -o "$TMP/x.ovf"
+CHECKS=$((CHECKS + 1))
+[ -e "$TMP/x.ovf" ] && fail "a failed export left $TMP/x.ovf"
+
 # --- --network: the package's network names mapped to the target's
 expect 0 import "$CORPUS/vmware-vmx19-multi.ovf" --dry-run --network Frontend=bridge:br-front \
     --network 'Backend=VM Network'

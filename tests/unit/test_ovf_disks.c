@@ -181,6 +181,60 @@ START_TEST(manifest_lines_and_unsafe_names)
 }
 END_TEST
 
+/* What an export reported: per operation, the last percentage and whether
+ * the percentages only grew. */
+typedef struct export_seen {
+    char ops[16][64];
+    int last[16];
+    bool ordered;
+    size_t n;
+} export_seen;
+
+static void record_export(const char *operation, int percent, void *userdata)
+{
+    export_seen *s = userdata;
+    size_t i = 0;
+    while (i < s->n && strcmp(s->ops[i], operation) != 0)
+        i++;
+    if (i == s->n && s->n < 16) {
+        snprintf(s->ops[s->n], sizeof(s->ops[0]), "%s", operation);
+        s->last[s->n++] = -1;
+    }
+    if (i < 16) {
+        s->ordered = s->ordered && percent > s->last[i] && percent <= 100;
+        s->last[i] = percent;
+    }
+}
+
+START_TEST(ova_export_reports_progress)
+{
+    vmhi_vm_config *c = vm_with_images();
+    char ova[128];
+    export_seen seen = { .ordered = true };
+    ck_vmhi_ok(vmhi_ovf_export_file_progress(c, in_dir(ova, sizeof(ova), "prog.ova"),
+                                             record_export, &seen));
+    static const char *const want[] = { "converting root.vmdk", "hashing root.vmdk",
+                                        "converting data.vmdk", "hashing data.vmdk",
+                                        "writing root.vmdk", "writing data.vmdk" };
+    ck_assert_uint_eq(seen.n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_str_eq(seen.ops[i], want[i]);
+        ck_assert_int_eq(seen.last[i], 100);
+    }
+    ck_assert_msg(seen.ordered, "a percentage repeated or went back");
+    /* An .ovf carries no image: nothing to report; NULL is no progress. */
+    export_seen none = { .ordered = true };
+    char ovf[128];
+    ck_vmhi_ok(vmhi_ovf_export_file_progress(c, in_dir(ovf, sizeof(ovf), "prog.ovf"),
+                                             record_export, &none));
+    ck_assert_uint_eq(none.n, 0);
+    ck_vmhi_ok(vmhi_ovf_export_file_progress(c, in_dir(ovf, sizeof(ovf), "prog2.ova"), NULL,
+                                             NULL));
+    ck_vmhi(vmhi_ovf_export_file_progress(NULL, ovf, record_export, &none), VMHI_E_INVALID_ARG);
+    vmhi_vm_config_free(c);
+}
+END_TEST
+
 START_TEST(ova_export_import_converts_images)
 {
     vmhi_vm_config *c = vm_with_images();
@@ -462,6 +516,7 @@ int main(void)
     tcase_add_test(tc, digests_match_fips_vectors);
     tcase_add_test(tc, manifest_lines_and_unsafe_names);
     tcase_add_test(tc, ova_export_import_converts_images);
+    tcase_add_test(tc, ova_export_reports_progress);
     tcase_add_test(tc, refused_format_becomes_an_accepted_one);
     tcase_add_test(tc, damaged_image_fails_and_leaves_nothing);
     tcase_add_test(tc, ovf_beside_images_and_its_manifest);

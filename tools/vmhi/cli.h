@@ -95,6 +95,10 @@ extern const size_t cli_host_command_count;
 extern const cli_command cli_ovf_commands[];
 extern const size_t cli_ovf_command_count;
 
+/* cmd_lifecycle.c: reads a VM description file ('-': stdin), XML or JSON
+ * by its first non-blank character; reports its own errors. */
+int cli_read_config(cli_ctx *ctx, const char *path, vmhi_vm_config **cfg);
+
 /* main.c */
 /* Opens ctx->conn with the tool's callbacks; returns a VMHI code and
  * leaves the report to the caller. */

@@ -60,7 +60,7 @@ static int cli_read_all(cli_ctx *ctx, const char *path, char **out, size_t *len)
 
 /* Reads a VM description; the first non-blank character tells XML ('<')
  * from JSON ('{'). */
-static int cli_read_config(cli_ctx *ctx, const char *path, vmhi_vm_config **cfg)
+int cli_read_config(cli_ctx *ctx, const char *path, vmhi_vm_config **cfg)
 {
     const char *source = strcmp(path, "-") == 0 ? "<stdin>" : path;
     char *doc = NULL;

@@ -208,42 +208,73 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* The description to export: the VM's (connecting first; *vm is set), or
+ * a file's. */
+static int export_source(cli_ctx *ctx, const char *name, const char *file, unsigned flags,
+                         vmhi_vm_config **cfg, vmhi_vm **vm)
+{
+    if (file)
+        return cli_read_config(ctx, file, cfg);
+    int rc = cli_open_connection(ctx);
+    if (rc != VMHI_OK)
+        return cli_fail_vmhi(ctx, rc, "cannot connect to '%s'", ctx->uri);
+    rc = cli_lookup_vm(ctx, name, vm);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = vmhi_vm_get_config(*vm, cfg, flags);
+    return rc == VMHI_OK ? CLI_EXIT_OK
+                         : cli_fail_vmhi(ctx, rc, "cannot read the description of VM '%s'",
+                                         vmhi_vm_get_name(*vm));
+}
+
 static int cli_run_export(cli_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "config", no_argument, NULL, 'C' },
+        { "from", required_argument, NULL, 'f' },
         { NULL, 0, NULL, 0 },
     };
-    const char *out = NULL;
+    const char *out = NULL, *from = NULL;
     unsigned flags = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:f:", opts, NULL)) != -1) {
         if (c == 'o')
             out = optarg;
         else if (c == 'C')
             flags = VMHI_AFFECT_CONFIG;
+        else if (c == 'f')
+            from = optarg;
         else
             return cli_option_error(ctx, argv[0], c, argv);
     }
-    int rc = cli_expect_args(ctx, argv[0], argc - optind, 1, 1);
+    int rc = cli_expect_args(ctx, argv[0], argc - optind, from ? 0 : 1, from ? 0 : 1);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!out)
         return cli_usage(ctx, argv[0], "-o FILE.ovf or -o FILE.ova is required");
-    vmhi_vm *vm = NULL;
+    if (from && flags)
+        return cli_usage(ctx, argv[0], "--config is for a VM, not a description file (--from)");
     vmhi_vm_config *cfg = NULL;
-    rc = cli_lookup_vm(ctx, argv[optind], &vm);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = vmhi_vm_get_config(vm, &cfg, flags);
-    if (rc == VMHI_OK)
-        rc = vmhi_ovf_export_file(cfg, out);
-    if (rc != VMHI_OK)
-        rc = cli_fail_vmhi(ctx, rc, "cannot export VM '%s'", vmhi_vm_get_name(vm));
-    else
-        rc = cli_done(ctx, vm, "export", NULL, "VM '%s' exported to %s.", vmhi_vm_get_name(vm),
-                      out);
+    vmhi_vm *vm = NULL;
+    rc = export_source(ctx, from ? NULL : argv[optind], from, flags, &cfg, &vm);
+    if (rc == CLI_EXIT_OK) {
+        rc = vmhi_ovf_export_file_progress(cfg, out, cli_progress_callback, ctx);
+        cli_progress_clear(ctx);
+        if (rc != VMHI_OK && vm)
+            rc = cli_fail_vmhi(ctx, rc, "cannot export VM '%s'", vmhi_vm_get_name(vm));
+        else if (rc != VMHI_OK)
+            rc = cli_fail_vmhi(ctx, rc, "cannot export %s", from);
+        else if (vm)
+            rc = cli_done(ctx, vm, "export", NULL, "VM '%s' exported to %s.",
+                          vmhi_vm_get_name(vm), out);
+        else {
+            json_object *named = json_object_new_object();
+            json_object_object_add(named, "name", cli_json_str(vmhi_vm_config_get_name(cfg)));
+            json_object_object_add(named, "uuid", cli_json_str(vmhi_vm_config_get_uuid(cfg)));
+            rc = cli_done(ctx, NULL, "export", named, "%s exported to %s.", from, out);
+        }
+    }
     vmhi_vm_config_free(cfg);
     vmhi_vm_free(vm);
     return rc;
@@ -280,15 +311,19 @@ const cli_command cli_ovf_commands[] = {
       "                      \"bridge:xenbr0\", \"VM Network\"...); without NAME,\n"
       "                      every NIC; may be repeated, applied in order\n",
       cli_run_import, CLI_NEEDS_CONN },
-    { "export", "VM -o FILE.ovf|FILE.ova [--config]", "Write a VM's description as OVF 2.0",
-      "Writes the VM's description as an OVF 2.0 descriptor (.ovf) or an .ova\n"
+    { "export", "VM|--from FILE -o FILE.ovf|FILE.ova [--config]",
+      "Write a VM's description as OVF 2.0",
+      "Writes the VM's description (or, with --from, the XML or JSON description\n"
+      "in FILE, without connecting) as an OVF 2.0 descriptor (.ovf) or an .ova\n"
       "archive holding it, a SHA-256 manifest and the disk images, converted to\n"
-      "streamOptimized vmdk with qemu-img.  Disks carry their images' virtual\n"
-      "size.  Importing a .ovf with --disk-dir set to the images' directory gives\n"
-      "the same description.\n"
-      "The file must not exist; it is created with mode 0600.",
+      "streamOptimized vmdk with qemu-img; a progress line shows on a terminal.\n"
+      "Disks carry their images' virtual size.  Importing a .ovf with --disk-dir\n"
+      "set to the images' directory gives the same description.\n"
+      "The file must not exist; it is created with mode 0600, and nothing is left\n"
+      "behind when the export fails.",
       "  -o, --output FILE   the .ovf or .ova to write\n"
+      "  -f, --from FILE     export this description file ('-': stdin) instead of a VM\n"
       "      --config        the persistent definition, also while the VM runs\n",
-      cli_run_export, CLI_NEEDS_CONN },
+      cli_run_export, 0 },
 };
 const size_t cli_ovf_command_count = CLI_ARRAY_SIZE(cli_ovf_commands);
