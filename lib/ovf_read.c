@@ -388,6 +388,9 @@ static int read_product(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *
     return rc;
 }
 
+static int keep_raw(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg,
+                    const char *prefix, unsigned *n);
+
 static int read_os(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg)
 {
     char *id = vmhi__ovf_attr(sec, "id");
@@ -397,21 +400,32 @@ static int read_os(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg)
         rc = vmhi__ovf_keep(ctx, cfg, sec, "os-type", type);
     if (rc == 0)
         rc = keep_text(ctx, cfg, sec, "Description", "os-description");
-    /* Anything else (vbox:OSType...) is said, not dropped (OVF-5). */
-    for (const xmlNode *c = sec->children; rc == 0 && c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && !vmhi__ovf_is(c, "Info") &&
-            !vmhi__ovf_is(c, "Description"))
+    /* A vendor child (vbox:OSType...) is kept whole for export, as a vendor
+     * section is; an OVF child VMHI does not know is said, not dropped
+     * (OVF-5). */
+    unsigned kept = 0;
+    for (const xmlNode *c = sec->children; rc == 0 && c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || vmhi__ovf_is(c, "Info") ||
+            vmhi__ovf_is(c, "Description"))
+            continue;
+        if (!vmhi__ovf_is_ovf_ns(c) && c->ns)
+            rc = keep_raw(ctx, c, cfg, "os-section", &kept);
+        else
             rc = vmhi__ovf_note(ctx, VMHI_OVF_REPORT_UNHONOURED, c,
                                 "<%.64s> in OperatingSystemSection is not honoured",
                                 (const char *)c->name);
+    }
     xmlFree(id);
     xmlFree(type);
     return rc;
 }
 
-/* A vendor section kept whole: its XML (with the namespaces it uses) in
- * metadata entries "section.<n>.<part>" of at most 4000 bytes each. */
-static int keep_raw(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg, unsigned *n)
+/* A vendor element kept whole: its XML (with the namespaces it uses) in
+ * metadata entries "<prefix>.<n>.<part>" of at most 4000 bytes each
+ * ("section" for a vendor section, "os-section" for a vendor child of
+ * OperatingSystemSection). */
+static int keep_raw(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg,
+                    const char *prefix, unsigned *n)
 {
     xmlDoc *copy = xmlNewDoc(BAD_CAST "1.0");
     xmlNode *root = copy ? xmlDocCopyNode((xmlNode *)sec, copy, 1) : NULL;
@@ -432,8 +446,8 @@ static int keep_raw(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg,
         size_t take = len - off > 4000 ? 4000 : len - off;
         while (off + take < len && ((unsigned char)text[off + take] & 0xC0) == 0x80)
             take--; /* never split a UTF-8 sequence */
-        char name[32], part[4001];
-        snprintf(name, sizeof(name), "section.%u.%zu", *n, parts);
+        char name[48], part[4001];
+        snprintf(name, sizeof(name), "%s.%u.%zu", prefix, *n, parts);
         memcpy(part, text + off, take);
         part[take] = '\0';
         rc = vmhi__ovf_keep(ctx, cfg, sec, name, part);
@@ -441,8 +455,8 @@ static int keep_raw(vmhi__ovf_ctx *ctx, const xmlNode *sec, vmhi_vm_config *cfg,
     }
     if (rc == 0)
         rc = vmhi__ovf_note(ctx, VMHI_OVF_REPORT_CONVERTED, sec,
-                            "<%.64s> kept as metadata %ssection.%u.* (%zu bytes) for export",
-                            (const char *)sec->name, VMHI__OVF_META, *n, len);
+                            "<%.64s> kept as metadata %s%s.%u.* (%zu bytes) for export",
+                            (const char *)sec->name, VMHI__OVF_META, prefix, *n, len);
     (*n)++;
 out:
     xmlBufferFree(buf);
@@ -461,7 +475,7 @@ static int read_section(vmhi__ovf_ctx *ctx, const xmlNode *c, vmhi_vm_config *cf
             return read_vmhi_section(ctx, c, cfg);
         if (attr_is_true(c, "required"))
             return unknown_element(ctx, c, "a VirtualSystem");
-        return keep_raw(ctx, c, cfg, raw);
+        return keep_raw(ctx, c, cfg, "section", raw);
     }
     if (vmhi__ovf_is(c, "Info") || vmhi__ovf_is(c, "Name"))
         return VMHI_OK;

@@ -194,11 +194,13 @@ static void write_product(writer *w)
     vmhi__buf_puts(w->buf, "    </ProductSection>\n");
 }
 
-static void write_os(writer *w)
+static int write_raw(writer *w, const char *prefix, int indent);
+
+static int write_os(writer *w)
 {
     const char *id = take(w, "os-id");
     if (!id)
-        return;
+        return VMHI_OK;
     const char *type = take(w, "os-type"), *desc = take(w, "os-description");
     vmhi__buf_puts(w->buf, "    <OperatingSystemSection ovf:id=\"");
     vmhi__buf_put_xml_escaped(w->buf, id);
@@ -211,7 +213,9 @@ static void write_os(writer *w)
     vmhi__buf_puts(w->buf, ">\n      <Info>The guest operating system</Info>\n");
     if (desc)
         elem(w->buf, 6, "Description", desc);
+    int rc = write_raw(w, "os-section", 6); /* vbox:OSType and the like */
     vmhi__buf_puts(w->buf, "    </OperatingSystemSection>\n");
+    return rc;
 }
 
 /* Starts an Item with the fields every item has, in CIM (alphabetical) order
@@ -387,16 +391,17 @@ static void write_hardware(writer *w)
     vmhi__buf_puts(w->buf, "    </VirtualHardwareSection>\n");
 }
 
-/* Sections an import kept whole ("section.<n>.<part>"), checked to be
- * well-formed XML before they are written: they are metadata, which
- * anyone may have set. */
-static int write_raw_sections(writer *w)
+/* Elements an import kept whole ("<prefix>.<n>.<part>": vendor sections,
+ * vendor children of OperatingSystemSection), checked to be well-formed
+ * XML before they are written at @indent: they are metadata, which anyone
+ * may have set. */
+static int write_raw(writer *w, const char *prefix, int indent)
 {
     for (unsigned n = 0; n < VMHI_METADATA_MAX; n++) {
         vmhi__buf text = { 0 };
         for (size_t part = 0;; part++) {
-            char name[32];
-            snprintf(name, sizeof(name), "section.%u.%zu", n, part);
+            char name[48];
+            snprintf(name, sizeof(name), "%s.%u.%zu", prefix, n, part);
             const char *v = take(w, name);
             if (!v)
                 break;
@@ -412,13 +417,13 @@ static int write_raw_sections(writer *w)
             doc = xmlReadMemory(text.data, (int)text.len, NULL, "UTF-8",
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
             if (!doc || doc->intSubset || !xmlDocGetRootElement(doc))
-                rc = vmhi__error(VMHI_E_INVALID_ARG, "metadata " M "section.%u.* is not one "
+                rc = vmhi__error(VMHI_E_INVALID_ARG, "metadata " M "%s.%u.* is not one "
                                                      "well-formed XML element without a DOCTYPE",
-                                 n);
+                                 prefix, n);
         }
         xmlFreeDoc(doc);
         if (rc == 0) {
-            vmhi__buf_puts(w->buf, "    ");
+            vmhi__buf_printf(w->buf, "%*s", indent, "");
             vmhi__buf_append(w->buf, text.data, text.len);
             vmhi__buf_puts(w->buf, "\n");
         }
@@ -478,9 +483,10 @@ static int write_system(writer *w)
         vmhi__buf_puts(b, "    </AnnotationSection>\n");
     }
     write_product(w);
-    write_os(w);
+    int rc = write_os(w);
     write_hardware(w);
-    int rc = write_raw_sections(w);
+    if (rc == 0)
+        rc = write_raw(w, "section", 4);
     if (rc == 0)
         write_vmhi_section(w);
     vmhi__buf_puts(b, "  </VirtualSystem>\n");

@@ -123,10 +123,29 @@ START_TEST(virtualbox_machine_is_kept_for_export)
     const char *raw = vmhi_vm_config_get_metadata(c, "org.vmhi.ovf:section.0.0");
     ck_assert_ptr_nonnull(raw);
     ck_assert_ptr_nonnull(strstr(raw, "<vbox:Machine"));
-    ck_assert(reported(p, VMHI_OVF_REPORT_UNHONOURED, "<OSType> in OperatingSystemSection"));
+    /* A vendor child of OperatingSystemSection is kept too, and written
+     * back inside that section. */
+    ck_assert(reported(p, VMHI_OVF_REPORT_CONVERTED, "<OSType> kept as metadata"));
+    ck_assert(!reported(p, VMHI_OVF_REPORT_UNHONOURED, "OSType"));
+    const char *os = vmhi_vm_config_get_metadata(c, "org.vmhi.ovf:os-section.0.0");
+    ck_assert_ptr_nonnull(os);
+    ck_assert_ptr_nonnull(strstr(os, "Debian_64"));
     char *xml = NULL;
     ck_vmhi_ok(vmhi_ovf_export(c, &xml));
     ck_assert_ptr_nonnull(strstr(xml, "<vbox:Machine"));
+    const char *in_os = strstr(xml, "<OperatingSystemSection");
+    ck_assert_ptr_nonnull(in_os);
+    const char *os_type = strstr(in_os, "<vbox:OSType");
+    ck_assert_ptr_nonnull(os_type);
+    ck_assert(os_type < strstr(in_os, "</OperatingSystemSection>"));
+    /* ...and imported from the export again as it was. */
+    vmhi_ovf_package *q = NULL;
+    vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
+    o.disk_dir = "/srv/images";
+    ck_vmhi_ok(vmhi_ovf_package_parse(&q, xml, strlen(xml), &o));
+    ck_assert_str_eq(vmhi_vm_config_get_metadata(vmhi_ovf_package_get_vm(q, 0),
+                                                 "org.vmhi.ovf:os-section.0.0"), os);
+    vmhi_ovf_package_free(q);
     vmhi_free(xml);
     vmhi_ovf_package_free(p);
 }
@@ -444,6 +463,23 @@ START_TEST(raw_sections_must_be_one_element)
             ck_assert_ptr_null(xml);
             ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "well-formed XML element"));
         }
+        vmhi_free(xml);
+        /* The same rule inside OperatingSystemSection (os-section.<n>.*). */
+        ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:section.0.0", NULL));
+        if (cases[i].part1)
+            ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:section.0.1", NULL));
+        ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:os-id", "96"));
+        ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:os-section.0.0",
+                                               cases[i].part0));
+        if (cases[i].part1)
+            ck_vmhi_ok(vmhi_vm_config_set_metadata(c, "org.vmhi.ovf:os-section.0.1",
+                                                   cases[i].part1));
+        xml = NULL;
+        ck_vmhi(vmhi_ovf_export(c, &xml), cases[i].rc);
+        if (cases[i].rc == VMHI_OK)
+            ck_assert_ptr_nonnull(strstr(xml, "<x:I>kept</x:I></x:S>\n    </OperatingSystemSection>"));
+        else
+            ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "os-section.0.*"));
         vmhi_free(xml);
         vmhi_vm_config_free(c);
     }
