@@ -162,3 +162,14 @@ int vmhi_ovf_package_get_report(const vmhi_ovf_package *pkg, size_t index,
         *message = l->message;
     return VMHI_OK;
 }
+
+void vmhi__ovf_progress(vmhi_progress_cb cb, void *userdata, const char *operation,
+                        uint64_t done, uint64_t total, int *last)
+{
+    int percent = total ? (int)(done * 100 / total) : 100;
+    if (!cb || (last && percent == *last))
+        return;
+    if (last)
+        *last = percent;
+    cb(operation, percent, userdata);
+}

@@ -173,14 +173,10 @@ int vmhi_ovf_package_adapt(vmhi_ovf_package *pkg, vmhi_conn *conn)
 
 /* ---- networks ---- */
 
-/* Whether any NIC of @pkg is on @network (NULL: any NIC at all). */
-static bool some_nic_on(const vmhi_ovf_package *pkg, const char *network)
+/* Whether @nic is one a mapping from @network moves (NULL: every NIC). */
+static bool nic_on(const vmhi_nic *nic, const char *network)
 {
-    for (size_t i = 0; i < pkg->vm_count; i++)
-        for (size_t k = 0; k < pkg->vms[i]->nic_count; k++)
-            if (!network || strcmp(pkg->vms[i]->nics[k]->network, network) == 0)
-                return true;
-    return false;
+    return !network || strcmp(nic->network, network) == 0;
 }
 
 /* "'a', 'b'": the networks the package's NICs are on, for an error. */
@@ -215,7 +211,23 @@ int vmhi_ovf_package_map_network(vmhi_ovf_package *pkg, const char *from, const 
         return rc;
     if (from && from[0] == '\0')
         return vmhi__error(VMHI_E_INVALID_ARG, "the network to map from is empty");
-    if (!some_nic_on(pkg, from)) {
+    /* Lines first, then the change: a failed line (out of memory) or no
+     * NIC to move leaves every NIC as it was. */
+    size_t lines = pkg->line_count;
+    for (size_t i = 0; rc == 0 && i < pkg->vm_count; i++)
+        for (size_t k = 0; rc == 0 && k < pkg->vms[i]->nic_count; k++) {
+            const vmhi_nic *n = pkg->vms[i]->nics[k];
+            if (nic_on(n, from))
+                rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, i,
+                                        "NIC %s: network '%s' mapped to '%s'", n->id,
+                                        n->network, to);
+        }
+    if (rc != 0) {
+        while (pkg->line_count > lines)
+            vmhi__free(pkg->lines[--pkg->line_count].message);
+        return rc;
+    }
+    if (pkg->line_count == lines) {
         char names[512];
         network_names(pkg, names, sizeof(names));
         if (!from)
@@ -224,26 +236,10 @@ int vmhi_ovf_package_map_network(vmhi_ovf_package *pkg, const char *from, const 
         return vmhi__error(VMHI_E_NOT_FOUND, "no NIC of the package is on network '%s'%s%s",
                            from, names[0] ? "; its NICs are on " : "", names);
     }
-    /* Lines first, then the change: a failed line (out of memory) leaves
-     * every NIC as it was. */
-    size_t lines = pkg->line_count;
-    for (size_t i = 0; rc == 0 && i < pkg->vm_count; i++)
-        for (size_t k = 0; rc == 0 && k < pkg->vms[i]->nic_count; k++) {
-            const vmhi_nic *n = pkg->vms[i]->nics[k];
-            if (from && strcmp(n->network, from) != 0)
-                continue;
-            rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, i,
-                                    "NIC %s: network '%s' mapped to '%s'", n->id, n->network, to);
-        }
-    if (rc != 0) {
-        while (pkg->line_count > lines)
-            vmhi__free(pkg->lines[--pkg->line_count].message);
-        return rc;
-    }
     for (size_t i = 0; i < pkg->vm_count; i++)
         for (size_t k = 0; k < pkg->vms[i]->nic_count; k++) {
             vmhi_nic *n = pkg->vms[i]->nics[k];
-            if (!from || strcmp(n->network, from) == 0)
+            if (nic_on(n, from))
                 vmhi__strlcpy(n->network, to, sizeof(n->network));
         }
     return VMHI_OK;

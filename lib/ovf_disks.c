@@ -76,12 +76,6 @@ static int remember(importer *im, const char *path)
     return VMHI_OK;
 }
 
-static void progress(const importer *im, const char *op, uint64_t done, uint64_t total)
-{
-    if (im->cb)
-        im->cb(op, total ? (int)(done * 100 / total) : 100, im->userdata);
-}
-
 static int write_all(int fd, const char *data, size_t len, const char *path)
 {
     while (len) {
@@ -122,7 +116,7 @@ static int copy_range(importer *im, int in, uint64_t off, uint64_t size, int out
             return rc;
         done += (uint64_t)n;
         if (size != UINT64_MAX)
-            progress(im, op, done, size);
+            vmhi__ovf_progress(im->cb, im->userdata, op, done, size, NULL);
     }
     return VMHI_OK;
 }

@@ -71,16 +71,6 @@ typedef struct ova {
     void *userdata;
 } ova;
 
-/* Reports @done of @total bytes of @operation, when the percentage moved. */
-static void report(const ova *o, const char *operation, uint64_t done, uint64_t total,
-                   int *last)
-{
-    int percent = total ? (int)(done * 100 / total) : 100;
-    if (o->progress && percent != *last) {
-        *last = percent;
-        o->progress(operation, percent, o->userdata);
-    }
-}
 
 static int write_all(ova *o, const void *data, size_t len)
 {
@@ -133,7 +123,8 @@ static int stream_file(ova *o, const char *path, const char *name, char *hex, bo
     uint64_t done = 0;
     int last = -1;
     if (rc == 0)
-        report(o, operation, 0, (uint64_t)st.st_size, &last);
+        vmhi__ovf_progress(o->progress, o->userdata, operation, 0, (uint64_t)st.st_size,
+                           &last);
     while (rc == 0 && done < (uint64_t)st.st_size) {
         ssize_t n = read(in, o->buf, CHUNK);
         if (n < 0 && errno == EINTR)
@@ -146,7 +137,8 @@ static int stream_file(ova *o, const char *path, const char *name, char *hex, bo
         rc = into ? write_all(o, o->buf, (size_t)n) : VMHI_OK;
         vmhi__digest_update(&d, o->buf, (size_t)n);
         done += (uint64_t)n;
-        report(o, operation, done, (uint64_t)st.st_size, &last);
+        vmhi__ovf_progress(o->progress, o->userdata, operation, done, (uint64_t)st.st_size,
+                           &last);
     }
     close(in);
     if (rc == 0 && into)

@@ -124,6 +124,11 @@ int vmhi__ovf_note(vmhi__ovf_ctx *ctx, vmhi_ovf_report_kind kind, const xmlNode 
 int vmhi__ovf_add_line(vmhi_ovf_package *pkg, vmhi_ovf_report_kind kind, unsigned line,
                        size_t vm, const char *fmt, ...) VMHI_PRINTF(5, 6);
 int vmhi__ovf_add_vm(vmhi_ovf_package *pkg, vmhi_vm_config *cfg);
+/* Calls @cb (if any) with @operation and the percentage @done of @total
+ * (100 for an empty total); with @last, only when the percentage moved
+ * since *@last, which it then updates. */
+void vmhi__ovf_progress(vmhi_progress_cb cb, void *userdata, const char *operation,
+                        uint64_t done, uint64_t total, int *last);
 int vmhi__ovf_add_href(vmhi_ovf_package *pkg, const char *href);
 /* A located VMHI_E_PARSE error about @node. */
 int vmhi__ovf_fail(const xmlNode *node, const char *fmt, ...) VMHI_PRINTF(2, 3);
