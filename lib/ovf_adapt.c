@@ -244,3 +244,123 @@ int vmhi_ovf_package_map_network(vmhi_ovf_package *pkg, const char *from, const 
         }
     return VMHI_OK;
 }
+
+/* ---- values the caller chooses ---- */
+
+/* The devices vmhi_ovf_package_map_value() walks for a kind: the disks
+ * (their bus) or the NICs (their model). */
+static size_t device_count(const vmhi_vm_config *cfg, vmhi_value_kind kind)
+{
+    return kind == VMHI_VALUE_DISK_BUS ? cfg->disk_count : cfg->nic_count;
+}
+
+static int device_value(const vmhi_vm_config *cfg, vmhi_value_kind kind, size_t i)
+{
+    return kind == VMHI_VALUE_DISK_BUS ? (int)cfg->disks[i]->bus : (int)cfg->nics[i]->model;
+}
+
+static const char *device_id(const vmhi_vm_config *cfg, vmhi_value_kind kind, size_t i)
+{
+    return kind == VMHI_VALUE_DISK_BUS ? cfg->disks[i]->id : cfg->nics[i]->id;
+}
+
+static const char *value_name(vmhi_value_kind kind, int value)
+{
+    return kind == VMHI_VALUE_DISK_BUS ? vmhi_disk_bus_name((vmhi_disk_bus)value)
+                                       : vmhi_nic_model_name((vmhi_nic_model)value);
+}
+
+static void set_device_value(vmhi_vm_config *cfg, vmhi_value_kind kind, size_t i, int value)
+{
+    if (kind == VMHI_VALUE_NIC_MODEL) {
+        cfg->nics[i]->model = (vmhi_nic_model)value;
+        return;
+    }
+    cfg->disks[i]->bus = (vmhi_disk_bus)value;
+    cfg->disks[i]->target[0] = '\0'; /* it named a device on the old bus ("hda") */
+}
+
+/* "ide, scsi": the values the package's devices have, for an error. */
+static void value_names(const vmhi_ovf_package *pkg, vmhi_value_kind kind, char *buf,
+                        size_t size)
+{
+    uint64_t seen = 0;
+    for (size_t i = 0; i < pkg->vm_count; i++)
+        for (size_t k = 0; k < device_count(pkg->vms[i], kind); k++)
+            seen |= UINT64_C(1) << device_value(pkg->vms[i], kind, k);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int v = 0; v < 64; v++) {
+        if (!has(seen, (unsigned)v))
+            continue;
+        int n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", value_name(kind, v));
+        if (n < 0 || (size_t)n >= size - len) {
+            buf[len] = '\0';
+            return;
+        }
+        len += (size_t)n;
+    }
+}
+
+static int check_mapping(vmhi_value_kind kind, int from, int to)
+{
+    int count = kind == VMHI_VALUE_DISK_BUS    ? VMHI_DISK_BUS_COUNT_1_0
+                : kind == VMHI_VALUE_NIC_MODEL ? VMHI_NIC_MODEL_COUNT_1_0
+                                               : 0;
+    if (count == 0)
+        return vmhi__error(VMHI_E_INVALID_ARG, "value kind %d cannot be mapped: only disk buses "
+                                               "and NIC models can", (int)kind);
+    if (to < 0 || to >= count)
+        return vmhi__error(VMHI_E_INVALID_ARG, "%d is not a %s", to,
+                           kind == VMHI_VALUE_DISK_BUS ? "disk bus" : "NIC model");
+    if (from != VMHI_OVF_ANY_VALUE && (from < 0 || from >= count))
+        return vmhi__error(VMHI_E_INVALID_ARG, "%d is not a %s", from,
+                           kind == VMHI_VALUE_DISK_BUS ? "disk bus" : "NIC model");
+    if (from == to)
+        return vmhi__error(VMHI_E_INVALID_ARG, "%s is mapped to itself", value_name(kind, to));
+    return VMHI_OK;
+}
+
+int vmhi_ovf_package_map_value(vmhi_ovf_package *pkg, vmhi_value_kind kind, int from, int to)
+{
+    vmhi__error_reset();
+    if (!pkg)
+        return vmhi__error(VMHI_E_INVALID_ARG, "package is NULL");
+    int rc = check_mapping(kind, from, to);
+    if (rc)
+        return rc;
+    const char *what = kind == VMHI_VALUE_DISK_BUS ? "disk" : "NIC";
+    const char *field = kind == VMHI_VALUE_DISK_BUS ? "bus" : "model";
+    /* Lines first, then the change, as for networks. */
+    size_t lines = pkg->line_count, devices = 0;
+    for (size_t i = 0; rc == 0 && i < pkg->vm_count; i++)
+        for (size_t k = 0; rc == 0 && k < device_count(pkg->vms[i], kind); k++, devices++) {
+            int v = device_value(pkg->vms[i], kind, k);
+            if (v != to && (from == VMHI_OVF_ANY_VALUE || v == from))
+                rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, i,
+                                        "%s %s: %s %s mapped to %s as asked", what,
+                                        device_id(pkg->vms[i], kind, k), field,
+                                        value_name(kind, v), value_name(kind, to));
+        }
+    if (rc != 0) {
+        while (pkg->line_count > lines)
+            vmhi__free(pkg->lines[--pkg->line_count].message);
+        return rc;
+    }
+    if (devices == 0)
+        return vmhi__error(VMHI_E_NOT_FOUND, "the package has no %s to put on %s %s", what,
+                           field, value_name(kind, to));
+    if (pkg->line_count == lines && from != VMHI_OVF_ANY_VALUE) {
+        char names[256];
+        value_names(pkg, kind, names, sizeof(names));
+        return vmhi__error(VMHI_E_NOT_FOUND, "no %s of the package has %s %s; its %ss have %s",
+                           what, field, value_name(kind, from), what, names);
+    }
+    for (size_t i = 0; i < pkg->vm_count; i++)
+        for (size_t k = 0; k < device_count(pkg->vms[i], kind); k++) {
+            int v = device_value(pkg->vms[i], kind, k);
+            if (v != to && (from == VMHI_OVF_ANY_VALUE || v == from))
+                set_device_value(pkg->vms[i], kind, k, to);
+        }
+    return VMHI_OK;
+}

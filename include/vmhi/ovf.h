@@ -166,6 +166,34 @@ VMHI_EXTERN int vmhi_ovf_package_adapt(vmhi_ovf_package *pkg, vmhi_conn *conn);
  */
 VMHI_EXTERN int vmhi_ovf_package_map_network(vmhi_ovf_package *pkg, const char *from,
                                              const char *to);
+/** @brief The @p from of vmhi_ovf_package_map_value() that matches every
+ *         device.  @since 1.1 */
+#define VMHI_OVF_ANY_VALUE (-1)
+/**
+ * @brief Replaces a device value the caller chooses, where
+ *        vmhi_ovf_package_adapt() would keep it because the target
+ *        accepts it: IDE disks put on SCSI for ESX, e1000 NICs made
+ *        virtio for KVM.  Every device changed adds a
+ *        #VMHI_OVF_REPORT_ADAPTED line.  Call it before
+ *        vmhi_ovf_package_adapt(), which still replaces a value the
+ *        target refuses (the mapped one included).
+ * @param pkg The package.
+ * @param kind #VMHI_VALUE_DISK_BUS (@p from and @p to are
+ *        #vmhi_disk_bus values; a disk that changes bus loses its target
+ *        name, which named a device of the old bus) or
+ *        #VMHI_VALUE_NIC_MODEL (#vmhi_nic_model values).
+ * @param from The value to replace, or #VMHI_OVF_ANY_VALUE for every
+ *        disk (NIC) not on @p to already.
+ * @param to The new value.
+ * @return #VMHI_OK; #VMHI_E_INVALID_ARG (NULL @p pkg, another @p kind, a
+ *         value out of range, @p from equal to @p to); #VMHI_E_NOT_FOUND
+ *         (no disk or NIC has @p from, or the package has none; the
+ *         message names the values there are); #VMHI_E_NOMEM.  On error
+ *         the package is unchanged.
+ * @since 1.1
+ */
+VMHI_EXTERN int vmhi_ovf_package_map_value(vmhi_ovf_package *pkg, vmhi_value_kind kind,
+                                           int from, int to);
 /**
  * @brief Number of report lines.
  * @param pkg The package.

@@ -169,6 +169,29 @@ err_has 'network name is empty'
 expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --network =default
 err_has 'the network to map from is empty'
 expect 2 import "$CORPUS/vmware-vmx19-multi.ovf" --network
+# --- --disk-bus, --nic-model: values the target accepts, changed as asked
+expect 0 import "$CORPUS/ovf10-words.ovf" --dry-run
+out_has 'bus="ide"'
+expect 0 import "$CORPUS/ovf10-words.ovf" --dry-run --disk-bus ide=scsi --nic-model virtio
+out_has 'bus ide mapped to scsi as asked'
+out_has 'bus="scsi"'
+out_lacks 'bus="ide"'
+out_has 'mapped to virtio as asked'
+out_has 'model="virtio"'
+expect 0 import "$CORPUS/vmware-vmx19-multi.ovf" --dry-run --nic-model vmxnet3=rtl8139 \
+    --disk-bus virtio
+out_has 'model="rtl8139"'
+out_has 'model="e1000"'
+out_has 'bus pvscsi mapped to virtio as asked'
+# no device with that value, an unknown name, a value mapped to itself:
+# errors, nothing defined
+expect 1 import "$CORPUS/vmware-vmx19-multi.ovf" --disk-bus ide=scsi
+err_has 'no disk of the package has bus ide; its disks have pvscsi'
+expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --disk-bus floppy
+err_has "--disk-bus: no disk bus is named 'floppy'"
+expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --nic-model e1000=e1000
+err_has 'e1000 is mapped to itself'
+expect 2 import "$CORPUS/vmware-vmx19-multi.ovf" --disk-bus
 # --- strict, malformed and unsafe packages define nothing
 expect 5 import "$CORPUS/vmware-vmx13.ovf" --strict
 err_has 'strict import'

@@ -114,7 +114,8 @@ json_check 'sorted(x["id"] for x in d["devices"]) == ["lan", "root"]'
 # --- undefine; a running VM becomes transient and ends at shutoff
 # OVF through the CLI: web exported as an .ovf (its images stay on the
 # datastore), undefined and imported back gives the same description; a
-# VMware vmx-13 export from the corpus, its network mapped, defined.
+# VMware vmx-13 export from the corpus, its network mapped, defined; an
+# IDE disk put on SCSI when asked.
 expect 0 dumpconfig web --xml
 cp "$OUT" "$TMP/web-before-ovf.xml"
 expect 0 export web -o "$TMP/web.ovf"
@@ -145,6 +146,16 @@ out_has 'model="vmxnet3"'
 out_has '<network>default</network>'
 out_has "<path>$DS/ovf/web13-disk1.vmdk</path>"
 expect 0 undefine web13
+# ESX takes IDE disks, so the OVF 1.0 file's IDE disk stays on IDE unless
+# the import is asked to put it on SCSI
+words="$(dirname "${BASH_SOURCE[0]}")/../data/ovf/ovf10-words.ovf"
+expect 0 import "$words" --dry-run --no-images
+out_has 'bus="ide"'
+out_lacks 'bus ide'
+expect 0 import "$words" --dry-run --no-images --disk-bus ide=scsi
+out_has "bus ide mapped to scsi as asked"
+out_has 'bus="scsi"'
+out_lacks 'bus="ide"'
 
 expect 0 undefine api
 expect 3 state api

@@ -624,6 +624,119 @@ START_TEST(networks_are_mapped_by_name_or_all_at_once)
 }
 END_TEST
 
+static vmhi_disk_bus disk_bus(const vmhi_ovf_package *p, size_t vm, size_t disk)
+{
+    return vmhi_disk_get_bus(vmhi_vm_config_get_disk(vmhi_ovf_package_get_vm(p, vm), disk));
+}
+
+static vmhi_nic_model nic_model(const vmhi_ovf_package *p, size_t vm, size_t nic)
+{
+    return vmhi_nic_get_model(vmhi_vm_config_get_nic(vmhi_ovf_package_get_vm(p, vm), nic));
+}
+
+START_TEST(values_are_mapped_as_asked)
+{
+    /* Two PVSCSI disks, a vmxnet3 and an e1000e NIC (read as e1000). */
+    vmhi_ovf_package *p = open_ok("vmware-vmx19-multi.ovf", NULL, 0);
+    ck_assert_int_eq(disk_bus(p, 0, 0), VMHI_DISK_BUS_PVSCSI);
+    ck_assert_int_eq(disk_bus(p, 0, 1), VMHI_DISK_BUS_PVSCSI);
+    ck_assert_int_eq(nic_model(p, 0, 0), VMHI_NIC_MODEL_VMXNET3);
+    ck_assert_int_eq(nic_model(p, 0, 1), VMHI_NIC_MODEL_E1000);
+    size_t lines = vmhi_ovf_package_get_report_count(p);
+    ck_vmhi_ok(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_DISK_BUS_PVSCSI,
+                                          VMHI_DISK_BUS_SCSI));
+    ck_assert_int_eq(disk_bus(p, 0, 0), VMHI_DISK_BUS_SCSI);
+    ck_assert_int_eq(disk_bus(p, 0, 1), VMHI_DISK_BUS_SCSI);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 2);
+    ck_assert(reported_at(p, VMHI_OVF_REPORT_ADAPTED, "bus pvscsi mapped to scsi as asked", true));
+    /* The target accepts SCSI, so adaptation keeps what was asked. */
+    vmhi_conn *conn = vmhi_test_open("test:///default");
+    ck_vmhi_ok(vmhi_ovf_package_adapt(p, conn));
+    vmhi_conn_close(conn);
+    ck_assert_int_eq(disk_bus(p, 0, 0), VMHI_DISK_BUS_SCSI);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 2);
+    /* No disk is on PVSCSI any more: NOT_FOUND naming the bus there is. */
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_DISK_BUS_PVSCSI,
+                                       VMHI_DISK_BUS_IDE),
+            VMHI_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "its disks have scsi"));
+    ck_assert_int_eq(disk_bus(p, 0, 0), VMHI_DISK_BUS_SCSI);
+
+    /* One NIC model, then every NIC not on the new model already. */
+    lines = vmhi_ovf_package_get_report_count(p);
+    ck_vmhi_ok(vmhi_ovf_package_map_value(p, VMHI_VALUE_NIC_MODEL, VMHI_NIC_MODEL_VMXNET3,
+                                          VMHI_NIC_MODEL_VIRTIO));
+    ck_assert_int_eq(nic_model(p, 0, 0), VMHI_NIC_MODEL_VIRTIO);
+    ck_assert_int_eq(nic_model(p, 0, 1), VMHI_NIC_MODEL_E1000);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 1);
+    ck_vmhi_ok(vmhi_ovf_package_map_value(p, VMHI_VALUE_NIC_MODEL, VMHI_OVF_ANY_VALUE,
+                                          VMHI_NIC_MODEL_VIRTIO));
+    ck_assert_int_eq(nic_model(p, 0, 1), VMHI_NIC_MODEL_VIRTIO);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 2);
+    /* Every NIC is virtio already: nothing to do is no error. */
+    ck_vmhi_ok(vmhi_ovf_package_map_value(p, VMHI_VALUE_NIC_MODEL, VMHI_OVF_ANY_VALUE,
+                                          VMHI_NIC_MODEL_VIRTIO));
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines + 2);
+
+    /* Bad arguments change nothing. */
+    lines = vmhi_ovf_package_get_report_count(p);
+    ck_vmhi(vmhi_ovf_package_map_value(NULL, VMHI_VALUE_DISK_BUS, VMHI_OVF_ANY_VALUE, 0),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_FIRMWARE, VMHI_OVF_ANY_VALUE, 0),
+            VMHI_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "cannot be mapped"));
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_OVF_ANY_VALUE,
+                                       VMHI_DISK_BUS_COUNT_1_0),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, -2, VMHI_DISK_BUS_IDE),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_NIC_MODEL, VMHI_NIC_MODEL_COUNT_1_0,
+                                       VMHI_NIC_MODEL_E1000),
+            VMHI_E_INVALID_ARG);
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_DISK_BUS_SCSI,
+                                       VMHI_DISK_BUS_SCSI),
+            VMHI_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "scsi is mapped to itself"));
+    ck_assert_int_eq(disk_bus(p, 0, 0), VMHI_DISK_BUS_SCSI);
+    ck_assert_int_eq(nic_model(p, 0, 0), VMHI_NIC_MODEL_VIRTIO);
+    ck_assert_uint_eq(vmhi_ovf_package_get_report_count(p), lines);
+    vmhi_ovf_package_free(p);
+
+    /* A target names a device of the old bus ("hda"): a disk that moves
+     * loses it, the backend chooses anew; the other disks keep theirs. */
+    vmhi_vm_config *c = full_config();
+    char *ovf = NULL;
+    ck_vmhi_ok(vmhi_ovf_export(c, &ovf));
+    vmhi_vm_config_free(c);
+    vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
+    o.disk_dir = "/srv/images";
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, ovf, strlen(ovf), &o));
+    vmhi_free(ovf);
+    const vmhi_vm_config *vm = vmhi_ovf_package_get_vm(p, 0);
+    ck_assert_int_eq(disk_bus(p, 0, 4), VMHI_DISK_BUS_IDE);
+    ck_assert_str_eq(vmhi_disk_get_target(vmhi_vm_config_get_disk(vm, 4)), "hda");
+    ck_vmhi_ok(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_DISK_BUS_IDE,
+                                          VMHI_DISK_BUS_SCSI));
+    vm = vmhi_ovf_package_get_vm(p, 0);
+    ck_assert_int_eq(disk_bus(p, 0, 4), VMHI_DISK_BUS_SCSI);
+    ck_assert_ptr_null(vmhi_disk_get_target(vmhi_vm_config_get_disk(vm, 4)));
+    ck_assert_str_eq(vmhi_disk_get_target(vmhi_vm_config_get_disk(vm, 1)), "sdb");
+    vmhi_ovf_package_free(p);
+
+    /* A package without disks has nothing to map. */
+    static const char no_disks[] =
+        "<Envelope xmlns='http://schemas.dmtf.org/ovf/envelope/1'><VirtualSystem "
+        "xmlns:ovf='http://schemas.dmtf.org/ovf/envelope/1' ovf:id='quiet'>"
+        "<VirtualHardwareSection/></VirtualSystem></Envelope>";
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, no_disks, strlen(no_disks), NULL));
+    ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_OVF_ANY_VALUE,
+                                       VMHI_DISK_BUS_VIRTIO),
+            VMHI_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "no disk"));
+    vmhi_ovf_package_free(p);
+}
+END_TEST
+
 START_TEST(damaged_ova_is_an_io_error)
 {
     char dir[] = "/tmp/vmhi-ova-XXXXXX";
@@ -708,6 +821,7 @@ int main(void)
     tcase_add_test(tc, product_property_types_and_values_round_trip);
     tcase_add_test(tc, adapt_to_test_backend_and_bad_arguments);
     tcase_add_test(tc, networks_are_mapped_by_name_or_all_at_once);
+    tcase_add_test(tc, values_are_mapped_as_asked);
     tcase_add_test(tc, damaged_ova_is_an_io_error);
     tcase_add_test(tc, pax_record_shorter_than_its_length_field);
     suite_add_tcase(s, tc);

@@ -110,23 +110,78 @@ static int print_configs(cli_ctx *ctx, const vmhi_ovf_package *pkg, json_object 
     return CLI_EXIT_OK;
 }
 
-/* The --network options, in order: "NAME=TARGET" puts the NICs on OVF
- * network NAME onto TARGET, a bare "TARGET" puts every NIC there.  NAME
- * ends at the first '=' (a name with '=' needs the API). */
-#define CLI_NETWORK_MAPS_MAX 64
+/* The --network, --disk-bus and --nic-model options, in the order given:
+ * "FROM=TO" changes what is FROM, a bare "TO" changes everything.  A
+ * network name ends at the first '=' (a name with '=' needs the API). */
+#define CLI_MAPPINGS_MAX 64
 
-static int map_networks(cli_ctx *ctx, vmhi_ovf_package *pkg, const char *const *maps,
-                        size_t count)
+typedef struct cli_mapping {
+    int option; /* 'N', 'B' or 'M' */
+    const char *arg;
+} cli_mapping;
+
+static const char *mapping_flag(int option)
+{
+    return option == 'N' ? "--network" : option == 'B' ? "--disk-bus" : "--nic-model";
+}
+
+/* A --disk-bus or --nic-model value by name ("ide"); NULL: every value. */
+static int mapping_value(cli_ctx *ctx, int option, const char *name, int *out)
+{
+    if (!name) {
+        *out = VMHI_OVF_ANY_VALUE;
+        return CLI_EXIT_OK;
+    }
+    int rc;
+    if (option == 'B') {
+        vmhi_disk_bus bus;
+        rc = vmhi_disk_bus_from_name(name, &bus);
+        *out = (int)bus;
+    } else {
+        vmhi_nic_model model;
+        rc = vmhi_nic_model_from_name(name, &model);
+        *out = (int)model;
+    }
+    return rc == VMHI_OK ? CLI_EXIT_OK
+                         : cli_fail_vmhi(ctx, rc, "import: %s: no %s is named '%s'",
+                                         mapping_flag(option),
+                                         option == 'B' ? "disk bus" : "NIC model", name);
+}
+
+/* One mapping option; returns a CLI exit status (the error printed). */
+static int apply_mapping(cli_ctx *ctx, vmhi_ovf_package *pkg, const cli_mapping *m,
+                         const char *from, const char *to)
+{
+    int rc;
+    if (m->option == 'N') {
+        rc = vmhi_ovf_package_map_network(pkg, from, to);
+    } else {
+        int old, new;
+        rc = mapping_value(ctx, m->option, from, &old);
+        if (rc == CLI_EXIT_OK)
+            rc = mapping_value(ctx, m->option, to, &new);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        rc = vmhi_ovf_package_map_value(
+            pkg, m->option == 'B' ? VMHI_VALUE_DISK_BUS : VMHI_VALUE_NIC_MODEL, old, new);
+    }
+    return rc == VMHI_OK ? CLI_EXIT_OK
+                         : cli_fail_vmhi(ctx, rc, "import: %s '%s'", mapping_flag(m->option),
+                                         m->arg);
+}
+
+static int apply_mappings(cli_ctx *ctx, vmhi_ovf_package *pkg, const cli_mapping *maps,
+                          size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        const char *eq = strchr(maps[i], '=');
-        char *from = eq ? strndup(maps[i], (size_t)(eq - maps[i])) : NULL;
+        const char *eq = strchr(maps[i].arg, '=');
+        char *from = eq ? strndup(maps[i].arg, (size_t)(eq - maps[i].arg)) : NULL;
         if (eq && !from)
             return cli_fail(ctx, CLI_EXIT_GENERIC, "out of memory");
-        int rc = vmhi_ovf_package_map_network(pkg, from, eq ? eq + 1 : maps[i]);
+        int rc = apply_mapping(ctx, pkg, &maps[i], from, eq ? eq + 1 : maps[i].arg);
         free(from);
-        if (rc != VMHI_OK)
-            return cli_fail_vmhi(ctx, rc, "import: --network '%s'", maps[i]);
+        if (rc != CLI_EXIT_OK)
+            return rc;
     }
     return CLI_EXIT_OK;
 }
@@ -137,12 +192,13 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
         { "option", required_argument, NULL, 'o' },   { "strict", no_argument, NULL, 's' },
         { "dry-run", no_argument, NULL, 'n' },        { "disk-dir", required_argument, NULL, 'd' },
         { "no-images", no_argument, NULL, 'I' },      { "network", required_argument, NULL, 'N' },
+        { "disk-bus", required_argument, NULL, 'B' }, { "nic-model", required_argument, NULL, 'M' },
         { NULL, 0, NULL, 0 },
     };
     vmhi_ovf_import_options o = VMHI_OVF_IMPORT_OPTIONS_INIT;
     bool dry = false, images = true;
-    const char *networks[CLI_NETWORK_MAPS_MAX];
-    size_t network_count = 0;
+    cli_mapping maps[CLI_MAPPINGS_MAX];
+    size_t map_count = 0;
     int c;
     while ((c = getopt_long(argc, argv, CLI_OPTSTRING "o:snd:N:", opts, NULL)) != -1) {
         switch (c) {
@@ -152,10 +208,13 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
         case 'd': o.disk_dir = optarg; break;
         case 'I': images = false; break;
         case 'N':
-            if (network_count == CLI_NETWORK_MAPS_MAX)
-                return cli_usage(ctx, argv[0], "%s: at most %d --network options", argv[0],
-                                 CLI_NETWORK_MAPS_MAX);
-            networks[network_count++] = optarg;
+        case 'B':
+        case 'M':
+            if (map_count == CLI_MAPPINGS_MAX)
+                return cli_usage(ctx, argv[0],
+                                 "%s: at most %d --network, --disk-bus and --nic-model options",
+                                 argv[0], CLI_MAPPINGS_MAX);
+            maps[map_count++] = (cli_mapping){ c, optarg };
             break;
         default: return cli_option_error(ctx, argv[0], c, argv);
         }
@@ -170,8 +229,8 @@ static int cli_run_import(cli_ctx *ctx, int argc, char **argv)
         return cli_fail_parse(ctx, rc, file);
     if (rc != VMHI_OK)
         return cli_fail_vmhi(ctx, rc, "cannot import '%s'", file);
-    /* Before the images: a mapping that names no NIC costs no conversion. */
-    rc = map_networks(ctx, pkg, networks, network_count);
+    /* Before the images: a mapping that matches nothing costs no conversion. */
+    rc = apply_mappings(ctx, pkg, maps, map_count);
     if (rc != CLI_EXIT_OK) {
         vmhi_ovf_package_free(pkg);
         return rc;
@@ -282,7 +341,7 @@ static int cli_run_export(cli_ctx *ctx, int argc, char **argv)
 
 const cli_command cli_ovf_commands[] = {
     { "import", "FILE.ovf|FILE.ova [--option ID] [--strict] [--dry-run] [--disk-dir DIR] [--no-images]"
-      " [--network [NAME=]TARGET]...",
+      " [--network [NAME=]TARGET]... [--disk-bus [BUS=]BUS]... [--nic-model [MODEL=]MODEL]...",
       "Define VMs from an OVF package",
       "Reads an OVF 1.x or 2.x descriptor, or an .ova archive, adapts every VM to what\n"
       "the connection accepts (a disk bus or NIC model it refuses becomes one it\n"
@@ -309,7 +368,15 @@ const cli_command cli_ovf_commands[] = {
       "                      report and --dry-run show it; NAME ends at the first\n"
       "                      '=') on the connection's network TARGET (\"default\",\n"
       "                      \"bridge:xenbr0\", \"VM Network\"...); without NAME,\n"
-      "                      every NIC; may be repeated, applied in order\n",
+      "                      every NIC; may be repeated, applied in order\n"
+      "      --disk-bus [FROM=]TO\n"
+      "                      put the disks on bus FROM (ide, sata, scsi, pvscsi,\n"
+      "                      virtio, xen, default) on bus TO, also where the\n"
+      "                      connection accepts FROM (IDE on SCSI for ESX);\n"
+      "                      without FROM, every disk; may be repeated\n"
+      "      --nic-model [FROM=]TO\n"
+      "                      the same for NIC models (e1000, rtl8139, vmxnet3,\n"
+      "                      virtio, xen, default)\n",
       cli_run_import, CLI_NEEDS_CONN },
     { "export", "VM|--from FILE -o FILE.ovf|FILE.ova [--config]",
       "Write a VM's description as OVF 2.0",
