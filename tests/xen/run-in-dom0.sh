@@ -5,8 +5,8 @@
 #                            --parts "smoke conformance ..." [--timeout SECS]
 #
 # The payload is tests/xen/payload/ (run, one script per part) plus what
-# BUILDDIR made: libvmhi, the xen module, the vmhi CLI and
-# vmhi-conformance, when they exist (the "smoke" part needs none of them).
+# BUILDDIR made: libvmhi, the xen module, the vmhi CLI, vmhi-conformance
+# and vmhi-soak, when they exist (the "smoke" part needs none of them).
 # One boot serves every part: a boot costs ~12 s of TCG, and the ctest
 # checks of the parts (tests/xen/check-*.sh) read OUTDIR afterwards.
 # VMHI_XEN_STRESS sets the "stress" part's SECS, LOOPS and MEM;
@@ -57,6 +57,7 @@ for f in "$build"/lib/libvmhi.so*; do copy_if "$f" "$stage/lib"; done
 copy_if "$build/modules/vmhi-xen.so" "$stage/modules"
 copy_if "$build/tools/vmhi/vmhi" "$stage/bin"
 copy_if "$build/conformance/vmhi-conformance" "$stage/bin"
+copy_if "$build/tests/soak/vmhi-soak" "$stage/bin"
 # The "ovf" part converts images with the host's qemu-img (run-dom0.sh adds
 # the libraries it needs) and imports the OVF corpus.
 if [[ " $parts " == *" ovf "* ]]; then
