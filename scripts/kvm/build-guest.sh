@@ -9,7 +9,9 @@
 #   scripts/kvm/build-guest.sh OUTDIR
 #
 # Writes OUTDIR/vmlinux and OUTDIR/initramfs.cpio.gz (nothing is committed).
-# The kernel version is detected (the newest /boot/vmlinuz-*), never fixed.
+# The kernel version is detected, never fixed: the host's newest
+# /boot/vmlinuz-*, else Debian's linux-image-amd64 fetched and unpacked
+# (scripts/core/kernel.sh).
 # Exits 77 with the reason when a needed package is missing, so that ctest
 # reports the guest tests as skipped.  Packages: see scripts/kvm/packages.txt.
 set -euo pipefail
@@ -17,10 +19,8 @@ set -euo pipefail
 out=${1:?usage: build-guest.sh OUTDIR}
 skip() { echo "SKIP: $*"; exit 77; }
 
-kernel_image=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1 || true)
-[[ -n $kernel_image ]] || skip "no /boot/vmlinuz-* (apt-get install linux-image-amd64)"
-kver=${kernel_image#/boot/vmlinuz-}
-[[ -d /lib/modules/$kver ]] || skip "no /lib/modules/$kver for $kernel_image"
+source "$(dirname "${BASH_SOURCE[0]}")/../core/kernel.sh"
+find_kernel || skip "$kernel_error"
 for tool in cpio xz gzip modprobe; do
     command -v "$tool" >/dev/null || skip "$tool is missing (apt-get install cpio xz-utils kmod)"
 done
@@ -63,7 +63,7 @@ done
 # Modules Debian builds as modules, in dependency order.
 : > "$root/etc/modules.list"
 for m in virtio_pci virtio_blk virtio_net virtio_balloon button evdev; do
-    modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+    modprobe -d "$kmod_root" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 done | awk '!seen[$0]++' | while read -r ko; do
     cp "$ko" "$root/lib/modules/$kver/"
     echo "/lib/modules/$kver/$(basename "$ko")" >> "$root/etc/modules.list"

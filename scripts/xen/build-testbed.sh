@@ -24,7 +24,9 @@
 #                           (scripts/xen/domU-init)
 #   TBDIR/xen-root/         the unpacked Xen packages (fetch-xen.sh)
 #
-# The kernel is the host's newest /boot/vmlinuz-*, its version detected.
+# The kernel is the host's newest /boot/vmlinuz-*, else Debian's
+# linux-image-amd64 fetched and unpacked (scripts/core/kernel.sh), its
+# version detected.
 # A stamp of every input keeps TBDIR up to date: a rebuild with nothing
 # changed takes about a second.  Exits 1 with the reason when something
 # is missing.
@@ -35,10 +37,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "build-testbed.sh: $*" >&2; exit 1; }
 say() { echo "build-testbed.sh: $*"; }
 
-kernel_image=$(compgen -G '/boot/vmlinuz-*' | sort -V | tail -n1 || true)
-[[ -n $kernel_image ]] || die "no /boot/vmlinuz-* (apt-get install linux-image-amd64)"
-kver=${kernel_image#/boot/vmlinuz-}
-[[ -d /lib/modules/$kver ]] || die "no /lib/modules/$kver for $kernel_image"
+source "$here/../core/kernel.sh"
+find_kernel || die "$kernel_error"
 busybox=/bin/busybox
 [[ -x $busybox ]] || die "no $busybox (apt-get install busybox-static)"
 # A dynamic busybox would need its libraries in the domU too.
@@ -92,7 +92,7 @@ gzip -1 -c "$work/vmlinux" >"$work/guest/vmlinuz"
 module_files() {
     local m
     for m in "$@"; do
-        modprobe -S "$kver" --show-depends "$m" ||
+        modprobe -d "$kmod_root" -S "$kver" --show-depends "$m" ||
             die "no kernel module $m for $kver"
     done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
