@@ -188,7 +188,7 @@ out_has 'bus pvscsi mapped to virtio as asked'
 expect 1 import "$CORPUS/vmware-vmx19-multi.ovf" --disk-bus ide=scsi
 err_has 'no disk of the package has bus ide; its disks have pvscsi'
 expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --disk-bus floppy
-err_has "--disk-bus: no disk bus is named 'floppy'"
+err_has 'import: --disk-bus: "floppy" is not a disk bus'
 expect 8 import "$CORPUS/vmware-vmx19-multi.ovf" --no-images --nic-model e1000=e1000
 err_has 'e1000 is mapped to itself'
 expect 2 import "$CORPUS/vmware-vmx19-multi.ovf" --disk-bus

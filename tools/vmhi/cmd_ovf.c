@@ -142,10 +142,8 @@ static int mapping_value(cli_ctx *ctx, int option, const char *name, int *out)
         rc = vmhi_nic_model_from_name(name, &model);
         *out = (int)model;
     }
-    return rc == VMHI_OK ? CLI_EXIT_OK
-                         : cli_fail_vmhi(ctx, rc, "import: %s: no %s is named '%s'",
-                                         mapping_flag(option),
-                                         option == 'B' ? "disk bus" : "NIC model", name);
+    /* The library's message names the value: '"floppy" is not a disk bus'. */
+    return rc == VMHI_OK ? CLI_EXIT_OK : cli_fail_vmhi(ctx, rc, "import: %s", mapping_flag(option));
 }
 
 /* One mapping option; returns a CLI exit status (the error printed). */
