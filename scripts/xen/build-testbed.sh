@@ -22,6 +22,8 @@
 #                           itself ~2.5x faster than the XZ bzImage)
 #   TBDIR/guest/initrd.gz   the PV guest's busybox initramfs
 #                           (scripts/xen/domU-init)
+#   TBDIR/guest/idle-pv     a 17 KB PV kernel that ignores every request
+#                           (tests/xen/guest/idle-pv.S), assembled here
 #   TBDIR/xen-root/         the unpacked Xen packages (fetch-xen.sh)
 #
 # The kernel is the host's newest /boot/vmlinuz-*, else Debian's
@@ -43,9 +45,13 @@ busybox=/bin/busybox
 [[ -x $busybox ]] || die "no $busybox (apt-get install busybox-static)"
 # A dynamic busybox would need its libraries in the domU too.
 ! ldd "$busybox" >/dev/null 2>&1 || die "$busybox is dynamically linked (apt-get install busybox-static)"
-for tool in cpio gzip modprobe python3 ldd dpkg-deb; do
+for tool in cpio gzip modprobe python3 ldd dpkg-deb gcc ld; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/setup.sh installs scripts/xen/packages.txt)"
 done
+
+idle_src=$here/../../tests/xen/guest/idle-pv.S
+idle_ld=$here/../../tests/xen/guest/idle-pv.ld
+[[ -r $idle_src && -r $idle_ld ]] || die "no $idle_src or $idle_ld"
 
 mkdir -p "$tb"
 tb=$(cd "$tb" && pwd)
@@ -58,7 +64,7 @@ xen_gz=$(compgen -G "$xroot/boot/xen-*-amd64.gz" | sort -V | tail -n1) || die "n
 inputs() { # what, when changed, needs a rebuild
     echo "kernel=$kver xen=$xver"
     stat -c '%n %s %Y' "$kernel_image" "$busybox" "$xen_gz"
-    cat "$here/build-testbed.sh" "$here/dom0-init" "$here/domU-init"
+    cat "$here/build-testbed.sh" "$here/dom0-init" "$here/domU-init" "$idle_src" "$idle_ld"
 }
 stamp=$(inputs | cksum)
 if [[ -f $tb/.stamp && $(cat "$tb/.stamp") == "$stamp" ]]; then
@@ -87,6 +93,10 @@ PY
 [[ $(head -c4 "$work/vmlinux" | od -An -c | tr -d ' ') == 177ELF ]] || die "$kernel_image did not unpack to an ELF"
 mkdir -p "$work/guest"
 gzip -1 -c "$work/vmlinux" >"$work/guest/vmlinuz"
+say "idle PV kernel"
+gcc -c -o "$work/idle-pv.o" "$idle_src" || die "cannot assemble $idle_src"
+ld -T "$idle_ld" -nostdlib -z max-page-size=4096 --no-warn-rwx-segments \
+    -o "$work/guest/idle-pv" "$work/idle-pv.o" || die "cannot link the idle PV kernel"
 
 # module_files <module>...: their .ko files and dependencies, in load order.
 module_files() {
@@ -175,7 +185,7 @@ copy_modules "$r" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkba
     xen-netback loop bridge virtio_pci virtio_blk
 cp "$here/dom0-init" "$r/init"
 chmod 755 "$r/init"
-cp "$work/guest/vmlinuz" "$work/guest/initrd.gz" "$r/guest/"
+cp "$work/guest/vmlinuz" "$work/guest/initrd.gz" "$work/guest/idle-pv" "$r/guest/"
 pack "$r" "$work/dom0-base.cpio.gz"
 (cd "$r" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort) >"$work/base-files"
 
