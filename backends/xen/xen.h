@@ -141,6 +141,13 @@ int xen_unlock(xen_conn *c, int rc);
 /* Whether the guest of domain @domid has written "1" to the xenstore key
  * @key under its own directory (e.g. "control/feature-suspend"). */
 bool xen_guest_has(xen_host *h, uint32_t domid, const char *key);
+/* Asks the guest of @domid to "poweroff" or "reboot": the PV control
+ * request, control/shutdown in xenstore, which the guest removes when it
+ * acts.  Unlike libxl_domain_shutdown() and _reboot(), it does not wait
+ * (up to 60 s) for that acknowledgement: a guest that ignores requests
+ * leaves the VM shutting-down (LC-SHUTDOWN-1, -7), and a VMHI call
+ * never blocks the host for it. */
+int xen_guest_request(xen_host *h, uint32_t domid, const char *request);
 
 xen_vm *xen_find_uuid(xen_host *h, const char *uuid);
 xen_vm *xen_find_name(xen_host *h, const char *name);

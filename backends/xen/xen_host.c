@@ -386,6 +386,16 @@ bool xen_guest_has(xen_host *h, uint32_t domid, const char *key)
     return yes;
 }
 
+int xen_guest_request(xen_host *h, uint32_t domid, const char *request)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    if (!xs_write(h->xs, XBT_NULL, path, request, (unsigned int)strlen(request)))
+        return xen_error_native(VMHI_E_BACKEND, "xs_write", "xen: cannot write %s: %s", path,
+                                strerror(errno));
+    return VMHI_OK;
+}
+
 /* ----------------------------------------------------------------- hosts */
 
 /* One host per process: a second state directory in the same process is

@@ -10,7 +10,9 @@
  * xl does for its domains (destroy one that powered off, build a new
  * domain for one that rebooted), the event thread does here
  * (xen_events.c).  Every call is synchronous for libxl (ao_how NULL):
- * libxl waits on its own fds in the calling thread.
+ * libxl waits on its own fds in the calling thread.  Shutdown and reboot
+ * requests are the exception: they are written to xenstore directly
+ * (xen_guest_request()), since libxl's would wait for the guest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -404,9 +406,9 @@ int xen_shutdown(void *priv, const char *uuid, unsigned int flags)
     int rc = enter(c, uuid, ST(RUNNING) | ST(SHUTTING_DOWN), "shut down", &vm);
     if (rc < 0 || vm->state == VMHI_STATE_SHUTTING_DOWN)
         return xen_unlock(c, rc); /* LC-SHUTDOWN: a repeated request changes nothing */
-    int lrc = libxl_domain_shutdown(c->host->ctx, vm->domid, NULL);
-    if (lrc)
-        return xen_unlock(c, xen_libxl_error(lrc, "cannot ask VM '%s' to shut down", vm->name));
+    rc = xen_guest_request(c->host, vm->domid, "poweroff");
+    if (rc < 0)
+        return xen_unlock(c, rc);
     xen_transition(c->host, vm, VMHI_STATE_SHUTTING_DOWN, VMHI_REASON_SHUTDOWN_REQUESTED);
     return xen_unlock(c, VMHI_OK);
 }
@@ -437,10 +439,7 @@ int xen_reboot(void *priv, const char *uuid, unsigned int flags)
         return xen_unlock(c, rc);
     /* A request: the guest shuts down with reason reboot, and the event
      * thread builds the new domain (running / rebooted). */
-    int lrc = libxl_domain_reboot(c->host->ctx, vm->domid, NULL);
-    if (lrc)
-        rc = xen_libxl_error(lrc, "cannot ask VM '%s' to reboot", vm->name);
-    return xen_unlock(c, rc);
+    return xen_unlock(c, xen_guest_request(c->host, vm->domid, "reboot"));
 }
 
 int xen_reset(void *priv, const char *uuid, unsigned int flags)
