@@ -4,15 +4,19 @@
 # appends "OP <name> rc=<status> t=<seconds>" and its output (indented)
 # to $res; tests/xen/check-steps.sh asserts them on the host.  A step that
 # hangs is killed after 120 s, with the stacks of its threads.
+# Waits are measured on the clock (/proc/uptime), not in rounds of
+# "sleep 0.1": on a loaded host each round took several times that, and
+# a 90 s wait once lasted 653 s.
 up() { cut -d' ' -f1 /proc/uptime; }
+up_s() { cut -d. -f1 /proc/uptime; }
 op() { # <name> <command...>
     n=$1
     shift
     s=$(up)
     "$@" >/tmp/step.out 2>&1 &
     pid=$!
-    i=0
-    while kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+    end=$(($(up_s) + 120))
+    while kill -0 $pid 2>/dev/null && [ "$(up_s)" -lt $end ]; do sleep 0.1; done
     if kill -0 $pid 2>/dev/null; then
         for t in /proc/$pid/task/*; do echo "thread $t:"; cat $t/stack; done >>/tmp/step.out 2>&1
         kill -9 $pid
@@ -36,12 +40,25 @@ fails() {
     shift 3
     op "$n" sh -c 'st=$1 p=$2; shift 2; "$@" >/tmp/expect.out 2>&1; rc=$?; cat /tmp/expect.out; echo "(exit status $rc)"; [ $rc = "$st" ] && grep -q "$p" /tmp/expect.out' fails "$st" "$p" "$@"
 }
-on_console() { # <pattern> <seconds>
-    i=0
-    while [ $i -lt $(($2 * 10)) ]; do
+# on_console <pattern> <seconds>: wait for a line of the guest's console
+# ($console, /var/log/xen/console/guest-<VM>.log); give up early when the
+# VM has had no domain for a while (its start failed, it crashed).
+on_console() {
+    end=$(($(up_s) + $2)) vm=${console##*/guest-} i=0 missing=0
+    vm=${vm%.log}
+    while [ "$(up_s)" -lt $end ]; do
         grep -q "$1" "$console" 2>/dev/null && return 0
-        sleep 0.1
         i=$((i + 1))
+        if [ $((i % 10)) = 0 ]; then
+            # ten checks in a row (10 s or more): a reboot builds the next
+            # domain a moment after the old one is gone
+            if xl domid "$vm" >/dev/null 2>&1; then missing=0; else missing=$((missing + 1)); fi
+            if [ $missing -ge 10 ]; then
+                echo "VM $vm has no domain: $1 never came"
+                return 1
+            fi
+        fi
+        sleep 0.1
     done
     echo "not on the guest console within $2 s: $1"
     return 1
