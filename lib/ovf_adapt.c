@@ -302,6 +302,12 @@ static void value_names(const vmhi_ovf_package *pkg, vmhi_value_kind kind, char 
     }
 }
 
+/* Whether a device with @value is one a mapping from @from to @to changes. */
+static bool value_moves(int value, int from, int to)
+{
+    return value != to && (from == VMHI_OVF_ANY_VALUE || value == from);
+}
+
 static int check_mapping(vmhi_value_kind kind, int from, int to)
 {
     int count = kind == VMHI_VALUE_DISK_BUS    ? VMHI_DISK_BUS_COUNT_1_0
@@ -336,7 +342,7 @@ int vmhi_ovf_package_map_value(vmhi_ovf_package *pkg, vmhi_value_kind kind, int 
     for (size_t i = 0; rc == 0 && i < pkg->vm_count; i++)
         for (size_t k = 0; rc == 0 && k < device_count(pkg->vms[i], kind); k++, devices++) {
             int v = device_value(pkg->vms[i], kind, k);
-            if (v != to && (from == VMHI_OVF_ANY_VALUE || v == from))
+            if (value_moves(v, from, to))
                 rc = vmhi__ovf_add_line(pkg, VMHI_OVF_REPORT_ADAPTED, 0, i,
                                         "%s %s: %s %s mapped to %s as asked", what,
                                         device_id(pkg->vms[i], kind, k), field,
@@ -358,8 +364,7 @@ int vmhi_ovf_package_map_value(vmhi_ovf_package *pkg, vmhi_value_kind kind, int 
     }
     for (size_t i = 0; i < pkg->vm_count; i++)
         for (size_t k = 0; k < device_count(pkg->vms[i], kind); k++) {
-            int v = device_value(pkg->vms[i], kind, k);
-            if (v != to && (from == VMHI_OVF_ANY_VALUE || v == from))
+            if (value_moves(device_value(pkg->vms[i], kind, k), from, to))
                 set_device_value(pkg->vms[i], kind, k, to);
         }
     return VMHI_OK;

@@ -564,6 +564,12 @@ START_TEST(adapt_to_test_backend_and_bad_arguments)
 }
 END_TEST
 
+/* One VM with no virtual hardware: no disk, no NIC. */
+static const char empty_vm[] =
+        "<Envelope xmlns='http://schemas.dmtf.org/ovf/envelope/1'><VirtualSystem "
+        "xmlns:ovf='http://schemas.dmtf.org/ovf/envelope/1' ovf:id='quiet'>"
+        "<VirtualHardwareSection/></VirtualSystem></Envelope>";
+
 static const char *nic_network(const vmhi_ovf_package *p, size_t vm, size_t nic)
 {
     return vmhi_nic_get_network(vmhi_vm_config_get_nic(vmhi_ovf_package_get_vm(p, vm), nic));
@@ -612,11 +618,7 @@ START_TEST(networks_are_mapped_by_name_or_all_at_once)
     vmhi_ovf_package_free(p);
 
     /* A package without NICs has nothing to map. */
-    static const char no_nics[] =
-        "<Envelope xmlns='http://schemas.dmtf.org/ovf/envelope/1'><VirtualSystem "
-        "xmlns:ovf='http://schemas.dmtf.org/ovf/envelope/1' ovf:id='quiet'>"
-        "<VirtualHardwareSection/></VirtualSystem></Envelope>";
-    ck_vmhi_ok(vmhi_ovf_package_parse(&p, no_nics, strlen(no_nics), NULL));
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, empty_vm, strlen(empty_vm), NULL));
     ck_assert_uint_eq(vmhi_vm_config_get_nic_count(vmhi_ovf_package_get_vm(p, 0)), 0);
     ck_vmhi(vmhi_ovf_package_map_network(p, NULL, "default"), VMHI_E_NOT_FOUND);
     ck_assert_ptr_nonnull(strstr(vmhi_error_last_message(), "no NIC"));
@@ -724,11 +726,7 @@ START_TEST(values_are_mapped_as_asked)
     vmhi_ovf_package_free(p);
 
     /* A package without disks has nothing to map. */
-    static const char no_disks[] =
-        "<Envelope xmlns='http://schemas.dmtf.org/ovf/envelope/1'><VirtualSystem "
-        "xmlns:ovf='http://schemas.dmtf.org/ovf/envelope/1' ovf:id='quiet'>"
-        "<VirtualHardwareSection/></VirtualSystem></Envelope>";
-    ck_vmhi_ok(vmhi_ovf_package_parse(&p, no_disks, strlen(no_disks), NULL));
+    ck_vmhi_ok(vmhi_ovf_package_parse(&p, empty_vm, strlen(empty_vm), NULL));
     ck_vmhi(vmhi_ovf_package_map_value(p, VMHI_VALUE_DISK_BUS, VMHI_OVF_ANY_VALUE,
                                        VMHI_DISK_BUS_VIRTIO),
             VMHI_E_NOT_FOUND);
