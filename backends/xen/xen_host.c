@@ -30,6 +30,10 @@ const vmhi_core_services *xen_core;
 static _Thread_local vmhi_saved_error *reported;
 static _Thread_local xen_conn *calling_conn;  /* the slot's connection, if any */
 static _Thread_local char libxl_last[768];    /* libxl's last error line */
+/* libxl's first error line since the slot began: a failed build logs its
+ * cause first and then, as it cleans up, errors of the clean-up, which
+ * alone say nothing ("Destruction of domain failed"). */
+static _Thread_local char libxl_first[768];
 
 int xen_error_native(int code, const char *native, const char *fmt, ...)
 {
@@ -66,10 +70,19 @@ int xen_libxl_error(int lrc, const char *fmt, ...)
     va_end(ap);
     char native[32];
     snprintf(native, sizeof(native), "libxl %d", lrc);
-    if (libxl_last[0])
-        return xen_error_native(map_libxl(lrc), native, "xen: %s: libxl error %d: %s", what,
-                                lrc, libxl_last);
-    return xen_error_native(map_libxl(lrc), native, "xen: %s: libxl error %d", what, lrc);
+    int rc;
+    if (libxl_first[0] && strcmp(libxl_first, libxl_last) != 0)
+        rc = xen_error_native(map_libxl(lrc), native, "xen: %s: libxl error %d: %s (then: %s)",
+                              what, lrc, libxl_first, libxl_last);
+    else if (libxl_last[0])
+        rc = xen_error_native(map_libxl(lrc), native, "xen: %s: libxl error %d: %s", what, lrc,
+                              libxl_last);
+    else
+        rc = xen_error_native(map_libxl(lrc), native, "xen: %s: libxl error %d", what, lrc);
+    /* Reported: a later error of the same slot (or of the event thread,
+     * which takes no slot) starts afresh. */
+    libxl_last[0] = libxl_first[0] = '\0';
+    return rc;
 }
 
 /* ------------------------------------------------------------ allocation */
@@ -167,8 +180,11 @@ static void logger_vmessage(xentoollog_logger *lg, xentoollog_level level, int e
     int n = vsnprintf(text, sizeof(text), format, al);
     if (n >= 0 && errnoval >= 0 && (size_t)n < sizeof(text))
         snprintf(text + n, sizeof(text) - (size_t)n, ": %s", strerror(errnoval));
-    if (level >= XTL_ERROR)
+    if (level >= XTL_ERROR) {
         snprintf(libxl_last, sizeof(libxl_last), "%s", text);
+        if (!libxl_first[0])
+            snprintf(libxl_first, sizeof(libxl_first), "%s", text);
+    }
     if (level >= XTL_DETAIL)
         xen_log(l->host, log_level_of(level), "%s%s%s", context ? context : "",
                 context ? ": " : "", text);
@@ -205,7 +221,7 @@ void xen_lock(xen_conn *c)
 {
     xen_core->error_discard(reported);
     reported = NULL;
-    libxl_last[0] = '\0';
+    libxl_last[0] = libxl_first[0] = '\0';
     pthread_mutex_lock(&c->host->lock);
     calling_conn = c;
 }
