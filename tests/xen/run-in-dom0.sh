@@ -48,6 +48,8 @@ echo "$parts" >"$stage/parts"
 printf '%s\n' ${VMHI_XEN_STRESS:-} >"$stage/stress.conf"
 # More arguments for the conformance part, e.g. VMHI_XEN_CONF_ARGS="--only crash".
 [[ -n ${VMHI_XEN_CONF_ARGS:-} ]] && printf '%s\n' "$VMHI_XEN_CONF_ARGS" >"$stage/conformance.args"
+[[ -n ${VMHI_XEN_CONF_IDLE_ARGS:-} ]] &&
+    printf '%s\n' "$VMHI_XEN_CONF_IDLE_ARGS" >"$stage/conformance-idle.args"
 mkdir -p "$stage/bin" "$stage/lib" "$stage/modules"
 copy_if() { # <file> <dir>
     [[ -e $1 ]] && cp -a "$1" "$2/"
