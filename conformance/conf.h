@@ -107,6 +107,9 @@ typedef struct conf_context {
     /* How long after vmhi_vm_start() returned the probe's guests took to
      * comply (the longer of the two probes; 0 when neither complied). */
     unsigned int guest_ready_ms;
+    /* Whether the backend's suspend needs the guest (VMHI_CAP_GUEST in its
+     * caps, since 1.1): with guests that ignore requests it then fails. */
+    bool suspend_needs_guest;
     /* --kernel: a real kernel image for direct-boot values, or NULL (the
      * suite then uses a stub file, with which no VM is ever started). */
     const char *kernel;
@@ -267,6 +270,11 @@ bool conf_vm_exists(vmhi_conn *conn, const char *uuid);
  * no way to reach it (crashed) or the state does not last (a guest that
  * completes shutdown requests: shutting-down passes too quickly). */
 bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t why_size);
+/* True when no suspend can succeed on this URI: the backend's suspend
+ * needs the guest's help (VMHI_CAP_GUEST) and the probe found guests that
+ * ignore requests (spec LC-SUSPEND-4).  Writes the reason a test is then
+ * not applicable to @why (when @size > 0). */
+bool conf_suspend_refused(char *why, size_t size);
 
 /* Runs --crash-command for the running @vm (asserts it succeeded); the
  * caller waits for the crashed state. */

@@ -193,7 +193,8 @@ void conf_probe_missing_ops(conf_run *run, const char *uri, unsigned int claimed
 /* How this URI's guests treat requests, learnt once before the tests
  * (a shutdown request; a live disk unplug): 1 they comply within
  * CONF_GUEST_PROBE_MS, 0 they do not, -1 unknown (operation unsupported). */
-void conf_probe_guest(const char *uri, int *shutdown, int *unplug, unsigned int *ready_ms);
+void conf_probe_guest(const char *uri, int *shutdown, int *unplug, unsigned int *ready_ms,
+                      bool *suspend_needs_guest);
 /* VMs the suite did not create (name, UUID, state). */
 conf_census *conf_census_take(const char *uri, long run_id, char *err, size_t size);
 /* Appends differences (missing or changed foreign VMs) to @run->run_errors;

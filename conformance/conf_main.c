@@ -321,12 +321,16 @@ static int certify(conf_run *run, conf_options *opt)
     init_profiles(run, claimed, opt->requested);
     conf_probe_missing_ops(run, opt->uri, claimed);
     conf_probe_guest(opt->uri, &context.guest_shuts_down, &context.guest_releases,
-                     &context.guest_ready_ms);
+                     &context.guest_ready_ms, &context.suspend_needs_guest);
     printf("guests on %s %s shutdown requests and %s unplug requests", opt->uri,
            guest_word(context.guest_shuts_down), guest_word(context.guest_releases));
     if (context.guest_ready_ms)
         printf(" (%u ms after the start)", context.guest_ready_ms);
     printf("\n");
+    if (conf_suspend_refused(NULL, 0))
+        printf("suspend needs the guest's help here (VMHI_CAP_GUEST) and these guests ignore "
+               "requests: tests that need a suspended VM are not applicable, and "
+               "guest_ignores_suspend checks that a suspend fails cleanly\n");
 
     stamp_date(run);
     double t0 = seconds_now();

@@ -286,14 +286,18 @@ static bool supported(vmhi_conn *conn, vmhi_op op)
     return vmhi_conn_get_op_caps(conn, op, &caps) == VMHI_OK && (caps & VMHI_CAP_SUPPORTED);
 }
 
-void conf_probe_guest(const char *uri, int *shutdown, int *unplug, unsigned int *ready_ms)
+void conf_probe_guest(const char *uri, int *shutdown, int *unplug, unsigned int *ready_ms,
+                      bool *suspend_needs_guest)
 {
     vmhi_conn *conn = NULL;
-    unsigned int shutdown_ms = 0, unplug_ms = 0;
+    unsigned int shutdown_ms = 0, unplug_ms = 0, caps = 0;
     *shutdown = *unplug = -1;
     *ready_ms = 0;
+    *suspend_needs_guest = false;
     if (conf_conn_open(&conn, uri) < 0)
         return;
+    if (vmhi_conn_get_op_caps(conn, VMHI_OP_SUSPEND, &caps) == VMHI_OK)
+        *suspend_needs_guest = (caps & VMHI_CAP_GUEST) != 0;
     if (supported(conn, VMHI_OP_SHUTDOWN))
         *shutdown = probe_guest(conn, false, &shutdown_ms);
     if (supported(conn, VMHI_OP_DETACH_DISK) && supported(conn, VMHI_OP_LIST_DEVICES))

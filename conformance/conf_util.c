@@ -350,12 +350,28 @@ static bool drive_shutting_down(vmhi_vm *vm, char *why, size_t size)
     return true;
 }
 
+bool conf_suspend_refused(char *why, size_t size)
+{
+    if (!conf->suspend_needs_guest || conf->guest_shuts_down != 0)
+        return false;
+    if (size)
+        snprintf(why, size, "the backend's suspend needs the guest's help (VMHI_CAP_GUEST) and "
+                 "guests on this URI ignore requests, so no VM can be suspended; run the suite "
+                 "on a URI whose guests comply to test this (guest_ignores_suspend tests the "
+                 "refusal)");
+    return true;
+}
+
 bool conf_drive(vmhi_vm *vm, vmhi_vm_state target, char *why, size_t size)
 {
     ck_assert_int_eq(conf_state(vm, NULL), VMHI_STATE_SHUTOFF);
     switch (target) {
     case VMHI_STATE_SHUTOFF:
         return true;
+    case VMHI_STATE_SUSPENDED:
+        if (conf_suspend_refused(why, size))
+            return false;
+        break;
     case VMHI_STATE_CRASHED:
         if (conf->crash_command)
             break;

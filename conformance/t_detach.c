@@ -256,6 +256,9 @@ VMHI_CONF_TABLE(pending_detach_completes_when_vm_stops, VMHI_PROFILE_DEVICES, 4,
     vmhi_conn *conn = conf_open();
     CONF_SKIP_CLEAN_IF(suspend && !(conf_op_caps(conn, VMHI_OP_SUSPEND) & VMHI_CAP_SUPPORTED),
                        vmhi_conn_close(conn), "suspend is not supported");
+    char refused[512];
+    CONF_SKIP_CLEAN_IF(suspend && conf_suspend_refused(refused, sizeof(refused)),
+                       vmhi_conn_close(conn), "%s", refused);
     vmhi_vm *vm = device_vm(conn, true);
     conf_recorder *rec = removal_recorder(conn, vm);
     CONF_SKIP_CLEAN_IF(!pending_detach(vm, kind, id),

@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -183,6 +184,8 @@ VMHI_CONF_TEST(shutting_down_lasts_while_guest_ignores, VMHI_PROFILE_LIFECYCLE_F
 VMHI_CONF_TEST(poweroff_discards_the_saved_image, VMHI_PROFILE_LIFECYCLE_FULL, "LC-POWEROFF-4",
                "EV-2")
 {
+    char refused[512];
+    CONF_SKIP_IF(conf_suspend_refused(refused, sizeof(refused)), "%s", refused);
     vmhi_conn *conn = conf_open();
     vmhi_vm *vm = running_vm(conn, false);
     bool memory = conf_op_caps(conn, VMHI_OP_SET_MEMORY) & VMHI_CAP_LIVE;
@@ -366,6 +369,8 @@ static void change_live(vmhi_conn *conn, vmhi_vm *vm, bool *memory, bool *vcpus,
 
 VMHI_CONF_TEST(restore_keeps_live_configuration, VMHI_PROFILE_LIFECYCLE_FULL, "LC-START-3")
 {
+    char refused[512];
+    CONF_SKIP_IF(conf_suspend_refused(refused, sizeof(refused)), "%s", refused);
     vmhi_conn *conn = conf_open();
     vmhi_vm *vm = running_vm(conn, false);
     bool memory, vcpus, disk;
@@ -389,6 +394,68 @@ VMHI_CONF_TEST(restore_keeps_live_configuration, VMHI_PROFILE_LIFECYCLE_FULL, "L
                   "started one");
     vmhi_free(before);
     vmhi_free(after);
+    conf_discard(vm);
+    vmhi_conn_close(conn);
+}
+
+static void describe_active(size_t row, conf_row *out)
+{
+    snprintf(out->name, sizeof(out->name), "%s", row ? "paused" : "running");
+}
+
+/* A backend whose suspend needs the guest (a Xen PV guest saves itself)
+ * gives up on a guest that ignores requests: a clear VMHI_E_TIMEOUT, and
+ * the VM goes on as it was, in its state, with its configuration, no
+ * lifecycle event and no saved image (a later power-off and start boot
+ * it afresh). */
+VMHI_CONF_TABLE(guest_ignores_suspend, VMHI_PROFILE_LIFECYCLE_FULL, 2, describe_active,
+                "LC-SUSPEND-4")
+{
+    bool paused = conf_row_index == 1;
+    CONF_SKIP_IF(!conf->suspend_needs_guest, "suspend needs nothing of the guest here (its "
+                 "caps lack VMHI_CAP_GUEST): LC-SUSPEND-1 applies to every VM");
+    CONF_SKIP_IF(conf->guest_shuts_down != 0, "guests on this URI %s requests; run the suite on "
+                 "a URI whose guests ignore them to test this",
+                 conf->guest_shuts_down > 0 ? "comply with" : "cannot be asked about");
+    vmhi_conn *conn = conf_open();
+    vmhi_vm *vm = running_vm(conn, false);
+    if (paused)
+        conf_ok(vmhi_vm_pause(vm, 0));
+    vmhi_state_reason why0;
+    vmhi_vm_state st0 = conf_state(vm, &why0);
+    char *before = conf_vm_xml(vm);
+    conf_recorder *rec = lifecycle_recorder(conn, vm);
+    conf_req("LC-SUSPEND-4");
+    int rc = vmhi_vm_suspend(vm, 0);
+    ck_assert_msg(rc == VMHI_E_TIMEOUT, "suspend of a %s VM whose guest ignores requests "
+                  "returned %d (%s), not VMHI_E_TIMEOUT: %s", vmhi_vm_state_name(st0), rc,
+                  vmhi_strerror(rc), vmhi_error_last_message());
+    ck_assert_msg(vmhi_error_last_message()[0] != '\0', "VMHI_E_TIMEOUT without a message");
+    vmhi_state_reason why;
+    vmhi_vm_state st = conf_state(vm, &why);
+    ck_assert_msg(st == st0 && why == why0, "after the failed suspend the VM is %s/%s, "
+                  "was %s/%s", vmhi_vm_state_name(st), vmhi_state_reason_name(why),
+                  vmhi_vm_state_name(st0), vmhi_state_reason_name(why0));
+    char *after = conf_vm_xml(vm);
+    ck_assert_msg(strcmp(before, after) == 0, "the failed suspend changed the live "
+                  "configuration:\n%s\nbecame\n%s", before, after);
+    free(before);
+    free(after);
+    if (rec) {
+        conf_recorder_settle(rec, conf_ms(CONF_WATCH_MS));
+        char seen[1024];
+        conf_recorder_describe(rec, seen, sizeof(seen));
+        ck_assert_msg(conf_recorder_count(rec) == 0, "the failed suspend emitted lifecycle "
+                      "events: %s", seen);
+        conf_recorder_free(rec);
+    }
+    /* No saved image was kept: power-off and start boot the VM afresh. */
+    conf_ok(vmhi_vm_poweroff(vm, 0));
+    conf_ok(vmhi_vm_start(vm, 0));
+    conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));
+    st = conf_state(vm, &why);
+    ck_assert_msg(why == VMHI_REASON_BOOTED, "the start after the failed suspend left the VM "
+                  "%s/%s, not booted", vmhi_vm_state_name(st), vmhi_state_reason_name(why));
     conf_discard(vm);
     vmhi_conn_close(conn);
 }

@@ -104,6 +104,9 @@ VMHI_CONF_TEST(suspended_vm_survives_reconnect, VMHI_PROFILE_PERSISTENCE, "PERS-
     vmhi_conn *conn = conf_open();
     CONF_SKIP_CLEAN_IF(!(conf_op_caps(conn, VMHI_OP_SUSPEND) & VMHI_CAP_SUPPORTED),
                        vmhi_conn_close(conn), "suspend is not supported");
+    char refused[512];
+    CONF_SKIP_CLEAN_IF(conf_suspend_refused(refused, sizeof(refused)), vmhi_conn_close(conn), "%s",
+                       refused);
     vmhi_vm *vm = conf_define(conn);
     conf_ok(vmhi_vm_start(vm, 0));
     conf_wait_state(vm, VMHI_STATE_BIT(VMHI_STATE_RUNNING));

@@ -90,6 +90,10 @@ VMHI_CONF_TABLE(state_table, VMHI_PROFILE_CORE, NSTATES * CONF_CALL_COUNT, descr
     const conf_cell *cell = &table[si][call];
     vmhi_conn *conn = conf_open();
     conf_need_op(conn, conf_call_needs(call), 0);
+    char why[512];
+    CONF_SKIP_CLEAN_IF(conf_call_needs(call) == VMHI_OP_SUSPEND && cell->out != CONF_OUT_ISE &&
+                           conf_suspend_refused(why, sizeof(why)),
+                       vmhi_conn_close(conn), "%s", why);
     /* An INVALID_STATE cell must leave its VM as it was: the cells of one
      * state share a kept subject while it stays in that state.
      * Shutting-down does not last, so each of its cells drives its own. */
@@ -104,7 +108,6 @@ VMHI_CONF_TABLE(state_table, VMHI_PROFILE_CORE, NSTATES * CONF_CALL_COUNT, descr
     }
     if (!vm) {
         vm = share ? conf_define_kept(conn, key) : conf_define(conn);
-        char why[512];
         CONF_SKIP_CLEAN_IF(!conf_drive(vm, states[si], why, sizeof(why)),
                            (conf_discard(vm), vmhi_conn_close(conn)), "%s", why);
     }

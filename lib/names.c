@@ -224,6 +224,7 @@ static const name_entry cap_names[] = {
     { VMHI_CAP_LIVE, "live" },
     { VMHI_CAP_CONFIG, "config" },
     { VMHI_CAP_ASYNC, "async" },
+    { VMHI_CAP_GUEST, "guest" },
 };
 static const name_entry limit_names[] = {
     { VMHI_LIMIT_MAX_VCPUS, "max-vcpus" },

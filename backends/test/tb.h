@@ -139,6 +139,9 @@ typedef struct tb_conn {
     vmhi_conn *conn;
     tb_host *host;
     tb_guest_mode guest;
+    /* suspend=guest: a suspend needs the guest to take part (VMHI_CAP_GUEST,
+     * as a Xen PV save), so an unresponsive guest makes it time out. */
+    bool suspend_needs_guest;
     unsigned int event_mask;
     /* Per value kind, bits (1 << value): refuse= values are not declared
      * (the core refuses them); lie= values are declared but refused with

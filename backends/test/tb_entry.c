@@ -18,6 +18,10 @@
  *   guest=unresponsive         the guest ignores them: shutdown stays
  *                              shutting-down, detaches stay pending
  *   guest=instant              they complete before the call returns
+ *   suspend=hypervisor         (default) a suspend needs nothing of the guest
+ *   suspend=guest              it needs the guest to take part, as a Xen PV
+ *                              save does (VMHI_CAP_GUEST): an unresponsive
+ *                              guest makes it fail with VMHI_E_TIMEOUT
  *   refuse=<kind>:<value>,...  those values are not declared (get_value_caps)
  *   lie=<kind>:<value>,...     those values are declared but refused anyway
  *                              (a deliberately broken backend; tb_values.c)
@@ -63,7 +67,17 @@ static int once(bool *seen, const char *name)
     return VMHI_OK;
 }
 
-static int parse_param(tb_conn *c, const char *name, const char *value, bool seen[3])
+static int parse_suspend_mode(const char *value, bool *needs_guest)
+{
+    if (strcmp(value, "hypervisor") == 0 || strcmp(value, "guest") == 0) {
+        *needs_guest = value[0] == 'g';
+        return VMHI_OK;
+    }
+    return tb_error(VMHI_E_INVALID_ARG, "test backend: suspend=%s is not a suspend mode; use "
+                    "hypervisor or guest", value);
+}
+
+static int parse_param(tb_conn *c, const char *name, const char *value, bool seen[4])
 {
     int rc;
     if (strcmp(name, "guest") == 0)
@@ -72,16 +86,20 @@ static int parse_param(tb_conn *c, const char *name, const char *value, bool see
         return (rc = once(&seen[1], name)) < 0 ? rc : tb_values_parse(name, value, c->refused);
     if (strcmp(name, "lie") == 0)
         return (rc = once(&seen[2], name)) < 0 ? rc : tb_values_parse(name, value, c->lied);
+    if (strcmp(name, "suspend") == 0)
+        return (rc = once(&seen[3], name)) < 0 ? rc
+                                               : parse_suspend_mode(value, &c->suspend_needs_guest);
     return tb_error(VMHI_E_INVALID_ARG,
                     "test backend: unknown URI parameter '%s'; the parameters are "
-                    "guest=cooperative|unresponsive|instant, refuse=<kind>:<value>,... "
-                    "and lie=<kind>:<value>,...", name);
+                    "guest=cooperative|unresponsive|instant, suspend=hypervisor|guest, "
+                    "refuse=<kind>:<value>,... and lie=<kind>:<value>,...", name);
 }
 
 static int parse_params(const vmhi_backend_uri *uri, tb_conn *c)
 {
-    bool seen[3] = { false, false, false };
+    bool seen[4] = { false, false, false, false };
     c->guest = TB_GUEST_COOPERATIVE;
+    c->suspend_needs_guest = false;
     int rc = VMHI_OK;
     for (size_t i = 0; rc == VMHI_OK && i < uri->nparams; i++)
         rc = parse_param(c, uri->param_names[i], uri->param_values[i], seen);
@@ -165,6 +183,9 @@ static int tb_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
     case VMHI_OP_SHUTDOWN:
     case VMHI_OP_REBOOT:
         *caps = sup | VMHI_CAP_ASYNC;
+        return VMHI_OK;
+    case VMHI_OP_SUSPEND:
+        *caps = ((tb_conn *)priv)->suspend_needs_guest ? sup | VMHI_CAP_GUEST : sup;
         return VMHI_OK;
     case VMHI_OP_GET_CONFIG: /* the live config and the definition, see tb_get_config() */
     case VMHI_OP_SET_MEMORY:

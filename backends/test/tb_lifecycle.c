@@ -383,7 +383,8 @@ int tb_reboot(void *priv, const char *uuid, unsigned int flags)
 
 int tb_suspend(void *priv, const char *uuid, unsigned int flags)
 {
-    tb_host *h = ((tb_conn *)priv)->host;
+    tb_conn *c = priv;
+    tb_host *h = c->host;
     tb_vm *vm;
     tb_lock(h);
     int rc = check_no_flags(flags, "suspend");
@@ -394,6 +395,12 @@ int tb_suspend(void *priv, const char *uuid, unsigned int flags)
     if (rc == VMHI_OK && !vm->def)
         rc = tb_error(VMHI_E_INVALID_STATE, "VM '%s' is transient; suspend needs a persistent "
                       "VM (define it first)", vm->name);
+    /* suspend=guest: the guest saves itself (a Xen PV save), and one that
+     * ignores requests never does; the backend gives up, as xen does after
+     * its wait, and the VM runs on as it was. */
+    if (rc == VMHI_OK && c->suspend_needs_guest && c->guest == TB_GUEST_UNRESPONSIVE)
+        rc = tb_error(VMHI_E_TIMEOUT, "VM '%s' did not take part in the suspend: its guest "
+                      "ignores requests (suspend=guest)", vm->name);
     if (rc == VMHI_OK)
         tb_vm_transition(h, vm, VMHI_STATE_SUSPENDED, VMHI_REASON_SUSPENDED);
     return tb_unlock(h, rc);

@@ -205,6 +205,12 @@ static int xen_get_op_caps(void *priv, vmhi_op op, unsigned int *caps)
     case VMHI_OP_REBOOT:
         *caps = sup | VMHI_CAP_ASYNC; /* requests; the guest acts later */
         break;
+    case VMHI_OP_SUSPEND:
+        /* A PV guest saves itself (libxl asks it through control/shutdown):
+         * one whose kernel does not take part makes the save time out
+         * (xen_lifecycle.c, spec LC-SUSPEND-4). */
+        *caps = sup | VMHI_CAP_GUEST;
+        break;
     case VMHI_OP_SET_MEMORY:
     case VMHI_OP_SET_MAX_MEMORY: /* libxl_domain_setmaxmem works live */
     case VMHI_OP_SET_VCPUS:

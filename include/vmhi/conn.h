@@ -292,10 +292,22 @@ typedef enum vmhi_cap {
     VMHI_CAP_SUPPORTED = 1u << 0, /**< The call is implemented. */
     VMHI_CAP_LIVE = 1u << 1,      /**< It can change a running VM (#VMHI_AFFECT_LIVE). */
     VMHI_CAP_CONFIG = 1u << 2,    /**< It can change the definition (#VMHI_AFFECT_CONFIG). */
-    VMHI_CAP_ASYNC = 1u << 3      /**< Completion may be reported later (pending). */
+    VMHI_CAP_ASYNC = 1u << 3,     /**< Completion may be reported later (pending). */
+    /**
+     * The call succeeds only with the guest's help, where other backends
+     * need none (since 1.1): a Xen PV guest saves itself, so its suspend
+     * needs a guest kernel that takes part.  Against a guest that does not,
+     * the call fails with #VMHI_E_TIMEOUT after the backend's wait and
+     * changes nothing.  Calls that always wait on the guest (shutdown,
+     * reboot, a hot unplug) do not carry it: they leave the VM
+     * shutting-down or the device pending instead (#VMHI_CAP_ASYNC).
+     */
+    VMHI_CAP_GUEST = 1u << 4
 } vmhi_cap;
 /** @brief Every #vmhi_cap bit of VMHI 1.0. */
 #define VMHI_CAP_ALL_1_0 0xfu
+/** @brief Every #vmhi_cap bit of VMHI 1.1.  @since 1.1 */
+#define VMHI_CAP_ALL_1_1 0x1fu
 
 /**
  * @brief Which of an operation's forms this connection supports, so that

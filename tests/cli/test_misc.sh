@@ -42,8 +42,14 @@ out_has '^max-vcpus  *[0-9]'
 expect 0 --json capabilities
 json_check 'd["operations"]["start"]["supported"] is True'
 json_check 'd["operations"]["detach-disk"]["async"] is True'
+json_check 'd["operations"]["suspend"]["guest"] is False'
 json_check 'len(d["operations"]) == 25 and d["limits"]["max-vcpus"] > 0'
 json_check 'len(d["profiles"]) > 0 and d["host"]["cpus"] > 0'
+expect_raw 0 --json -c 'test:///default?suspend=guest' capabilities
+json_check 'd["operations"]["suspend"]["guest"] is True and not d["operations"]["start"]["guest"]'
+expect_raw 0 -c 'test:///default?suspend=guest' capabilities
+out_has '^OPERATION  *SUPPORTED  *LIVE  *CONFIG  *ASYNC  *GUEST'
+out_has '^suspend  *yes  *no  *no  *no  *yes'
 expect 2 capabilities extra
 
 # --- the accepted-values table (vmhi_conn_get_value_caps): every 1.0 value

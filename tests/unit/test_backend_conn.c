@@ -77,6 +77,56 @@ START_TEST(repeated_guest_parameter_is_refused)
 }
 END_TEST
 
+START_TEST(unknown_suspend_mode_is_named)
+{
+    expect_open_error("test:///default?suspend=later", VMHI_E_INVALID_ARG, "later");
+    expect_open_error("test:///default?suspend=guest&suspend=guest", VMHI_E_INVALID_ARG,
+                      "twice");
+}
+END_TEST
+
+static unsigned int suspend_caps(vmhi_conn *conn)
+{
+    unsigned int caps = 0;
+    ck_vmhi_ok(vmhi_conn_get_op_caps(conn, VMHI_OP_SUSPEND, &caps));
+    return caps;
+}
+
+/* suspend=guest: VMHI_CAP_GUEST, and a guest that ignores requests makes
+ * the suspend fail with VMHI_E_TIMEOUT, changing nothing (LC-SUSPEND-4);
+ * a complying guest is suspended as always. */
+START_TEST(suspend_that_needs_the_guest)
+{
+    vmhi_conn *conn = bt_open("test:///default");
+    ck_assert_uint_eq(suspend_caps(conn), VMHI_CAP_SUPPORTED);
+    vmhi_conn_close(conn);
+
+    conn = bt_open("test:///default?guest=unresponsive&suspend=guest");
+    ck_assert_uint_eq(suspend_caps(conn), VMHI_CAP_SUPPORTED | VMHI_CAP_GUEST);
+    vmhi_vm *vm = bt_define(conn, "deaf", 64);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi(vmhi_vm_suspend(vm, 0), VMHI_E_TIMEOUT);
+    ck_assert_msg(strstr(vmhi_error_last_message(), "deaf") != NULL, "%s",
+                  vmhi_error_last_message());
+    vmhi_vm_state st;
+    vmhi_state_reason why;
+    ck_vmhi_ok(vmhi_vm_get_state(vm, &st, &why));
+    ck_assert_int_eq(st, VMHI_STATE_RUNNING);
+    ck_assert_int_eq(why, VMHI_REASON_BOOTED);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+
+    conn = bt_open("test:///default?guest=instant&suspend=guest");
+    vm = bt_define(conn, "helpful", 64);
+    ck_vmhi_ok(vmhi_vm_start(vm, 0));
+    ck_vmhi_ok(vmhi_vm_suspend(vm, 0));
+    ck_vmhi_ok(vmhi_vm_get_state(vm, &st, &why));
+    ck_assert_int_eq(st, VMHI_STATE_SUSPENDED);
+    vmhi_vm_free(vm);
+    vmhi_conn_close(conn);
+}
+END_TEST
+
 START_TEST(host_in_uri_is_refused)
 {
     expect_open_error("test://foo/", VMHI_E_INVALID_ARG, "host");
@@ -215,6 +265,8 @@ int main(void)
     tcase_add_test(tc, default_with_trailing_slash_is_still_in_memory);
     tcase_add_test(tc, guest_modes_are_accepted);
     tcase_add_test(tc, unknown_parameter_is_named);
+    tcase_add_test(tc, unknown_suspend_mode_is_named);
+    tcase_add_test(tc, suspend_that_needs_the_guest);
     tcase_add_test(tc, unknown_guest_mode_is_named);
     tcase_add_test(tc, repeated_guest_parameter_is_refused);
     tcase_add_test(tc, host_in_uri_is_refused);

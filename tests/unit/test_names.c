@@ -116,7 +116,7 @@ START_TEST(bit_enums_round_trip)
             ck_assert_uint_eq((unsigned)p, bit);
         }
         const char *cname = vmhi_cap_name(bit);
-        ck_assert_int_eq(cname != NULL, (bit & VMHI_CAP_ALL_1_0) != 0);
+        ck_assert_int_eq(cname != NULL, (bit & VMHI_CAP_ALL_1_1) != 0);
         if (cname) {
             vmhi_cap c;
             ck_vmhi_ok(vmhi_cap_from_name(cname, &c));
@@ -248,6 +248,7 @@ START_TEST(abi_15_versioned_bounds_never_change)
     ck_assert_uint_eq(VMHI_EVENT_ALL_1_0, 0x7fu);
     ck_assert_uint_eq(VMHI_PROFILE_ALL_1_0, 0x7fu);
     ck_assert_uint_eq(VMHI_CAP_ALL_1_0, 0xfu);
+    ck_assert_uint_eq(VMHI_CAP_ALL_1_1, 0x1fu);
     ck_assert_int_eq(VMHI_OVF_REPORT_KIND_COUNT_1_1, 4);
     ck_assert_uint_eq(VMHI_OVF_FLAG_ALL_1_1, 0x1u);
     ck_assert_int_eq(VMHI_METADATA_MAX, 64);

@@ -121,11 +121,13 @@ static int cli_caps_operations(cli_ctx *ctx, json_object *doc, cli_table *t)
         json_object_object_add(o, "live", json_object_new_boolean(caps & VMHI_CAP_LIVE));
         json_object_object_add(o, "config", json_object_new_boolean(caps & VMHI_CAP_CONFIG));
         json_object_object_add(o, "async", json_object_new_boolean(caps & VMHI_CAP_ASYNC));
+        json_object_object_add(o, "guest", json_object_new_boolean(caps & VMHI_CAP_GUEST));
         json_object_object_add(ops, name ? name : "unknown", o);
         cli_table_add(t, (const char *const[]){ name, cli_yes_no(caps, VMHI_CAP_SUPPORTED),
                                                 cli_yes_no(caps, VMHI_CAP_LIVE),
                                                 cli_yes_no(caps, VMHI_CAP_CONFIG),
-                                                cli_yes_no(caps, VMHI_CAP_ASYNC) });
+                                                cli_yes_no(caps, VMHI_CAP_ASYNC),
+                                                cli_yes_no(caps, VMHI_CAP_GUEST) });
     }
     return CLI_EXIT_OK;
 }
@@ -203,7 +205,8 @@ static void cli_caps_print(cli_ctx *ctx, const vmhi_host_info *h, json_object *d
 
 static int cli_run_capabilities(cli_ctx *ctx, int argc, char **argv)
 {
-    static const char *const op_headers[] = { "OPERATION", "SUPPORTED", "LIVE", "CONFIG", "ASYNC" };
+    static const char *const op_headers[] = { "OPERATION", "SUPPORTED", "LIVE", "CONFIG", "ASYNC",
+                                                "GUEST" };
     static const char *const limit_headers[] = { "LIMIT", "VALUE" };
     static const char *const value_headers[] = { "VALUE KIND", "ACCEPTED" };
     vmhi_host_info h = VMHI_HOST_INFO_INIT;
@@ -312,7 +315,8 @@ const cli_command cli_host_commands[] = {
     { "capabilities", "", "Show what the hypervisor and its backend can do",
       "Prints the host facts, the conformance profiles the backend claims, a table\n"
       "of every operation with whether it is supported, can change a running VM\n"
-      "(live), the definition (config) or completes later (async), the values of\n"
+      "(live), the definition (config), completes later (async) or succeeds only\n"
+      "with the guest's help (guest), the values of\n"
       "each kind it accepts (disk buses, formats, NIC models, network kinds,\n"
       "firmware, guest types, boot and shutdown methods), and the host's limits.",
       NULL, cli_run_capabilities, CLI_NEEDS_CONN },
