@@ -4,20 +4,28 @@
 # each PROFILE named (the run selected only those), with no failed test.
 # Prints each profile's verdict and each failed or n/a test with its
 # message; a claimed profile the run did not select is named as such.
-#   check-conformance.py OUTDIR [PROFILE...]
+# --part names the dom0 part whose report it reads (default: conformance;
+# conformance-idle for the run with the idle PV kernel).
+#   check-conformance.py [--part PART] OUTDIR [PROFILE...]
 # SPDX-License-Identifier: Apache-2.0
 import json
 import os
 import sys
 
-out = sys.argv[1]
-wanted = sys.argv[2:]
-path = os.path.join(out, "conformance", "report.json")
+args = sys.argv[1:]
+part = "conformance"
+if len(args) >= 2 and args[0] == "--part":
+    part, args = args[1], args[2:]
+if not args:
+    sys.exit("usage: check-conformance.py [--part PART] OUTDIR [PROFILE...]")
+out = args[0]
+wanted = args[1:]
+path = os.path.join(out, part, "report.json")
 if not os.path.exists(os.path.join(out, "parts.txt")):
     sys.exit(f"check-conformance: no {out}/parts.txt: dom0 did not run (see xen.dom0.run)")
 if not os.path.exists(path):
     sys.exit(f"check-conformance: no {path}: the suite wrote no report; see "
-             f"{out}/conformance/output.txt")
+             f"{out}/{part}/output.txt")
 with open(path) as f:
     report = json.load(f)
 ok = True
